@@ -1,0 +1,92 @@
+"""/api/v1/auth/…: sign-up, sign-in, token refresh, sign-out, password and sessions."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from modules.accounts import selectors, services
+from modules.accounts.auth import bearer_auth, current_principal
+from modules.accounts.schemas import (
+    AuthOut,
+    LoginIn,
+    PasswordChangedOut,
+    PasswordChangeIn,
+    RefreshIn,
+    RegisterIn,
+    SessionOut,
+    TokenPairOut,
+)
+from modules.core.public import client_ip, error_responses
+
+router = Router(tags=["auth"])
+
+
+def _client(request: HttpRequest) -> services.ClientInfo:
+    return services.ClientInfo(ip=client_ip(request), user_agent=request.headers.get("User-Agent", ""))
+
+
+def _auth_out(result) -> dict:
+    return {"token": result.tokens.access, "refreshToken": result.tokens.refresh, "user": result.account}
+
+
+@router.post("/register/", operation_id="authRegister", response={201: AuthOut, **error_responses(400, 409, 422, 429)},
+             summary="Create an account and sign in")
+def register(request: HttpRequest, payload: RegisterIn):
+    result = services.user_register(
+        email=payload.email, password=payload.password, name=payload.name, handle=payload.handle,
+        intention=payload.intention, locale=payload.locale, client=_client(request),
+    )
+    return Status(201, _auth_out(result))
+
+
+@router.post("/login/", operation_id="authLogin", response={200: AuthOut, **error_responses(400, 401, 422, 429)},
+             summary="Sign in with e-mail and password")
+def login(request: HttpRequest, payload: LoginIn):
+    return _auth_out(services.auth_login(email=payload.email, password=payload.password, client=_client(request)))
+
+
+@router.post("/refresh/", operation_id="authRefresh",
+             response={200: TokenPairOut, **error_responses(400, 401, 422, 429)},
+             summary="Exchange a refresh token for a new token pair (rotation)")
+def refresh(request: HttpRequest, payload: RefreshIn):
+    tokens = services.auth_refresh(refresh_token=payload.refresh, client=_client(request))
+    return {"token": tokens.access, "refreshToken": tokens.refresh}
+
+
+@router.post("/logout/", operation_id="authLogout", response={204: None, **error_responses(400, 422)},
+             summary="End the session of a refresh token")
+def logout(request: HttpRequest, payload: RefreshIn):
+    services.auth_logout(refresh_token=payload.refresh)
+    return Status(204, None)
+
+
+@router.post("/password/", operation_id="authPasswordChange", auth=bearer_auth,
+             response={200: PasswordChangedOut, **error_responses(400, 401, 422)},
+             summary="Change the password and sign out every other session")
+def password_change(request: HttpRequest, payload: PasswordChangeIn):
+    principal = current_principal(request)
+    ended = services.password_change(
+        user_id=principal.user_id, session_id=principal.session_id,
+        current_password=payload.current_password, new_password=payload.new_password,
+    )
+    return {"sessions_ended": ended}
+
+
+@router.get("/sessions/", operation_id="authSessionsList", auth=bearer_auth,
+            response={200: list[SessionOut], **error_responses(401)}, summary="My signed-in devices")
+def sessions_list(request: HttpRequest):
+    principal = current_principal(request)
+    return [
+        {**session.__dict__, "current": session.id == principal.session_id}
+        for session in selectors.sessions_active(user_id=principal.user_id)
+    ]
+
+
+@router.delete("/sessions/{session_id}/", operation_id="authSessionsRevoke", auth=bearer_auth,
+               response={204: None, **error_responses(401, 404)}, summary="Sign out one of my devices")
+def sessions_revoke(request: HttpRequest, session_id: uuid.UUID):
+    services.session_revoke(user_id=current_principal(request).user_id, session_id=session_id)
+    return Status(204, None)

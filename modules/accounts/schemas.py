@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from ninja import Field, Schema
+
+from modules.media.public import media_url
+
+LanguageCode = Literal["en", "ru", "ka"]
+PrivacyLevel = Literal["public", "private"]
+DmPolicyValue = Literal["everyone", "followers", "nobody"]
+
+
+class RegisterIn(Schema):
+    email: str = Field(max_length=254, examples=["ana@example.com"])
+    password: str = Field(min_length=1, max_length=128)
+    name: str = Field("", max_length=120)
+    handle: str | None = Field(None, max_length=31, description="Optional; generated from the name when absent.")
+    intention: str = Field("", max_length=200)
+    locale: LanguageCode = "en"
+
+
+class LoginIn(Schema):
+    email: str = Field(max_length=254)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class RefreshIn(Schema):
+    refresh: str = Field(min_length=1, max_length=200)
+
+
+class PasswordChangeIn(Schema):
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=1, max_length=128)
+
+
+class QuietHoursSchema(Schema):
+    start: dt.time = Field(description="Local time when quiet hours begin; may be later than `end` (wraps midnight).")
+    end: dt.time
+
+
+class AccountSettingsOut(Schema):
+    privacy: PrivacyLevel
+    dm_policy: DmPolicyValue
+    language: LanguageCode
+    quiet_hours: QuietHoursSchema | None
+    push_enabled: bool
+    email_enabled: bool
+    digest_enabled: bool
+
+
+class AccountSettingsPatch(Schema):
+    privacy: PrivacyLevel | None = None
+    dm_policy: DmPolicyValue | None = None
+    language: LanguageCode | None = None
+    quiet_hours: QuietHoursSchema | None = Field(None, description="Send null to turn quiet hours off.")
+    push_enabled: bool | None = None
+    email_enabled: bool | None = None
+    digest_enabled: bool | None = None
+
+
+class AccountOut(Schema):
+    id: int
+    email: str
+    handle: str
+    name: str
+    bio: str
+    photo: str | None = Field(None, description="Absolute URL of the avatar.")
+    locale: LanguageCode
+    intention: str
+    is_staff: bool
+    created_at: dt.datetime
+    settings: AccountSettingsOut
+
+    @staticmethod
+    def resolve_photo(obj, context) -> str | None:
+        return media_url(obj.photo_path, context["request"] if context else None)
+
+
+class TokenPairOut(Schema):
+    token: str = Field(description="Access token (JWT), valid for about 15 minutes.")
+    refreshToken: str = Field(description="Single-use refresh token; each refresh returns a new one.")  # noqa: N815
+
+
+class AuthOut(TokenPairOut):
+    user: AccountOut
+
+
+class PasswordChangedOut(Schema):
+    sessions_ended: int = Field(description="How many other sessions were signed out.")
+
+
+class SessionOut(Schema):
+    id: uuid.UUID
+    created_at: dt.datetime
+    last_used_at: dt.datetime
+    user_agent: str
+    ip_address: str | None
+    current: bool

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from modules.accounts.contracts import Account, AccountSettings, QuietHours, SessionInfo, UserSummary
+from modules.accounts.models import AuthSession, User
+from modules.core.public import NotFound, Page, paginate_queryset
+
+
+def account_from_user(user: User) -> Account:
+    quiet = (
+        QuietHours(start=user.quiet_hours_start, end=user.quiet_hours_end)
+        if user.quiet_hours_start is not None and user.quiet_hours_end is not None
+        else None
+    )
+    return Account(
+        id=user.id,
+        email=user.email,
+        handle=user.handle,
+        name=user.name,
+        bio=user.bio,
+        photo_path=user.photo,
+        locale=user.locale,
+        intention=user.intention,
+        is_staff=user.is_staff,
+        created_at=user.created_at,
+        settings=AccountSettings(
+            privacy=user.privacy,
+            dm_policy=user.dm_policy,
+            language=user.language,
+            quiet_hours=quiet,
+            push_enabled=user.push_enabled,
+            email_enabled=user.email_enabled,
+            digest_enabled=user.digest_enabled,
+        ),
+    )
+
+
+def summary_from_user(user: User) -> UserSummary:
+    return UserSummary(id=user.id, handle=user.handle, name=user.name, photo_path=user.photo,
+                       is_active=user.is_active)
+
+
+def account_get(*, user_id: int) -> Account:
+    user = User.objects.filter(id=user_id, is_active=True).first()
+    if user is None:
+        raise NotFound("User not found.")
+    return account_from_user(user)
+
+
+def accounts_get(*, user_ids: Iterable[int]) -> dict[int, Account]:
+    return {user.id: account_from_user(user) for user in User.objects.filter(id__in=set(user_ids), is_active=True)}
+
+
+def user_summaries(*, user_ids: Iterable[int]) -> dict[int, UserSummary]:
+    users = User.objects.filter(id__in=set(user_ids), is_active=True).only("id", "handle", "name", "photo",
+                                                                            "is_active")
+    return {user.id: summary_from_user(user) for user in users}
+
+
+def account_exists(*, email: str) -> bool:
+    return User.objects.filter(email=email.strip().lower()).exists()
+
+
+def active_user_exists(*, user_id: int) -> bool:
+    return User.objects.filter(id=user_id, is_active=True).exists()
+
+
+def user_id_by_handle(*, handle: str) -> int | None:
+    return User.objects.filter(handle=handle.lower().lstrip("@"), is_active=True).values_list("id", flat=True).first()
+
+
+def _directory(search: str | None, exclude_ids: Iterable[int]) -> QuerySet[User]:
+    queryset = User.objects.filter(is_active=True).exclude(id__in=set(exclude_ids))
+    if search:
+        term = search.strip().lstrip("@")
+        queryset = queryset.filter(Q(handle__icontains=term) | Q(name__icontains=term))
+    return queryset
+
+
+def users_directory(
+    *, search: str | None, exclude_ids: Iterable[int], cursor: str | None, limit: int
+) -> Page[UserSummary]:
+    """Active users, newest first, optionally filtered by a handle/name fragment."""
+    page = paginate_queryset(_directory(search, exclude_ids), ordering=("-id",), cursor=cursor, limit=limit)
+    return Page(results=[summary_from_user(user) for user in page.results], next=page.next)
+
+
+def users_count(*, joined_since=None) -> int:
+    queryset = User.objects.filter(is_active=True)
+    if joined_since is not None:
+        queryset = queryset.filter(created_at__gte=joined_since)
+    return queryset.count()
+
+
+def sessions_active(*, user_id: int) -> list[SessionInfo]:
+    sessions = AuthSession.objects.filter(user_id=user_id, revoked_at__isnull=True).order_by("-last_used_at", "id")
+    return [
+        SessionInfo(id=s.id, created_at=s.created_at, last_used_at=s.last_used_at, user_agent=s.user_agent,
+                    ip_address=s.ip_address)
+        for s in sessions
+    ]

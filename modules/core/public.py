@@ -1,0 +1,67 @@
+"""Public interface of the shared kernel: what every other module may import."""
+
+from modules.core.api_errors import install_error_handlers
+from modules.core.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    InvalidCursor,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    RateLimited,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+from modules.core.http import client_ip
+from modules.core.jobs import PeriodicJob, periodic, periodic_jobs
+from modules.core.pagination import Page, decode_cursor, encode_cursor, paginate_queryset
+from modules.core.ratelimit import Rate, rate_limit_check, rate_limit_enforce, rate_limit_hit
+from modules.core.request_body import EXTRA_OPENAPI_SCHEMAS, multipart_or_json_body, parse_json_or_form
+from modules.core.schemas import (
+    MAX_SAFE_ID,
+    CursorParams,
+    ErrorOut,
+    OkOut,
+    PathId,
+    ValidationErrorOut,
+    error_responses,
+)
+
+__all__ = [
+    "ApiError",
+    "BadRequest",
+    "Conflict",
+    "CursorParams",
+    "EXTRA_OPENAPI_SCHEMAS",
+    "ErrorOut",
+    "InvalidCursor",
+    "NotAuthenticated",
+    "NotFound",
+    "MAX_SAFE_ID",
+    "OkOut",
+    "Page",
+    "PathId",
+    "PayloadTooLarge",
+    "PeriodicJob",
+    "PermissionDenied",
+    "Rate",
+    "RateLimited",
+    "ServiceUnavailable",
+    "ValidationErrorOut",
+    "ValidationFailed",
+    "client_ip",
+    "decode_cursor",
+    "encode_cursor",
+    "error_responses",
+    "install_error_handlers",
+    "multipart_or_json_body",
+    "paginate_queryset",
+    "parse_json_or_form",
+    "periodic",
+    "periodic_jobs",
+    "rate_limit_check",
+    "rate_limit_enforce",
+    "rate_limit_hit",
+]

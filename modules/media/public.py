@@ -1,0 +1,40 @@
+"""Public interface of the media module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+
+from modules.media.images import ACCEPTED_FORMATS, CleanImage, UnsupportedMediaType, image_clean
+from modules.media.storage import media_url, storage_delete, storage_save_image
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    path: str
+    width: int
+    height: int
+    content_type: str
+
+
+def image_store(upload: UploadedFile, *, folder: str, field: str = "image", max_side: int = 2048) -> StoredImage:
+    """Validate an uploaded image by content, strip its metadata, and store it."""
+    clean = image_clean(upload, field=field, max_side=max_side)
+    path = storage_save_image(clean, folder=folder)
+    return StoredImage(path=path, width=clean.width, height=clean.height, content_type=clean.content_type)
+
+
+def media_delete(path: str) -> None:
+    storage_delete(path)
+
+
+__all__ = [
+    "ACCEPTED_FORMATS",
+    "CleanImage",
+    "StoredImage",
+    "UnsupportedMediaType",
+    "image_store",
+    "media_delete",
+    "media_url",
+]

@@ -1,0 +1,103 @@
+"""Demo data for development: people with profiles and a follow graph. Idempotent.
+
+Everything goes through the modules' public services, exactly as real sign-ups
+and follows do, so demo data obeys the same rules (handles, validation,
+counters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from modules.accounts.public import ClientInfo, user_id_by_handle, user_register
+from modules.profiles.public import compatibility_profile_update, personal_profile_update
+from modules.social.public import follow_create
+
+DEMO_PASSWORD = "selflink-demo-2026"  # noqa: S105 - documented public demo credential, development only
+DEMO_DOMAIN = "demo.selflink.dev"
+
+PEOPLE = [
+    ("Ana", "Kapanadze", "Tbilisi", "Georgia", 41.7151, 44.8271, "Asia/Tbilisi", "en"),
+    ("Giorgi", "Beridze", "Batumi", "Georgia", 41.6168, 41.6367, "Asia/Tbilisi", "ka"),
+    ("Nino", "Tsiklauri", "Kutaisi", "Georgia", 42.2679, 42.6946, "Asia/Tbilisi", "ka"),
+    ("Luka", "Maisuradze", "Tbilisi", "Georgia", 41.7151, 44.8271, "Asia/Tbilisi", "en"),
+    ("Mariam", "Gelashvili", "Telavi", "Georgia", 41.9198, 45.4731, "Asia/Tbilisi", "ka"),
+    ("Irina", "Volkova", "Moscow", "Russia", 55.7558, 37.6173, "Europe/Moscow", "ru"),
+    ("Dmitri", "Sokolov", "Saint Petersburg", "Russia", 59.9311, 30.3609, "Europe/Moscow", "ru"),
+    ("Olga", "Morozova", "Kazan", "Russia", 55.7961, 49.1064, "Europe/Moscow", "ru"),
+    ("Pavel", "Lebedev", "Novosibirsk", "Russia", 55.0084, 82.9357, "Asia/Novosibirsk", "ru"),
+    ("Maya", "Okafor", "Lagos", "Nigeria", 6.5244, 3.3792, "Africa/Lagos", "en"),
+    ("Tomás", "Herrera", "Valencia", "Spain", 39.4699, -0.3763, "Europe/Madrid", "en"),
+    ("Lena", "Hoffmann", "Leipzig", "Germany", 51.3397, 12.3731, "Europe/Berlin", "en"),
+    ("Priya", "Raman", "Chennai", "India", 13.0827, 80.2707, "Asia/Kolkata", "en"),
+    ("Kenji", "Watanabe", "Sapporo", "Japan", 43.0618, 141.3545, "Asia/Tokyo", "en"),
+    ("Sofia", "Lindqvist", "Uppsala", "Sweden", 59.8586, 17.6389, "Europe/Stockholm", "en"),
+    ("Omar", "Haddad", "Amman", "Jordan", 31.9454, 35.9284, "Asia/Amman", "en"),
+    ("Chloé", "Martin", "Lyon", "France", 45.764, 4.8357, "Europe/Paris", "en"),
+    ("Mateus", "Costa", "Porto Alegre", "Brazil", -30.0346, -51.2177, "America/Sao_Paulo", "en"),
+    ("Aiyana", "Brooks", "Tucson", "United States", 32.2226, -110.9747, "America/Phoenix", "en"),
+    ("Noah", "Fischer", "Graz", "Austria", 47.0707, 15.4395, "Europe/Vienna", "en"),
+    ("Zainab", "Idris", "Kano", "Nigeria", 12.0022, 8.592, "Africa/Lagos", "en"),
+    ("Elif", "Demir", "Izmir", "Türkiye", 38.4237, 27.1428, "Europe/Istanbul", "en"),
+    ("Hana", "Novak", "Brno", "Czechia", 49.1951, 16.6068, "Europe/Prague", "en"),
+    ("Rafael", "Mendes", "Recife", "Brazil", -8.0476, -34.877, "America/Recife", "en"),
+]
+INTENTIONS = ["meet kind people", "grow every day", "find my people", "share what I make", "learn and teach"]
+VALUES = ["family", "growth", "honesty", "creativity", "nature", "kindness", "freedom", "health", "humor"]
+LIFESTYLES = ["active", "quiet", "traveler", "urban", "foodie", "early_bird", "night_owl", "artistic"]
+LOVE_LANGUAGES = ["words_of_affirmation", "acts_of_service", "receiving_gifts", "quality_time", "physical_touch"]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    handle: str
+    name: str
+
+
+def demo_email(first: str, last: str) -> str:
+    local = f"{first}.{last}".lower().encode("ascii", "ignore").decode()
+    return f"{local}@{DEMO_DOMAIN}"
+
+
+def seed_steps() -> int:
+    return len(PEOPLE) * 2
+
+
+def seed_demo(*, progress: Callable[[str], None] = lambda _: None) -> Iterator[DemoLogin]:
+    """Create the demo people (once) and their follows. Yields each person; safe to run again."""
+    rng = random.Random(2026)  # noqa: S311 - deterministic demo data, not security
+    ids: list[int] = []
+    for index, (first, last, city, country, lat, lon, zone, locale) in enumerate(PEOPLE):
+        email = demo_email(first, last)
+        handle = f"{first}_{last}".lower().encode("ascii", "ignore").decode()[:30]
+        existing = user_id_by_handle(handle=handle)
+        if existing is None:
+            result = user_register(
+                email=email, password=DEMO_PASSWORD, name=f"{first} {last}", handle=handle,
+                intention=rng.choice(INTENTIONS), locale=locale, client=ClientInfo(ip="127.0.0.1", user_agent="seed"),
+            )
+            existing = result.account.id
+            birth = dt.date(1975, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 30))
+            personal_profile_update(user_id=existing, changes={
+                "first_name": first, "last_name": last, "birth_date": birth,
+                "birth_time": dt.time(rng.randrange(24), rng.randrange(60)), "birth_timezone": zone,
+                "birth_city": city, "birth_country": country, "birth_lat": lat, "birth_lon": lon,
+            })
+            compatibility_profile_update(user_id=existing, changes={
+                "values": rng.sample(VALUES, 3), "preferred_lifestyle": rng.sample(LIFESTYLES, 2),
+                "love_language": rng.sample(LOVE_LANGUAGES, 2),
+                "attachment_style": rng.choice(["secure", "anxious", "avoidant", "secure"]),
+                "relationship_goal": rng.choice(["friendship", "long_term", "not_sure"]),
+            })
+        ids.append(existing)
+        progress(f"person {index + 1}/{len(PEOPLE)}")
+        yield DemoLogin(email=email, handle=handle, name=f"{first} {last}")
+    for index, user_id in enumerate(ids):
+        for other in rng.sample(ids, 6):
+            if other != user_id:
+                follow_create(follower_id=user_id, followee_id=other)
+        progress(f"follows {index + 1}/{len(ids)}")

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class PersonalProfileData:
+    user_id: int
+    first_name: str
+    last_name: str
+    birth_date: dt.date | None
+    birth_time: dt.time | None
+    birth_timezone: str
+    birth_country: str
+    birth_city: str
+    birth_lat: Decimal | None
+    birth_lon: Decimal | None
+
+    @property
+    def birth_place(self) -> str:
+        return ", ".join(part for part in (self.birth_city, self.birth_country) if part)
+
+    @property
+    def is_complete(self) -> bool:
+        """Onboarding is done when we know who the person is and when and where they were born.
+
+        Birth time is optional: many people do not know it.
+        """
+        return bool(
+            self.first_name and self.last_name and self.birth_date
+            and (self.birth_city or self.birth_lat is not None)
+        )
+
+
+@dataclass(frozen=True)
+class CompatibilityProfileData:
+    user_id: int
+    gender: str | None
+    orientation: str | None
+    relationship_goal: str | None
+    values: tuple[str, ...]
+    preferred_lifestyle: tuple[str, ...]
+    attachment_style: str | None
+    love_language: tuple[str, ...]

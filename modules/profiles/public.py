@@ -1,0 +1,15 @@
+"""Public interface of the profiles module."""
+
+from modules.profiles.contracts import CompatibilityProfileData, PersonalProfileData
+from modules.profiles.selectors import compatibility_profile_get, personal_profile_get, personal_profiles_get
+from modules.profiles.services import compatibility_profile_update, personal_profile_update
+
+__all__ = [
+    "CompatibilityProfileData",
+    "PersonalProfileData",
+    "compatibility_profile_get",
+    "compatibility_profile_update",
+    "personal_profile_get",
+    "personal_profile_update",
+    "personal_profiles_get",
+]

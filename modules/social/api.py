@@ -1,0 +1,197 @@
+"""/api/v1/users/…: people, the follow graph, blocks and mutes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from modules.accounts.public import (
+    Principal,
+    account_get,
+    account_update,
+    bearer_auth,
+    current_principal,
+    users_directory,
+)
+from modules.core.public import CursorParams, PathId, PermissionDenied, error_responses
+from modules.profiles.public import personal_profile_get
+from modules.social import selectors, services
+from modules.social.schemas import (
+    BlockStateOut,
+    FollowStateOut,
+    MuteStateOut,
+    UserListParams,
+    UserMeOut,
+    UserMePatch,
+    UserOut,
+    UserPageOut,
+)
+
+router = Router(tags=["users"], auth=bearer_auth)
+
+
+def _me(user_id: int) -> dict:
+    account = account_get(user_id=user_id)
+    personal = personal_profile_get(user_id=user_id)
+    counts = selectors.counts_get(user_ids=[user_id])[user_id]
+    return {
+        **asdict(account),
+        "settings": account.settings,
+        "photo_path": account.photo_path,
+        "birth_date": personal.birth_date,
+        "birth_time": personal.birth_time,
+        "birth_place": personal.birth_place or None,
+        **asdict(counts),
+        "is_following": False,
+        "flags": {"is_staff": account.is_staff, "profile_complete": personal.is_complete},
+    }
+
+
+def _view(view) -> dict:
+    return {
+        **{key: value for key, value in view.__dict__.items() if key not in {"counts", "relationship"}},
+        **asdict(view.counts),
+        "is_following": view.relationship.is_following,
+        "is_followed_by": view.relationship.is_followed_by,
+        "is_blocked": view.relationship.is_blocked,
+        "is_muted": view.relationship.is_muted,
+    }
+
+
+def _cards(principal: Principal, page) -> dict:
+    return {"results": selectors.user_cards(viewer_id=principal.user_id, user_ids=page.results), "next": page.next}
+
+
+@router.get("/users/", operation_id="usersList", response={200: UserPageOut, **error_responses(400, 401, 422)},
+            summary="Browse or search people (newest first)")
+def users_list(request: HttpRequest, params: Query[UserListParams]):
+    principal = current_principal(request)
+    hidden = selectors.blocked_either_way_ids(user_id=principal.user_id)
+    page = users_directory(search=params.search, exclude_ids=hidden, cursor=params.cursor, limit=params.limit)
+    followed = selectors.following_among(viewer_id=principal.user_id, user_ids=[s.id for s in page.results])
+    return {
+        "results": [{**asdict(s), "is_following": s.id in followed} for s in page.results],
+        "next": page.next,
+    }
+
+
+@router.get("/users/me/", operation_id="usersMe", response={200: UserMeOut, **error_responses(401)},
+            summary="My account, settings and counts")
+def users_me(request: HttpRequest):
+    return _me(current_principal(request).user_id)
+
+
+@router.patch("/users/me/", operation_id="usersMeUpdate",
+              response={200: UserMeOut, **error_responses(400, 401, 409, 422)},
+              summary="Update my name, bio, handle, locale or settings")
+def users_me_update(request: HttpRequest, payload: UserMePatch):
+    user_id = current_principal(request).user_id
+    changes = payload.model_dump(exclude_unset=True)
+    account_update(
+        user_id=user_id,
+        name=changes.get("name"),
+        bio=changes.get("bio"),
+        handle=changes.get("handle"),
+        locale=changes.get("locale"),
+        intention=changes.get("intention"),
+        settings_changes=payload.settings.model_dump(exclude_unset=True) if payload.settings else None,
+    )
+    return _me(user_id)
+
+
+@router.get("/users/me/blocked/", operation_id="usersBlockedList",
+            response={200: UserPageOut, **error_responses(400, 401, 422)}, summary="People I blocked")
+def users_blocked(request: HttpRequest, params: Query[CursorParams]):
+    principal = current_principal(request)
+    return _cards(principal, selectors.blocked_page(user_id=principal.user_id, cursor=params.cursor,
+                                                    limit=params.limit))
+
+
+@router.get("/users/me/muted/", operation_id="usersMutedList",
+            response={200: UserPageOut, **error_responses(400, 401, 422)}, summary="People I muted")
+def users_muted(request: HttpRequest, params: Query[CursorParams]):
+    principal = current_principal(request)
+    return _cards(principal, selectors.muted_page(user_id=principal.user_id, cursor=params.cursor,
+                                                  limit=params.limit))
+
+
+@router.get("/users/{user_id}/", operation_id="usersGet", response={200: UserOut, **error_responses(401, 404)},
+            summary="A user's profile card (e-mail and birth data only for the owner and staff)")
+def users_get(request: HttpRequest, user_id: PathId):
+    principal = current_principal(request)
+    return _view(selectors.user_view(viewer_id=principal.user_id, viewer_is_staff=principal.is_staff,
+                                     user_id=user_id))
+
+
+def _connections_guard(principal: Principal, user_id: PathId) -> None:
+    # 404 for users blocked either way (they do not exist for each other), 403 for private lists.
+    selectors.user_view(viewer_id=principal.user_id, viewer_is_staff=principal.is_staff, user_id=user_id)
+    if not selectors.can_see_connections(viewer_id=principal.user_id, viewer_is_staff=principal.is_staff,
+                                         user_id=user_id):
+        raise PermissionDenied("This account is private: only its followers see its connections.",
+                               code="private_account")
+
+
+@router.get("/users/{user_id}/followers/", operation_id="usersFollowers",
+            response={200: UserPageOut, **error_responses(400, 401, 403, 404, 422)}, summary="A user's followers")
+def users_followers(request: HttpRequest, user_id: PathId, params: Query[CursorParams]):
+    principal = current_principal(request)
+    _connections_guard(principal, user_id)
+    return _cards(principal, selectors.followers_page(user_id=user_id, viewer_id=principal.user_id,
+                                                      cursor=params.cursor, limit=params.limit))
+
+
+@router.get("/users/{user_id}/following/", operation_id="usersFollowing",
+            response={200: UserPageOut, **error_responses(400, 401, 403, 404, 422)},
+            summary="Who a user follows")
+def users_following(request: HttpRequest, user_id: PathId, params: Query[CursorParams]):
+    principal = current_principal(request)
+    _connections_guard(principal, user_id)
+    return _cards(principal, selectors.following_page(user_id=user_id, viewer_id=principal.user_id,
+                                                      cursor=params.cursor, limit=params.limit))
+
+
+@router.post("/users/{user_id}/follow/", operation_id="usersFollow",
+             response={200: FollowStateOut, **error_responses(400, 401, 403, 404)},
+             summary="Follow a user (idempotent)")
+def users_follow(request: HttpRequest, user_id: PathId):
+    return services.follow_create(follower_id=current_principal(request).user_id, followee_id=user_id)
+
+
+@router.delete("/users/{user_id}/follow/", operation_id="usersUnfollow",
+               response={200: FollowStateOut, **error_responses(400, 401, 404)},
+               summary="Stop following a user (idempotent)")
+def users_unfollow(request: HttpRequest, user_id: PathId):
+    return services.follow_delete(follower_id=current_principal(request).user_id, followee_id=user_id)
+
+
+@router.post("/users/{user_id}/block/", operation_id="usersBlock",
+             response={200: BlockStateOut, **error_responses(400, 401, 404)},
+             summary="Block a user: removes follows both ways and hides you from each other")
+def users_block(request: HttpRequest, user_id: PathId):
+    services.block_create(blocker_id=current_principal(request).user_id, blocked_id=user_id)
+    return {"is_blocked": True}
+
+
+@router.delete("/users/{user_id}/block/", operation_id="usersUnblock",
+               response={200: BlockStateOut, **error_responses(400, 401, 404)}, summary="Unblock a user")
+def users_unblock(request: HttpRequest, user_id: PathId):
+    services.block_delete(blocker_id=current_principal(request).user_id, blocked_id=user_id)
+    return {"is_blocked": False}
+
+
+@router.post("/users/{user_id}/mute/", operation_id="usersMute",
+             response={200: MuteStateOut, **error_responses(400, 401, 404)},
+             summary="Mute a user: their posts leave your feeds; they are not told")
+def users_mute(request: HttpRequest, user_id: PathId):
+    services.mute_create(muter_id=current_principal(request).user_id, muted_id=user_id)
+    return {"is_muted": True}
+
+
+@router.delete("/users/{user_id}/mute/", operation_id="usersUnmute",
+               response={200: MuteStateOut, **error_responses(400, 401, 404)}, summary="Unmute a user")
+def users_unmute(request: HttpRequest, user_id: PathId):
+    services.mute_delete(muter_id=current_principal(request).user_id, muted_id=user_id)
+    return {"is_muted": False}

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """How the viewer relates to another user."""
+
+    is_following: bool
+    is_followed_by: bool
+    is_blocked: bool
+    has_blocked_you: bool
+    is_muted: bool
+
+    @property
+    def blocked_either_way(self) -> bool:
+        return self.is_blocked or self.has_blocked_you
+
+
+@dataclass(frozen=True)
+class UserCounts:
+    followers_count: int
+    following_count: int
+    posts_count: int
+
+
+@dataclass(frozen=True)
+class FollowState:
+    is_following: bool
+    followers_count: int
+
+
+@dataclass(frozen=True)
+class UserCard:
+    id: int
+    handle: str
+    name: str
+    photo_path: str
+    is_following: bool
+
+
+@dataclass(frozen=True)
+class UserView:
+    """Another user's profile as the viewer may see it. Private fields are None unless the viewer is the
+    owner or staff."""
+
+    id: int
+    handle: str
+    name: str
+    bio: str
+    photo_path: str
+    locale: str
+    privacy: str
+    created_at: object
+    counts: UserCounts
+    relationship: Relationship
+    email: str | None
+    birth_date: object | None
+    birth_time: object | None
+    birth_place: str | None

@@ -1,0 +1,34 @@
+"""Public interface of the social graph."""
+
+from modules.social.contracts import FollowState, Relationship, UserCard, UserCounts
+from modules.social.selectors import (
+    blocked_either_way_ids,
+    counts_get,
+    following_among,
+    graph_totals,
+    is_blocked_either_way,
+    is_following,
+    muted_ids,
+    relationship,
+    user_cards,
+)
+from modules.social.services import follow_create, follow_delete, user_posts_count_add
+
+__all__ = [
+    "FollowState",
+    "Relationship",
+    "UserCard",
+    "UserCounts",
+    "blocked_either_way_ids",
+    "counts_get",
+    "follow_create",
+    "follow_delete",
+    "following_among",
+    "graph_totals",
+    "is_blocked_either_way",
+    "is_following",
+    "muted_ids",
+    "relationship",
+    "user_cards",
+    "user_posts_count_add",
+]

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from modules.accounts.public import account_get, user_summaries
+from modules.core.public import NotFound, Page, paginate_queryset
+from modules.profiles.public import personal_profile_get
+from modules.social.contracts import Relationship, UserCard, UserCounts, UserView
+from modules.social.models import Block, Follow, Mute, UserStats
+
+
+def is_following(*, follower_id: int, followee_id: int) -> bool:
+    return Follow.objects.filter(follower_id=follower_id, followee_id=followee_id).exists()
+
+
+def following_among(*, viewer_id: int, user_ids: Iterable[int]) -> set[int]:
+    """Which of `user_ids` the viewer follows (one query for a whole list)."""
+    return set(
+        Follow.objects.filter(follower_id=viewer_id, followee_id__in=set(user_ids)).values_list("followee_id",
+                                                                                                flat=True)
+    )
+
+
+def relationship(*, viewer_id: int, other_id: int) -> Relationship:
+    if viewer_id == other_id:
+        return Relationship(False, False, False, False, False)
+    follows = set(
+        Follow.objects.filter(
+            Q(follower_id=viewer_id, followee_id=other_id) | Q(follower_id=other_id, followee_id=viewer_id)
+        ).values_list("follower_id", flat=True)
+    )
+    blocks = set(
+        Block.objects.filter(
+            Q(blocker_id=viewer_id, blocked_id=other_id) | Q(blocker_id=other_id, blocked_id=viewer_id)
+        ).values_list("blocker_id", flat=True)
+    )
+    return Relationship(
+        is_following=viewer_id in follows,
+        is_followed_by=other_id in follows,
+        is_blocked=viewer_id in blocks,
+        has_blocked_you=other_id in blocks,
+        is_muted=Mute.objects.filter(muter_id=viewer_id, muted_id=other_id).exists(),
+    )
+
+
+def blocked_either_way_ids(*, user_id: int) -> set[int]:
+    """Everyone this user blocked or was blocked by: they must not see each other anywhere."""
+    pairs = Block.objects.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).values_list("blocker_id",
+                                                                                            "blocked_id")
+    return {other for pair in pairs for other in pair if other != user_id}
+
+
+def is_blocked_either_way(*, user_a: int, user_b: int) -> bool:
+    return Block.objects.filter(
+        Q(blocker_id=user_a, blocked_id=user_b) | Q(blocker_id=user_b, blocked_id=user_a)
+    ).exists()
+
+
+def muted_ids(*, user_id: int) -> set[int]:
+    return set(Mute.objects.filter(muter_id=user_id).values_list("muted_id", flat=True))
+
+
+def counts_get(*, user_ids: Iterable[int]) -> dict[int, UserCounts]:
+    ids = set(user_ids)
+    rows = {
+        stats.user_id: UserCounts(stats.followers_count, stats.following_count, stats.posts_count)
+        for stats in UserStats.objects.filter(user_id__in=ids)
+    }
+    return {user_id: rows.get(user_id, UserCounts(0, 0, 0)) for user_id in ids}
+
+
+def followers_page(*, user_id: int, viewer_id: int, cursor: str | None, limit: int) -> Page[int]:
+    """Ids of `user_id`'s followers, most recent first, without anyone blocked either way with the viewer."""
+    hidden = blocked_either_way_ids(user_id=viewer_id)
+    queryset = Follow.objects.filter(followee_id=user_id).exclude(follower_id__in=hidden)
+    page = paginate_queryset(queryset, ordering=("-id",), cursor=cursor, limit=limit)
+    return Page(results=[follow.follower_id for follow in page.results], next=page.next)
+
+
+def following_page(*, user_id: int, viewer_id: int, cursor: str | None, limit: int) -> Page[int]:
+    hidden = blocked_either_way_ids(user_id=viewer_id)
+    queryset = Follow.objects.filter(follower_id=user_id).exclude(followee_id__in=hidden)
+    page = paginate_queryset(queryset, ordering=("-id",), cursor=cursor, limit=limit)
+    return Page(results=[follow.followee_id for follow in page.results], next=page.next)
+
+
+def blocked_page(*, user_id: int, cursor: str | None, limit: int) -> Page[int]:
+    page = paginate_queryset(Block.objects.filter(blocker_id=user_id), ordering=("-id",), cursor=cursor,
+                             limit=limit)
+    return Page(results=[block.blocked_id for block in page.results], next=page.next)
+
+
+def muted_page(*, user_id: int, cursor: str | None, limit: int) -> Page[int]:
+    page = paginate_queryset(Mute.objects.filter(muter_id=user_id), ordering=("-id",), cursor=cursor, limit=limit)
+    return Page(results=[mute.muted_id for mute in page.results], next=page.next)
+
+
+def graph_totals() -> dict[str, int]:
+    return {"follows": Follow.objects.count(), "blocks": Block.objects.count(), "mutes": Mute.objects.count()}
+
+
+# --- composed views of people (accounts + profiles + graph) ----------------------------------------
+
+def user_cards(*, viewer_id: int, user_ids: list[int]) -> list[UserCard]:
+    """Cards for a list of users, in the given order; deactivated users are left out."""
+    summaries = user_summaries(user_ids=user_ids)
+    followed = following_among(viewer_id=viewer_id, user_ids=summaries)
+    return [
+        UserCard(id=s.id, handle=s.handle, name=s.name, photo_path=s.photo_path, is_following=s.id in followed)
+        for user_id in user_ids
+        if (s := summaries.get(user_id)) is not None
+    ]
+
+
+def user_view(*, viewer_id: int, viewer_is_staff: bool, user_id: int) -> UserView:
+    """A user as the viewer sees them; users blocked either way do not exist for each other (404)."""
+    rel = relationship(viewer_id=viewer_id, other_id=user_id)
+    if rel.blocked_either_way and not viewer_is_staff:
+        raise NotFound("User not found.")
+    account = account_get(user_id=user_id)
+    counts = counts_get(user_ids=[user_id])[user_id]
+    private = viewer_is_staff or viewer_id == user_id
+    personal = personal_profile_get(user_id=user_id) if private else None
+    return UserView(
+        id=account.id, handle=account.handle, name=account.name, bio=account.bio, photo_path=account.photo_path,
+        locale=account.locale, privacy=account.settings.privacy, created_at=account.created_at, counts=counts,
+        relationship=rel,
+        email=account.email if private else None,
+        birth_date=personal.birth_date if personal else None,
+        birth_time=personal.birth_time if personal else None,
+        birth_place=(personal.birth_place or None) if personal else None,
+    )
+
+
+def can_see_connections(*, viewer_id: int, viewer_is_staff: bool, user_id: int) -> bool:
+    """Followers/following lists of a private account are visible to its owner, its followers and staff."""
+    if viewer_is_staff or viewer_id == user_id:
+        return True
+    if is_blocked_either_way(user_a=viewer_id, user_b=user_id):
+        return False
+    if account_get(user_id=user_id).settings.privacy == "public":
+        return True
+    return is_following(follower_id=viewer_id, followee_id=user_id)

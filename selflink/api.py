@@ -1,0 +1,47 @@
+"""The one NinjaAPI: mounts every module's router under /api/v1/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import NinjaAPI
+
+from modules.accounts.api import router as auth_router
+from modules.core.public import EXTRA_OPENAPI_SCHEMAS, install_error_handlers
+from modules.ops.api import router as health_router
+from modules.profiles.api import router as profiles_router
+from modules.social.api import router as users_router
+
+DESCRIPTION = """
+The SelfLink API. Conventions, the same on every endpoint:
+
+* **Auth**: `Authorization: Bearer <access token>` (from `authLogin`/`authRegister`, renewed with `authRefresh`).
+* **Errors**: `{"detail": "...", "code": "machine_code"}`, plus `"errors": {"field": ["message"]}` on 422.
+* **Paging**: `?cursor=&limit=` → `{"results": [...], "next": "<opaque>" | null}`; a bad cursor is a 400
+  `invalid_cursor`.
+* **IDs** are integers below 2^53 (safe as JavaScript numbers) or UUID strings.
+"""
+
+
+class SelfLinkAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, model in sorted(EXTRA_OPENAPI_SCHEMAS.items()):
+            components.setdefault(name, model.model_json_schema(ref_template="#/components/schemas/{model}"))
+        return schema
+
+
+api = SelfLinkAPI(
+    title="SelfLink API",
+    version="1.0.0",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    docs_url=None,  # served at /api/docs/ (see selflink.urls)
+)
+install_error_handlers(api)
+
+api.add_router("", health_router)
+api.add_router("/auth", auth_router)
+api.add_router("", users_router)
+api.add_router("", profiles_router)

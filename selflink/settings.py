@@ -1,0 +1,285 @@
+"""Django settings for SelfLink, read from environment variables.
+
+Every variable is listed, with its default, in `.env.example` and in the README.
+`SELFLINK_ENV` selects the profile: `development` (default), `test` or
+`production`. Production refuses insecure values (default secret key, DEBUG on,
+missing DATABASE_URL or ALLOWED_HOSTS) and lists every problem at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import dj_database_url
+
+from selflink.env import Env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = Env()
+
+SELFLINK_ENV = env.choice("SELFLINK_ENV", "development", ("development", "test", "production"))
+IS_PRODUCTION = SELFLINK_ENV == "production"
+IS_TEST = SELFLINK_ENV == "test"
+
+_INSECURE_KEY = "django-insecure-selflink-development-key-do-not-use-in-production"
+SECRET_KEY = env.str("SECRET_KEY", _INSECURE_KEY)
+DEBUG = env.bool("DEBUG", SELFLINK_ENV == "development")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", [] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
+# Used to build absolute media URLs outside a request (jobs, notifications); requests use their own host.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
+
+if IS_PRODUCTION:
+    env.require(SECRET_KEY != _INSECURE_KEY, "SECRET_KEY must be set to a unique secret in production")
+    env.require(len(SECRET_KEY) >= 32, "SECRET_KEY must be at least 32 characters long in production")
+    env.require(not DEBUG, "DEBUG must be off in production")
+    env.require(bool(ALLOWED_HOSTS), "ALLOWED_HOSTS must list the public host names in production")
+
+# --- applications -------------------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "daphne",
+    "unfold",
+    "unfold.contrib.filters",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "ninja",
+    "storages",
+    "django_dramatiq",
+    "modules.core",
+    "modules.accounts",
+    "modules.media",
+    "modules.profiles",
+    "modules.social",
+    "modules.ops",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "modules.core.middleware.ApiErrorShapeMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "selflink.urls"
+ASGI_APPLICATION = "selflink.asgi.application"
+WSGI_APPLICATION = "selflink.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "selflink" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database -----------------------------------------------------------------------------------
+
+DATABASE_URL = env.optional("DATABASE_URL")
+if IS_PRODUCTION:
+    env.require(bool(DATABASE_URL), "DATABASE_URL must point at the production PostgreSQL")
+EMBEDDED_DATABASE = DATABASE_URL is None and not IS_PRODUCTION
+if EMBEDDED_DATABASE:
+    # A private PostgreSQL under .local/, started on demand and stopped when the last user exits.
+    from selflink.embedded_postgres import server as _embedded_postgres
+
+    DATABASE_URL = _embedded_postgres.acquire()
+
+DATABASE_POOL_MAX = env.int("DATABASE_POOL_MAX", 0 if IS_TEST else 20, minimum=0, maximum=500)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL or "postgres://invalid/invalid", conn_max_age=0)}
+if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    env.errors.append("DATABASE_URL must be a PostgreSQL URL (postgres:// or postgresql://): SelfLink needs Postgres")
+DATABASES["default"]["OPTIONS"] = {
+    "application_name": env.str("DATABASE_APPLICATION_NAME", "selflink"),
+    **({"pool": {"min_size": 1, "max_size": DATABASE_POOL_MAX, "timeout": 10}} if DATABASE_POOL_MAX else {}),
+}
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", "test_selflink")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- auth ---------------------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+if IS_TEST:
+    # Argon2 with production cost makes a test suite of hundreds of logins needlessly slow.
+    PASSWORD_HASHERS = ["modules.accounts.hashers.FastArgon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("email", "handle", "name")}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Access tokens are short-lived JWTs; refresh tokens are opaque, stored hashed and rotated.
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", hashlib.sha256(f"jwt:{SECRET_KEY}".encode()).hexdigest())
+JWT_ISSUER = env.str("JWT_ISSUER", "selflink")
+JWT_ACCESS_TTL_SECONDS = env.int("JWT_ACCESS_TTL_SECONDS", 15 * 60, minimum=30, maximum=24 * 3600)
+REFRESH_TOKEN_TTL_SECONDS = env.int("REFRESH_TOKEN_TTL_SECONDS", 14 * 86400, minimum=300)
+# Brute-force protection, counted in Postgres: per client IP and per account.
+RATE_LOGIN_PER_IP = env.rate("RATE_LOGIN_PER_IP", "20/5m")
+RATE_LOGIN_PER_ACCOUNT = env.rate("RATE_LOGIN_PER_ACCOUNT", "5/15m")
+RATE_REGISTER_PER_IP = env.rate("RATE_REGISTER_PER_IP", "10/h")
+RATE_REFRESH_PER_IP = env.rate("RATE_REFRESH_PER_IP", "120/m")
+RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", True)
+
+# --- media and static files ---------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", str(BASE_DIR / ".local" / "static")))
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+if not IS_PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # outside production, static files come from the apps
+
+STORAGE_BACKEND = env.choice("STORAGE_BACKEND", "local", ("local", "s3"))
+MEDIA_URL = env.str("MEDIA_URL", "/media/")
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(BASE_DIR / ".local" / "media")))
+# In development daphne serves MEDIA_ROOT itself; in deploy/ the reverse proxy does.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", not IS_PRODUCTION)
+MEDIA_MAX_IMAGE_BYTES = env.int("MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024, minimum=1024)
+MEDIA_MAX_IMAGE_PIXELS = env.int("MEDIA_MAX_IMAGE_PIXELS", 40_000_000, minimum=10_000)
+MEDIA_MAX_VIDEO_BYTES = env.int("MEDIA_MAX_VIDEO_BYTES", 50 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+if STORAGE_BACKEND == "s3":
+    AWS_STORAGE_BUCKET_NAME = env.str("S3_BUCKET")
+    AWS_S3_ENDPOINT_URL = env.optional("S3_ENDPOINT_URL")
+    AWS_S3_REGION_NAME = env.optional("S3_REGION")
+    AWS_ACCESS_KEY_ID = env.optional("S3_ACCESS_KEY_ID")
+    AWS_SECRET_ACCESS_KEY = env.optional("S3_SECRET_ACCESS_KEY")
+    AWS_S3_ADDRESSING_STYLE = "path" if env.bool("S3_PATH_STYLE", True) else "virtual"
+    AWS_QUERYSTRING_AUTH = env.bool("S3_PRESIGNED_URLS", False)
+    AWS_QUERYSTRING_EXPIRE = env.int("S3_PRESIGNED_TTL_SECONDS", 3600, minimum=60)
+    AWS_S3_CUSTOM_DOMAIN = env.optional("S3_PUBLIC_DOMAIN")
+    AWS_DEFAULT_ACL = None
+    AWS_S3_FILE_OVERWRITE = False
+    env.require(bool(AWS_STORAGE_BUCKET_NAME), "S3_BUCKET is required when STORAGE_BACKEND=s3")
+    _media_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"location": "media"}}
+else:
+    _media_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
+    }
+
+STORAGES = {
+    "default": _media_storage,
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- background jobs ----------------------------------------------------------------------------
+
+# Postgres is the default broker (the `dramatiq` schema in the main database); Redis or RabbitMQ
+# are optional and need their client library installed (`pip install redis` / `pika`).
+DRAMATIQ_BROKER_KIND = env.choice("DRAMATIQ_BROKER", "stub" if IS_TEST else "postgres",
+                                  ("postgres", "redis", "rabbitmq", "stub"))
+_dramatiq_middleware = [
+    "dramatiq.middleware.AgeLimit",
+    "dramatiq.middleware.TimeLimit",
+    "dramatiq.middleware.Callbacks",
+    "dramatiq.middleware.Retries",
+    "django_dramatiq.middleware.DbConnectionsMiddleware",
+]
+if DRAMATIQ_BROKER_KIND == "postgres":
+    DRAMATIQ_BROKER = {
+        "BROKER": "dramatiq_postgres.PostgresBroker",
+        "OPTIONS": {"url": env.str("DRAMATIQ_BROKER_URL", DATABASE_URL or ""), "results": False},
+        "MIDDLEWARE": _dramatiq_middleware,
+    }
+elif DRAMATIQ_BROKER_KIND == "redis":
+    DRAMATIQ_BROKER = {
+        "BROKER": "dramatiq.brokers.redis.RedisBroker",
+        "OPTIONS": {"url": env.str("DRAMATIQ_BROKER_URL")},
+        "MIDDLEWARE": _dramatiq_middleware,
+    }
+elif DRAMATIQ_BROKER_KIND == "rabbitmq":
+    DRAMATIQ_BROKER = {
+        "BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
+        "OPTIONS": {"url": env.str("DRAMATIQ_BROKER_URL")},
+        "MIDDLEWARE": _dramatiq_middleware,
+    }
+else:
+    DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {},
+                       "MIDDLEWARE": _dramatiq_middleware}
+DRAMATIQ_TASKS_DATABASE = "default"
+DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
+
+WORKER_HEARTBEAT_INTERVAL_SECONDS = env.int("WORKER_HEARTBEAT_INTERVAL_SECONDS", 15, minimum=1)
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 60, minimum=2)
+
+# --- API behaviour ------------------------------------------------------------------------------
+
+API_PAGE_SIZE_DEFAULT = 20
+API_PAGE_SIZE_MAX = 100
+NINJA_PAGINATION_MAX_LIMIT = API_PAGE_SIZE_MAX
+
+# --- internationalisation -----------------------------------------------------------------------
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ru", "Русский"), ("ka", "ქართული")]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- security headers (production sits behind the reverse proxy in deploy/) ---------------------
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if IS_PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0, minimum=0)
+
+# --- admin (django-unfold) ----------------------------------------------------------------------
+
+UNFOLD = {
+    "SITE_TITLE": "SelfLink admin",
+    "SITE_HEADER": "SelfLink",
+    "SITE_SYMBOL": "hub",
+    "SHOW_HISTORY": True,
+    "DASHBOARD_CALLBACK": "modules.ops.dashboard.dashboard_callback",
+}
+
+# --- logging ------------------------------------------------------------------------------------
+
+LOG_LEVEL = env.choice("LOG_LEVEL", "INFO", ("debug", "info", "warning", "error")).upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Request bodies and headers (tokens, passwords, LLM keys) are never logged.
+        "django.request": {"level": "ERROR"},
+        "django.db.backends": {"level": "WARNING"},
+        "dramatiq": {"level": "WARNING" if IS_TEST else "INFO"},
+        "apscheduler": {"level": "WARNING"},
+    },
+}
+
+env.check()
+ENV_VARIABLES_READ = frozenset(env.read)

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, re_path
+from django.views.static import serve
+
+from selflink.api import api
+
+
+def api_docs(request: HttpRequest) -> HttpResponse:
+    return api.docs.render_page(request, api)
+
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("api/docs/", api_docs, name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("", lambda request: redirect("api-docs")),
+]
+
+if settings.STORAGE_BACKEND == "local" and settings.SERVE_MEDIA:
+    # Development: daphne serves uploads itself. In deploy/ the reverse proxy serves MEDIA_ROOT.
+    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
