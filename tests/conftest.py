@@ -6,12 +6,15 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from modules.accounts.models import AuthSession, User
 from modules.accounts.tokens import access_token_issue
 from tests.factories import UserFactory
 
 API = "/api/v1"
+
+pytest_plugins = ["tests.live"]
 
 
 @dataclass
@@ -53,9 +56,9 @@ class ApiClient:
             kwargs["data"] = raw
             kwargs["content_type"] = content_type or "application/json"
         elif data is not None:
-            kwargs["data"] = data
-            if content_type:
-                kwargs["content_type"] = content_type
+            # Multipart, like the mobile client; Django's test client only encodes it for POST by itself.
+            kwargs["data"] = encode_multipart(BOUNDARY, data) if method != "POST" else data
+            kwargs["content_type"] = content_type or MULTIPART_CONTENT
         response = getattr(self.client, method.lower())(url, **kwargs)
         return Response(response.status_code, dict(response.headers), response.content)
 

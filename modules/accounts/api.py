@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Status
 
@@ -19,7 +20,7 @@ from modules.accounts.schemas import (
     SessionOut,
     TokenPairOut,
 )
-from modules.core.public import client_ip, error_responses
+from modules.core.public import client_ip, error_responses, rate_limit_enforce
 
 router = Router(tags=["auth"])
 
@@ -35,6 +36,8 @@ def _auth_out(result) -> dict:
 @router.post("/register/", operation_id="authRegister", response={201: AuthOut, **error_responses(400, 409, 422, 429)},
              summary="Create an account and sign in")
 def register(request: HttpRequest, payload: RegisterIn):
+    rate_limit_enforce("register:ip", client_ip(request), settings.RATE_REGISTER_PER_IP,
+                       detail="Too many sign-ups from this network. Try again later.")
     result = services.user_register(
         email=payload.email, password=payload.password, name=payload.name, handle=payload.handle,
         intention=payload.intention, locale=payload.locale, client=_client(request),
@@ -52,6 +55,7 @@ def login(request: HttpRequest, payload: LoginIn):
              response={200: TokenPairOut, **error_responses(400, 401, 422, 429)},
              summary="Exchange a refresh token for a new token pair (rotation)")
 def refresh(request: HttpRequest, payload: RefreshIn):
+    rate_limit_enforce("refresh:ip", client_ip(request), settings.RATE_REFRESH_PER_IP)
     tokens = services.auth_refresh(refresh_token=payload.refresh, client=_client(request))
     return {"token": tokens.access, "refreshToken": tokens.refresh}
 

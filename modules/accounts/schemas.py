@@ -6,7 +6,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from modules.media.public import media_url
+from modules.media.public import schema_media_url
 
 LanguageCode = Literal["en", "ru", "ka"]
 PrivacyLevel = Literal["public", "private"]
@@ -76,7 +76,7 @@ class AccountOut(Schema):
 
     @staticmethod
     def resolve_photo(obj, context) -> str | None:
-        return media_url(obj.photo_path, context["request"] if context else None)
+        return schema_media_url(obj, context)
 
 
 class TokenPairOut(Schema):

@@ -138,8 +138,6 @@ def user_register(
     *, email: str, password: str, name: str, handle: str | None = None, intention: str = "",
     locale: str = "en", client: ClientInfo,
 ) -> AuthResult:
-    rate_limit_enforce("register:ip", client.ip, settings.RATE_REGISTER_PER_IP,
-                       detail="Too many sign-ups from this network. Try again later.")
     email = normalize_email(email)
     name = name.strip()
     handle = handle_validate(handle) if handle else handle_generate(name=name, email=email)
@@ -195,7 +193,6 @@ def auth_refresh(*, refresh_token: str, client: ClientInfo) -> TokenPair:
     the victim, who signs in again; the revocation is committed even though the
     request fails.
     """
-    rate_limit_enforce("refresh:ip", client.ip, settings.RATE_REFRESH_PER_IP)
     digest = refresh_token_hash(refresh_token)
     now = timezone.now()
     reused_session_id: uuid.UUID | None = None

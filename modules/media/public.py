@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import UploadedFile
 
 from modules.media.images import ACCEPTED_FORMATS, CleanImage, UnsupportedMediaType, image_clean
-from modules.media.storage import media_url, storage_delete, storage_save_image
+from modules.media.storage import media_url, schema_media_url, storage_delete, storage_save_image
 
 
 @dataclass(frozen=True)
@@ -37,4 +37,5 @@ __all__ = [
     "image_store",
     "media_delete",
     "media_url",
+    "schema_media_url",
 ]

@@ -39,3 +39,9 @@ def media_url(path: str | None, request: HttpRequest | None = None) -> str | Non
     if request is not None:
         return request.build_absolute_uri(url)
     return f"{settings.PUBLIC_BASE_URL}{url}"
+
+
+def schema_media_url(obj, context, attribute: str = "photo_path") -> str | None:
+    """For Ninja `resolve_*` methods: the absolute URL of `obj.<attribute>` (obj may be a dict or an object)."""
+    path = obj.get(attribute) if isinstance(obj, dict) else getattr(obj, attribute, None)
+    return media_url(path, context["request"] if context else None)

@@ -63,15 +63,20 @@ def demo_email(first: str, last: str) -> str:
     return f"{local}@{DEMO_DOMAIN}"
 
 
+def _rng(key: str) -> random.Random:
+    """Each person's data comes from its own seeded generator, so a re-run makes exactly the same choices."""
+    return random.Random(f"selflink-demo:{key}")  # noqa: S311 - demo data, not security
+
+
 def seed_steps() -> int:
     return len(PEOPLE) * 2
 
 
 def seed_demo(*, progress: Callable[[str], None] = lambda _: None) -> Iterator[DemoLogin]:
     """Create the demo people (once) and their follows. Yields each person; safe to run again."""
-    rng = random.Random(2026)  # noqa: S311 - deterministic demo data, not security
     ids: list[int] = []
     for index, (first, last, city, country, lat, lon, zone, locale) in enumerate(PEOPLE):
+        rng = _rng(f"person:{index}")
         email = demo_email(first, last)
         handle = f"{first}_{last}".lower().encode("ascii", "ignore").decode()[:30]
         existing = user_id_by_handle(handle=handle)
@@ -97,7 +102,7 @@ def seed_demo(*, progress: Callable[[str], None] = lambda _: None) -> Iterator[D
         progress(f"person {index + 1}/{len(PEOPLE)}")
         yield DemoLogin(email=email, handle=handle, name=f"{first} {last}")
     for index, user_id in enumerate(ids):
-        for other in rng.sample(ids, 6):
+        for other in _rng(f"follows:{index}").sample(ids, 6):
             if other != user_id:
                 follow_create(follower_id=user_id, followee_id=other)
         progress(f"follows {index + 1}/{len(ids)}")

@@ -5,11 +5,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from modules.accounts.public import AccountOut, AccountSettingsPatch, LanguageCode, PrivacyLevel
-from modules.media.public import media_url
-
-
-def _photo(obj, context) -> str | None:
-    return media_url(obj.photo_path, context["request"] if context else None)
+from modules.media.public import schema_media_url
 
 
 class UserCardOut(Schema):
@@ -21,7 +17,7 @@ class UserCardOut(Schema):
 
     @staticmethod
     def resolve_photo(obj, context) -> str | None:
-        return _photo(obj, context)
+        return schema_media_url(obj, context)
 
 
 class UserPageOut(Schema):
@@ -52,7 +48,7 @@ class UserOut(Schema):
 
     @staticmethod
     def resolve_photo(obj, context) -> str | None:
-        return _photo(obj, context)
+        return schema_media_url(obj, context)
 
 
 class UserFlagsOut(Schema):

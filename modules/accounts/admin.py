@@ -1,0 +1,84 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
+from unfold.decorators import action
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+
+from modules.accounts.models import AuthSession, SessionEndReason, User
+
+
+class SelfLinkUserCreationForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("email", "handle", "name")
+
+
+class SelfLinkUserChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+
+class AuthSessionInline(TabularInline):
+    model = AuthSession
+    extra = 0
+    can_delete = False
+    fields = ("id", "created_at", "last_used_at", "ip_address", "user_agent", "revoked_at", "revoked_reason")
+    readonly_fields = fields
+    ordering = ("-last_used_at",)
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin, ModelAdmin):
+    form = SelfLinkUserChangeForm
+    add_form = SelfLinkUserCreationForm
+    change_password_form = AdminPasswordChangeForm
+    list_display = ("handle", "email", "name", "is_active", "is_staff", "privacy", "dm_policy", "created_at")
+    list_filter = (
+        "is_active", "is_staff",
+        ("privacy", ChoicesDropdownFilter), ("dm_policy", ChoicesDropdownFilter), ("locale", ChoicesDropdownFilter),
+        ("created_at", RangeDateFilter),
+    )
+    list_filter_submit = True
+    search_fields = ("email", "handle", "name")
+    ordering = ("-created_at",)
+    readonly_fields = ("created_at", "updated_at", "last_login")
+    inlines = [AuthSessionInline]
+    fieldsets = (
+        (None, {"fields": ("email", "handle", "password")}),
+        ("Profile", {"fields": ("name", "bio", "photo", "locale", "intention")}),
+        ("Settings", {"fields": ("privacy", "dm_policy", "language", "quiet_hours_start", "quiet_hours_end",
+                                 "push_enabled", "email_enabled", "digest_enabled")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "created_at", "updated_at")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "handle", "name", "password1", "password2")}),)
+    actions = ["sign_out_everywhere"]
+
+    @action(description="Sign out of every session")
+    def sign_out_everywhere(self, request, queryset):
+        ended = AuthSession.objects.filter(user__in=queryset, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_reason=SessionEndReason.ADMIN
+        )
+        self.message_user(request, f"Ended {ended} session(s).", messages.SUCCESS)
+
+
+@admin.register(AuthSession)
+class AuthSessionAdmin(ModelAdmin):
+    list_display = ("id", "user", "created_at", "last_used_at", "ip_address", "revoked_at", "revoked_reason")
+    list_filter = (("revoked_reason", ChoicesDropdownFilter), ("created_at", RangeDateFilter))
+    list_filter_submit = True
+    search_fields = ("user__email", "user__handle", "ip_address")
+    list_select_related = ("user",)
+    readonly_fields = ("id", "user", "created_at", "last_used_at", "ip_address", "user_agent", "revoked_at",
+                       "revoked_reason")
+    ordering = ("-last_used_at",)
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,599 @@
+#!/usr/bin/env python3
+"""Load-test the SelfLink API on a real daphne server with DEBUG off, using k6 (`just bench`).
+
+Steps, each announced as it runs:
+
+1. Database: the embedded PostgreSQL with its own database `selflink_bench` (never the `selflink` dev
+   database). When DATABASE_URL is set the script refuses to run unless the URL is passed explicitly
+   with --database-url, so nobody benchmarks against real data by accident.
+2. `manage.py migrate`, then seed --users bench users (bulk insert, one password hash reused), each
+   following --follows random others, with the UserStats counters recomputed from the follow rows.
+   Idempotent: existing bench users and follows are kept; sessions of earlier runs are cleared.
+3. daphne on a free port (SELFLINK_ENV=development, DEBUG=false, DATABASE_POOL_MAX=20), with the
+   per-IP login/refresh rate limits relaxed: every request comes from 127.0.0.1, so the production
+   limits would turn the load test into a rate-limit test.
+4. One bench user per k6 VU signs in through POST /api/v1/auth/login/.
+5. k6 (scripts/bench/api.js) runs three scenarios one after the other, each --duration seconds at
+   --vus concurrent VUs: GET /api/v1/users/me/, GET /api/v1/users/{id}/, POST /api/v1/auth/refresh/
+   (each VU rotating its own refresh-token chain).
+6. A table of requests, req/s, p50/p95/p99 latency and error rate per endpoint, also written to
+   bench-results/bench-<timestamp>.json. Exit code 1 when an endpoint's error rate is above 1%.
+
+daphne is stopped and the database released on exit, on Ctrl-C and on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PYTHON = sys.executable
+K6 = Path(PYTHON).parent / "k6"
+K6_SCRIPT = ROOT / "scripts" / "bench" / "api.js"
+RESULTS_DIR = ROOT / "bench-results"
+
+BENCH_DATABASE = "selflink_bench"
+BENCH_PASSWORD = "selflink-bench-2026"  # bench-only accounts in the bench database
+BENCH_EMAIL_DOMAIN = "bench.example.com"
+RELAXED_RATE = "1000000/m"
+POOL_MAX = 20
+MAX_ERROR_RATE = 0.01
+SCENARIO_GAP_SECONDS = 3
+
+ENDPOINTS = {
+    "users_me": "GET  /api/v1/users/me/",
+    "users_get": "GET  /api/v1/users/{id}/",
+    "auth_refresh": "POST /api/v1/auth/refresh/",
+}
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+class BenchError(Exception):
+    """A step failed; the message says which and why."""
+
+
+def bench_email(index: int) -> str:
+    return f"bench-{index:05d}@{BENCH_EMAIL_DOMAIN}"
+
+
+def duration_seconds(text: str) -> int:
+    match = re.fullmatch(r"(\d+)\s*(s|m)?", text.strip())
+    if not match or int(match[1]) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a duration like 20, 20s or 2m, got {text!r}")
+    return int(match[1]) * (60 if match[2] == "m" else 1)
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="just bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--users", type=positive_int, default=1000, help="bench users to seed (default 1000)")
+    parser.add_argument(
+        "--follows", type=int, default=20, help="how many others each user follows (default 20)"
+    )
+    parser.add_argument(
+        "--vus", type=positive_int, default=16, help="concurrent k6 virtual users per scenario (default 16)"
+    )
+    parser.add_argument(
+        "--duration",
+        type=duration_seconds,
+        default=20,
+        help="length of each scenario: 20, 20s or 1m (default 20 s)",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="benchmark against this PostgreSQL instead of the embedded one "
+        "(required when DATABASE_URL is set; bench users are written into it)",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port for daphne (default: a free one)")
+    # Internal: the seeding step runs in a child process with Django set up on the bench database.
+    parser.add_argument("--internal-seed", metavar="OUTPUT", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.follows < 0 or args.follows >= args.users:
+        parser.error(f"--follows must be between 0 and --users - 1 ({args.users - 1})")
+    if args.vus > args.users:
+        parser.error(
+            f"--vus ({args.vus}) cannot exceed --users ({args.users}): each VU signs in as its own user"
+        )
+    return args
+
+
+# --- seeding (runs in a child process: `bench.py --internal-seed OUTPUT`) --------------------------
+
+
+def seed(users: int, follows: int, output: Path) -> None:
+    """Create the bench users and follow graph, idempotently, and write their ids to `output`."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "selflink.settings")
+    import django
+
+    django.setup()
+
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+
+    from modules.accounts.models import AuthSession, User
+    from modules.core.models import RateLimitCounter
+    from modules.social.models import Follow
+    from modules.social.services import stats_recount
+
+    database = connection.settings_dict["NAME"]
+    say(
+        f"  seeding database {database!r} as the server will see it: DEBUG={settings.DEBUG}, "
+        f"DATABASE_POOL_MAX={settings.DATABASE_POOL_MAX}, RATE_LOGIN_PER_IP={settings.RATE_LOGIN_PER_IP}, "
+        f"RATE_REFRESH_PER_IP={settings.RATE_REFRESH_PER_IP}"
+    )
+    started = time.monotonic()
+    emails = [bench_email(index) for index in range(1, users + 1)]
+    existing = dict(User.objects.filter(email__endswith=f"@{BENCH_EMAIL_DOMAIN}").values_list("email", "id"))
+    missing = [(index, email) for index, email in enumerate(emails, start=1) if email not in existing]
+    if missing:
+        password_hash = make_password(BENCH_PASSWORD)  # Argon2 once; every bench user shares the hash
+        User.objects.bulk_create(
+            [
+                User(
+                    email=email,
+                    handle=f"bench_{index:05d}",
+                    name=f"Bench User {index}",
+                    password=password_hash,
+                    intention="load testing",
+                )
+                for index, email in missing
+            ],
+            batch_size=2000,
+        )
+        existing = dict(User.objects.filter(email__in=emails).values_list("email", "id"))
+    say(f"  users: {len(missing)} created, {users - len(missing)} already there")
+    ids = [existing[email] for email in emails]
+
+    # Follows: only for users without any yet, so re-runs keep the graph stable.
+    have_follows = set(
+        Follow.objects.filter(follower_id__in=ids).values_list("follower_id", flat=True).distinct()
+    )
+    rows = []
+    for index, user_id in enumerate(ids):
+        if user_id in have_follows or not follows:
+            continue
+        rng = random.Random(index)  # noqa: S311 - deterministic test data, not security
+        picks = rng.sample(range(len(ids)), follows + 1)
+        rows += [Follow(follower_id=user_id, followee_id=ids[pick]) for pick in picks if pick != index][
+            :follows
+        ]
+    with transaction.atomic():
+        Follow.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+        counted = stats_recount()
+    say(
+        f"  follows: {len(rows)} created ({follows} per new user), "
+        f"{Follow.objects.filter(follower_id__in=ids).count()} in total; counters recomputed for {counted} users"
+    )
+
+    # A clean slate: sessions and rate-limit counters left by earlier runs would only grow the tables.
+    sessions, _ = AuthSession.objects.filter(user_id__in=ids).delete()
+    counters, _ = RateLimitCounter.objects.all().delete()
+    say(
+        f"  cleared {sessions} session/refresh-token rows and {counters} rate-limit counters from earlier runs"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    say(f"  seeded and analysed in {time.monotonic() - started:.1f} s")
+    output.write_text(json.dumps({"ids": ids, "database": database}))
+
+
+# --- orchestration ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_json(method: str, url: str, payload: dict | None = None, timeout: float = 10) -> tuple[int, dict]:
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method=method,  # noqa: S310 - our own local server
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        body = exc.read()
+        try:
+            return exc.code, json.loads(body)
+        except ValueError:
+            return exc.code, {"detail": body[:200].decode(errors="replace")}
+
+
+def redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.embedded = None
+        self.database_url = ""
+        self.daphne: subprocess.Popen | None = None
+        self.daphne_log: Path | None = None
+        self.k6: subprocess.Popen | None = None
+        self.workdir = Path(tempfile.mkdtemp(prefix="selflink-bench-"))
+        self.base_url = ""
+
+    # -- steps ------------------------------------------------------------------------------------
+
+    def database(self) -> None:
+        explicit = self.args.database_url
+        if explicit:
+            self.database_url = explicit
+            say(f"database: {redact(explicit)} (given with --database-url)")
+            return
+        if os.environ.get("DATABASE_URL"):
+            raise BenchError(
+                "DATABASE_URL is set, and the benchmark writes bench users, follows and sessions into its "
+                "database. To benchmark against it anyway, pass it explicitly: "
+                'just bench --database-url "$DATABASE_URL" (or unset DATABASE_URL to use the embedded '
+                f"PostgreSQL's separate {BENCH_DATABASE!r} database)."
+            )
+        from selflink.embedded_postgres import server
+
+        self.embedded = server
+        say(
+            f"database: embedded PostgreSQL, database {BENCH_DATABASE!r} (created if missing; "
+            "the 'selflink' dev database is not touched)"
+        )
+        self.database_url = server.acquire(database=BENCH_DATABASE)
+        info = server.info()
+        say(f"embedded PostgreSQL ready on 127.0.0.1:{info.port if info else '?'} (data in {server.pgdata})")
+
+    def child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "SELFLINK_ENV": "development",
+                "DEBUG": "false",
+                "DATABASE_URL": self.database_url,
+                "DATABASE_POOL_MAX": str(POOL_MAX),
+                "RATE_LOGIN_PER_IP": RELAXED_RATE,
+                "RATE_REFRESH_PER_IP": RELAXED_RATE,
+                "RATE_LIMITS_ENABLED": "true",
+                "LOG_LEVEL": "warning",
+                "PYTHONUNBUFFERED": "1",
+                # Access tokens must outlive the run (the GET scenarios reuse the login's token throughout).
+                "JWT_ACCESS_TTL_SECONDS": str(
+                    max(15 * 60, 3 * (self.args.duration + SCENARIO_GAP_SECONDS) + 600)
+                ),
+            }
+        )
+        return env
+
+    def run_child(self, description: str, command: list[str]) -> None:
+        say(description)
+        say(f"  $ {shlex.join(command[1:] if command[0] == PYTHON else command)}")
+        result = subprocess.run(command, cwd=ROOT, env=self.child_env(), check=False, start_new_session=True)
+        if result.returncode != 0:
+            raise BenchError(f"{description}: exit code {result.returncode}")
+
+    def migrate_and_seed(self) -> list[int]:
+        self.run_child(
+            "applying migrations to the bench database", [PYTHON, "manage.py", "migrate", "--no-input"]
+        )
+        output = self.workdir / "seed.json"
+        self.run_child(
+            f"seeding {self.args.users} bench users, each following {self.args.follows} others (idempotent)",
+            [
+                PYTHON,
+                str(Path(__file__).resolve()),
+                "--internal-seed",
+                str(output),
+                "--users",
+                str(self.args.users),
+                "--follows",
+                str(self.args.follows),
+                "--vus",
+                "1",
+            ],
+        )
+        return json.loads(output.read_text())["ids"]
+
+    def start_daphne(self) -> None:
+        port = self.args.port or free_port()
+        self.base_url = f"http://127.0.0.1:{port}"
+        RESULTS_DIR.mkdir(exist_ok=True)
+        self.daphne_log = RESULTS_DIR / f"daphne-{self.stamp}.log"
+        say(
+            f"starting daphne on 127.0.0.1:{port}: one process, SELFLINK_ENV=development DEBUG=false, "
+            f"DATABASE_POOL_MAX={POOL_MAX}, output in {self.daphne_log.relative_to(ROOT)}"
+        )
+        say(
+            f"rate limits relaxed for this server only: RATE_LOGIN_PER_IP={RELAXED_RATE}, "
+            f"RATE_REFRESH_PER_IP={RELAXED_RATE} (defaults 20/5m and 120/m). Every k6 request comes from "
+            "127.0.0.1, so the per-IP limits would reject almost all of them; the limiter itself still runs "
+            "(one counter upsert per login/refresh), so its cost is measured"
+        )
+        command = [
+            PYTHON,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--access-log",
+            os.devnull,
+            "selflink.asgi:application",
+        ]
+        say(f"  $ {shlex.join(command[1:])}")
+        with open(self.daphne_log, "w") as log:
+            self.daphne = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.child_env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        health = f"{self.base_url}/api/v1/health/"
+        while time.monotonic() < deadline:
+            if self.daphne.poll() is not None:
+                raise BenchError(
+                    f"daphne exited with code {self.daphne.returncode} before answering:\n"
+                    f"{self.daphne_tail()}"
+                )
+            with contextlib.suppress(OSError):
+                status, body = http_json("GET", health, timeout=2)
+                if status == 200:
+                    say(f"daphne is up (pid {self.daphne.pid}): GET /api/v1/health/ -> {body}")
+                    return
+            time.sleep(0.2)
+        raise BenchError(f"daphne did not answer {health} within 60 s:\n{self.daphne_tail()}")
+
+    def daphne_tail(self, lines: int = 30) -> str:
+        if not self.daphne_log or not self.daphne_log.exists():
+            return "(no daphne output)"
+        return "\n".join(self.daphne_log.read_text(errors="replace").splitlines()[-lines:])
+
+    def login(self, count: int) -> list[dict]:
+        say(f"signing in {count} bench users through POST /api/v1/auth/login/ (one per k6 VU)")
+        started = time.monotonic()
+        credentials = []
+        for index in range(1, count + 1):
+            status, body = http_json(
+                "POST",
+                f"{self.base_url}/api/v1/auth/login/",
+                {"email": bench_email(index), "password": BENCH_PASSWORD},
+                timeout=30,
+            )
+            if status != 200:
+                raise BenchError(f"login of {bench_email(index)} failed: HTTP {status} {body}")
+            credentials.append(
+                {"userId": body["user"]["id"], "access": body["token"], "refresh": body["refreshToken"]}
+            )
+        elapsed = time.monotonic() - started
+        say(
+            f"  {count} sessions opened in {elapsed:.1f} s ({elapsed / count * 1000:.0f} ms per Argon2 login)"
+        )
+        return credentials
+
+    def run_k6(self, credentials: list[dict], target_ids: list[int]) -> dict:
+        summary_path = RESULTS_DIR / f"bench-{self.stamp}.k6-summary.json"
+        config = self.workdir / "k6-config.json"
+        config.write_text(
+            json.dumps(
+                {
+                    "baseUrl": self.base_url,
+                    "vus": self.args.vus,
+                    "durationSeconds": self.args.duration,
+                    "gapSeconds": SCENARIO_GAP_SECONDS,
+                    "credentials": credentials,
+                    "targetIds": target_ids,
+                    "summaryPath": str(summary_path),
+                }
+            )
+        )
+        config.chmod(0o600)  # holds live tokens of the bench users
+        total = 3 * self.args.duration + 2 * SCENARIO_GAP_SECONDS
+        command = [str(K6), "run", "--no-color", str(K6_SCRIPT)]
+        say(
+            f"running k6: 3 scenarios one after the other, {self.args.vus} VUs each, {self.args.duration} s each "
+            f"(about {total} s in total): {', '.join(ENDPOINTS.values())}"
+        )
+        say(f"  $ BENCH_CONFIG={config} {shlex.join(command)}")
+        env = {**os.environ, "BENCH_CONFIG": str(config), "K6_NO_USAGE_REPORT": "true"}
+        self.k6 = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+        code = self.k6.wait()
+        self.k6 = None
+        if code != 0:
+            raise BenchError(f"k6 exited with code {code}")
+        if self.daphne and self.daphne.poll() is not None:
+            raise BenchError(
+                f"daphne died during the run (exit {self.daphne.returncode}):\n{self.daphne_tail()}"
+            )
+        return json.loads(summary_path.read_text())
+
+    def report(self, summary: dict, k6_version: str) -> int:
+        metrics = summary["metrics"]
+        rows = []
+        for name, label in ENDPOINTS.items():
+            reqs = metrics.get(f"http_reqs{{endpoint:{name}}}", {}).get("values", {})
+            duration = metrics.get(f"http_req_duration{{endpoint:{name}}}", {}).get("values", {})
+            failed = metrics.get(f"http_req_failed{{endpoint:{name}}}", {}).get("values", {})
+            checks = metrics.get(f"checks{{endpoint:{name}}}", {}).get("values", {})
+            count = int(reqs.get("count", 0))
+            # A request is an error when it failed at HTTP level (non-2xx/3xx, network) or its check failed.
+            error_rate = max(failed.get("rate", 0.0), 1 - checks.get("rate", 1.0)) if count else 1.0
+            rows.append(
+                {
+                    "endpoint": label.replace("  ", " "),
+                    "scenario": name,
+                    "requests": count,
+                    "rps": round(count / self.args.duration, 1),
+                    "p50_ms": round(duration.get("p(50)", 0.0), 2),
+                    "p95_ms": round(duration.get("p(95)", 0.0), 2),
+                    "p99_ms": round(duration.get("p(99)", 0.0), 2),
+                    "avg_ms": round(duration.get("avg", 0.0), 2),
+                    "max_ms": round(duration.get("max", 0.0), 2),
+                    "error_rate": round(error_rate, 5),
+                }
+            )
+
+        header = f"{'endpoint':<27} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        say(
+            f"results ({self.args.vus} VUs, {self.args.duration} s per endpoint, req/s = requests / duration):"
+        )
+        print(header)
+        print("-" * len(header))
+        for row in rows:
+            print(
+                f"{row['endpoint']:<27} {row['requests']:>9} {row['rps']:>8.1f} {row['p50_ms']:>8.2f} "
+                f"{row['p95_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['error_rate'] * 100:>6.2f}%"
+            )
+
+        failing = [row for row in rows if row["error_rate"] > MAX_ERROR_RATE]
+        result = {
+            "timestamp": self.stamp,
+            "command": shlex.join(["just", "bench", *sys.argv[1:]]),
+            "config": {
+                "users": self.args.users,
+                "follows": self.args.follows,
+                "vus": self.args.vus,
+                "duration_seconds": self.args.duration,
+                "database_pool_max": POOL_MAX,
+                "database": "embedded" if self.embedded else "--database-url",
+                "relaxed_rate_limits": RELAXED_RATE,
+            },
+            "machine": {
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+                "python": platform.python_version(),
+                "k6": k6_version,
+            },
+            "results": rows,
+            "max_error_rate": MAX_ERROR_RATE,
+            "passed": not failing,
+            "k6_summary": str(RESULTS_DIR.relative_to(ROOT) / f"bench-{self.stamp}.k6-summary.json"),
+        }
+        out = RESULTS_DIR / f"bench-{self.stamp}.json"
+        out.write_text(json.dumps(result, indent=2) + "\n")
+        say(f"results written to {out.relative_to(ROOT)}")
+        if failing:
+            names = ", ".join(f"{row['endpoint']} ({row['error_rate'] * 100:.2f}%)" for row in failing)
+            say(
+                f"FAILED: error rate above {MAX_ERROR_RATE:.0%} for {names}; daphne output:\n{self.daphne_tail()}"
+            )
+            return 1
+        say(f"passed: every endpoint under {MAX_ERROR_RATE:.0%} errors")
+        return 0
+
+    def run(self) -> int:
+        if not K6.exists():
+            raise BenchError(f"{K6} not found: run `python3 scripts/bootstrap.py --bench` (installs k6)")
+        k6_version = subprocess.run(
+            [str(K6), "version"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        say(
+            f"load generator: {k6_version}; machine: {os.cpu_count()} CPUs shared by k6, daphne and PostgreSQL"
+        )
+        self.database()
+        target_ids = self.migrate_and_seed()
+        self.start_daphne()
+        credentials = self.login(self.args.vus)
+        summary = self.run_k6(credentials, target_ids)
+        return self.report(summary, k6_version)
+
+    # -- cleanup ----------------------------------------------------------------------------------
+
+    def cleanup(self) -> None:
+        if self.k6 is not None and self.k6.poll() is None:
+            say("stopping k6")
+            self.k6.send_signal(signal.SIGINT)
+            try:
+                self.k6.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.k6.kill()
+                self.k6.wait()
+        if self.daphne is not None and self.daphne.poll() is None:
+            say(f"stopping daphne (pid {self.daphne.pid})")
+            self.daphne.terminate()
+            try:
+                self.daphne.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                say("daphne did not stop within 15 s: killing it")
+                self.daphne.kill()
+                self.daphne.wait()
+        if self.embedded is not None:
+            self.embedded.release()
+            self.embedded = None
+            say(
+                "embedded PostgreSQL released (stopped unless another process, e.g. `just dev`, still uses it)"
+            )
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.internal_seed:
+        seed(args.users, args.follows, Path(args.internal_seed))
+        return 0
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    bench = Bench(args)
+    try:
+        return bench.run()
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+    except BenchError as exc:
+        say(f"FAILED: {exc}")
+        return 1
+    finally:
+        # A second Ctrl-C must not leave daphne or the database running.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        bench.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""One error shape for every failure under /api/."""
+
+import pytest
+
+from modules.social import selectors
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unknown_api_url_is_json_404(anon):
+    response = anon.get("/api/v1/does-not-exist/")
+    assert response.status == 404
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "Not Found.", "code": "not_found"}
+
+
+def test_wrong_method_is_json_405_with_allow(anon):
+    response = anon.request("PUT", "/health/")
+    assert response.status == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert "GET" in response.headers["Allow"]
+
+
+def test_missing_credentials_are_json_401(anon):
+    response = anon.get("/users/me/")
+    assert response.status == 401
+    assert response.json() == {
+        "detail": "Authentication credentials were not provided or are invalid.", "code": "not_authenticated",
+    }
+
+
+def test_validation_errors_list_fields(anon):
+    response = anon.post("/auth/login/", {"email": ["not", "a", "string"]})
+    assert response.status == 422
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert set(body["errors"]) == {"email", "password"}
+
+
+def test_json_body_that_is_not_an_object(anon):
+    response = anon.request("POST", "/auth/login/", raw=b'"just a string"')
+    assert response.status == 422
+    assert response.json()["code"] == "validation_error"
+
+
+def test_unexpected_exceptions_are_json_500_without_internals(api, monkeypatch):
+    def explode(**kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(selectors, "counts_get", explode)
+    response = api.get("/users/me/")
+    assert response.status == 500
+    assert response.json() == {"detail": "Internal server error.", "code": "server_error"}
+
+
+def test_non_api_pages_keep_html(anon):
+    response = anon.get("/admin/login/")
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+
+
+def test_docs_and_schema_are_served(anon):
+    assert anon.get("/api/docs/").status == 200
+    schema = anon.get("/api/v1/openapi.json").json()
+    assert schema["info"]["title"] == "SelfLink API"
