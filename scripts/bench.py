@@ -122,7 +122,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.follows < 0 or args.follows >= args.users:
         parser.error(f"--follows must be between 0 and --users - 1 ({args.users - 1})")
-    if args.vus > args.users:
+    if args.vus > args.users and not args.internal_seed:
         parser.error(
             f"--vus ({args.vus}) cannot exceed --users ({args.users}): each VU signs in as its own user"
         )
@@ -193,17 +193,14 @@ def seed(users: int, follows: int, output: Path) -> None:
     with transaction.atomic():
         Follow.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
         counted = stats_recount()
-    say(
-        f"  follows: {len(rows)} created ({follows} per new user), "
-        f"{Follow.objects.filter(follower_id__in=ids).count()} in total; counters recomputed for {counted} users"
-    )
+    total = Follow.objects.filter(follower_id__in=ids).count()
+    say(f"  follows: {len(rows)} created ({follows} per new user), {total} in total")
+    say(f"  UserStats counters recomputed from the follow rows (stats_recount) for {counted} users")
 
     # A clean slate: sessions and rate-limit counters left by earlier runs would only grow the tables.
     sessions, _ = AuthSession.objects.filter(user_id__in=ids).delete()
     counters, _ = RateLimitCounter.objects.all().delete()
-    say(
-        f"  cleared {sessions} session/refresh-token rows and {counters} rate-limit counters from earlier runs"
-    )
+    say(f"  cleared {sessions} session/refresh-token rows and {counters} rate-limit counters of earlier runs")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     say(f"  seeded and analysed in {time.monotonic() - started:.1f} s")
@@ -221,10 +218,10 @@ def free_port() -> int:
 
 def http_json(method: str, url: str, payload: dict | None = None, timeout: float = 10) -> tuple[int, dict]:
     data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - http:// URL of the local daphne
         url,
         data=data,
-        method=method,  # noqa: S310 - our own local server
+        method=method,
         headers={"Content-Type": "application/json", "Accept": "application/json"},
     )
     try:
@@ -236,6 +233,12 @@ def http_json(method: str, url: str, payload: dict | None = None, timeout: float
             return exc.code, json.loads(body)
         except ValueError:
             return exc.code, {"detail": body[:200].decode(errors="replace")}
+
+
+def show(command: list[str]) -> str:
+    """A command as it can be typed in the project directory (`python` is the venv's)."""
+    shown = ["python", *command[1:]] if command[0] == PYTHON else command
+    return shlex.join(str(part).replace(f"{ROOT}/", "") for part in shown)
 
 
 def redact(url: str) -> str:
@@ -306,7 +309,7 @@ class Bench:
 
     def run_child(self, description: str, command: list[str]) -> None:
         say(description)
-        say(f"  $ {shlex.join(command[1:] if command[0] == PYTHON else command)}")
+        say(f"  $ {show(command)}")
         result = subprocess.run(command, cwd=ROOT, env=self.child_env(), check=False, start_new_session=True)
         if result.returncode != 0:
             raise BenchError(f"{description}: exit code {result.returncode}")
@@ -327,8 +330,6 @@ class Bench:
                 str(self.args.users),
                 "--follows",
                 str(self.args.follows),
-                "--vus",
-                "1",
             ],
         )
         return json.loads(output.read_text())["ids"]
@@ -356,11 +357,9 @@ class Bench:
             "127.0.0.1",
             "-p",
             str(port),
-            "--access-log",
-            os.devnull,
             "selflink.asgi:application",
         ]
-        say(f"  $ {shlex.join(command[1:])}")
+        say(f"  $ {show(command)}  (access log included, as under `just dev`)")
         with open(self.daphne_log, "w") as log:
             self.daphne = subprocess.Popen(
                 command,
@@ -433,10 +432,10 @@ class Bench:
         total = 3 * self.args.duration + 2 * SCENARIO_GAP_SECONDS
         command = [str(K6), "run", "--no-color", str(K6_SCRIPT)]
         say(
-            f"running k6: 3 scenarios one after the other, {self.args.vus} VUs each, {self.args.duration} s each "
-            f"(about {total} s in total): {', '.join(ENDPOINTS.values())}"
+            f"running k6: 3 scenarios one after the other, {self.args.vus} VUs and {self.args.duration} s "
+            f"each (about {total} s in total): {', '.join(ENDPOINTS.values())}"
         )
-        say(f"  $ BENCH_CONFIG={config} {shlex.join(command)}")
+        say(f"  $ BENCH_CONFIG={config} {show(command)}")
         env = {**os.environ, "BENCH_CONFIG": str(config), "K6_NO_USAGE_REPORT": "true"}
         self.k6 = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
         code = self.k6.wait()
@@ -475,16 +474,17 @@ class Bench:
                 }
             )
 
-        header = f"{'endpoint':<27} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        columns = ("requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors")
+        header = f"{'endpoint':<27} " + " ".join(f"{column:>8}" for column in columns)
         say(
-            f"results ({self.args.vus} VUs, {self.args.duration} s per endpoint, req/s = requests / duration):"
+            f"results: {self.args.vus} VUs, {self.args.duration} s per endpoint (req/s = requests / duration)"
         )
         print(header)
         print("-" * len(header))
         for row in rows:
             print(
-                f"{row['endpoint']:<27} {row['requests']:>9} {row['rps']:>8.1f} {row['p50_ms']:>8.2f} "
-                f"{row['p95_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['error_rate'] * 100:>6.2f}%"
+                f"{row['endpoint']:<27} {row['requests']:>8} {row['rps']:>8.1f} {row['p50_ms']:>8.2f} "
+                f"{row['p95_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['error_rate'] * 100:>7.2f}%"
             )
 
         failing = [row for row in rows if row["error_rate"] > MAX_ERROR_RATE]
@@ -516,9 +516,8 @@ class Bench:
         say(f"results written to {out.relative_to(ROOT)}")
         if failing:
             names = ", ".join(f"{row['endpoint']} ({row['error_rate'] * 100:.2f}%)" for row in failing)
-            say(
-                f"FAILED: error rate above {MAX_ERROR_RATE:.0%} for {names}; daphne output:\n{self.daphne_tail()}"
-            )
+            say(f"FAILED: error rate above {MAX_ERROR_RATE:.0%} for {names}")
+            say(f"last lines of {self.daphne_log}:\n{self.daphne_tail()}")
             return 1
         say(f"passed: every endpoint under {MAX_ERROR_RATE:.0%} errors")
         return 0
@@ -529,9 +528,8 @@ class Bench:
         k6_version = subprocess.run(
             [str(K6), "version"], capture_output=True, text=True, check=False
         ).stdout.strip()
-        say(
-            f"load generator: {k6_version}; machine: {os.cpu_count()} CPUs shared by k6, daphne and PostgreSQL"
-        )
+        say(f"load generator: {k6_version}")
+        say(f"machine: {os.cpu_count()} CPUs, shared by k6, daphne and PostgreSQL")
         self.database()
         target_ids = self.migrate_and_seed()
         self.start_daphne()
@@ -562,9 +560,7 @@ class Bench:
         if self.embedded is not None:
             self.embedded.release()
             self.embedded = None
-            say(
-                "embedded PostgreSQL released (stopped unless another process, e.g. `just dev`, still uses it)"
-            )
+            say("embedded PostgreSQL released (stopped unless another process such as `just dev` uses it)")
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

@@ -45,9 +45,17 @@ def install(lock: Path) -> None:
     say(f"installing {lock.relative_to(ROOT)} into .venv (hash-checked, no other packages)")
     subprocess.run(
         [
-            str(venv_python()), "-m", "pip", "install",
-            "--disable-pip-version-check", "--no-input", "--quiet",
-            "--require-hashes", "--no-deps", "-r", str(lock),
+            str(venv_python()),
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--quiet",
+            "--require-hashes",
+            "--no-deps",
+            "-r",
+            str(lock),
         ],
         check=True,
     )
@@ -60,7 +68,7 @@ def main() -> int:
     parser.add_argument("--bench", action="store_true", help="also install the benchmark tools")
     args = parser.parse_args()
 
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script must explain itself on older Pythons
         say(f"Python >= 3.11 is required, this is {sys.version.split()[0]}")
         return 1
 

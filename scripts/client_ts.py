@@ -166,7 +166,7 @@ def lock_digest() -> str:
 
 
 def install(*, reinstall: bool) -> None:
-    """Copy the pinned manifests into clients/ts/ and `npm ci` (skipped when node_modules matches the lock)."""
+    """Copy the pinned manifests into clients/ts/ and `npm ci` (skipped while node_modules matches)."""
     OUT.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         if write_if_changed(OUT / name, (SOURCE / name).read_text()):
@@ -200,28 +200,38 @@ def generate(*, reinstall: bool) -> None:
     schema_ts.parent.mkdir(parents=True, exist_ok=True)
     before = schema_ts.read_text() if schema_ts.exists() else None
     # --default-non-nullable=false: a property is required only when the schema's `required` says so. The
-    # default (true) would make defaulted request fields mandatory (RegisterIn.locale, every PersonalProfilePatch
-    # field); the price is that UserMeOut.is_following (defaulted, not listed as required) is optional.
+    # default (true) would make defaulted request fields mandatory (RegisterIn.locale, every field of
+    # PersonalProfilePatch); the price is that UserMeOut.is_following (defaulted, not required) is optional.
     code = run_node(
-        [str(package_bin("openapi-typescript")), str(SCHEMA), "--output", str(schema_ts),
-         "--default-non-nullable=false"],
+        [
+            str(package_bin("openapi-typescript")),
+            str(SCHEMA),
+            "--output",
+            str(schema_ts),
+            "--default-non-nullable=false",
+        ],
         cwd=OUT,
         timeout=300,
     )
     if code != 0 or not schema_ts.exists():
         raise Failure(f"openapi-typescript failed with exit code {code} (see its output above)")
     text = schema_ts.read_text()
-    operations = len(re.findall(r"^ {4}[A-Za-z0-9_]+: \{$", text.split("export interface operations", 1)[-1],
-                                flags=re.MULTILINE))
+    operations = len(
+        re.findall(r"^ {4}[A-Za-z0-9_]+: \{$", text.split("export interface operations", 1)[-1], flags=re.MULTILINE)
+    )
     paths = len(json.loads(SCHEMA.read_text())["paths"])
     state = "unchanged" if text == before else "wrote"
     say(f"{state} {rel(schema_ts)} from {rel(SCHEMA)} ({paths} paths, {operations} operations)")
 
     index_ts = OUT / "src" / "index.ts"
-    say(f"{'wrote' if write_if_changed(index_ts, INDEX_TS) else 'unchanged'} {rel(index_ts)} "
-        "(createSelfLinkClient(baseUrl, getToken?) on openapi-fetch, Bearer auth middleware)")
-    say("done: import { createSelfLinkClient } from \"clients/ts/src/index.ts\"; "
-        "type-check with `python scripts/client_ts.py check`")
+    say(
+        f"{'wrote' if write_if_changed(index_ts, INDEX_TS) else 'unchanged'} {rel(index_ts)} "
+        "(createSelfLinkClient(baseUrl, getToken?) on openapi-fetch, Bearer auth middleware)"
+    )
+    say(
+        'done: import { createSelfLinkClient } from "clients/ts/src/index.ts"; '
+        "type-check with `python scripts/client_ts.py check`"
+    )
 
 
 def check(files: list[str]) -> int:
@@ -236,13 +246,33 @@ def check(files: list[str]) -> int:
     if extra:
         # tsc refuses files together with -p, so list them in a tsconfig that extends the generated one.
         project = OUT / "tsconfig.check.json"
-        project.write_text(json.dumps({"extends": "./tsconfig.json", "include": ["src/**/*.ts"],
-                                       "files": [str(path) for path in extra]}, indent=2) + "\n")
+        project.write_text(
+            json.dumps(
+                {
+                    "extends": "./tsconfig.json",
+                    "include": ["src/**/*.ts"],
+                    "files": [str(path) for path in extra],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     checked = ", ".join([f"{rel(OUT)}/src", *(rel(path) for path in extra)])
     say(f"tsc {installed_version('typescript')} --noEmit --strict over {checked}")
     started = time.monotonic()
-    code = run_node([str(package_bin("typescript", "tsc")), "--project", str(project), "--noEmit", "--strict",
-                     "--pretty", "false"], cwd=OUT, timeout=300)
+    code = run_node(
+        [
+            str(package_bin("typescript", "tsc")),
+            "--project",
+            str(project),
+            "--noEmit",
+            "--strict",
+            "--pretty",
+            "false",
+        ],
+        cwd=OUT,
+        timeout=300,
+    )
     say(f"tsc {'passed' if code == 0 else f'failed (exit code {code})'} in {time.monotonic() - started:.1f}s")
     return code
 
@@ -251,7 +281,7 @@ def run(file: str, args: list[str]) -> int:
     path = Path(file).resolve()
     if not path.is_file():
         raise Failure(f"{file} does not exist")
-    # Type stripping is on by default from Node 22.18/23.6; the flag keeps older 22.x working and is a no-op after.
+    # Type stripping is on by default from Node 22.18/23.6; the flag keeps older 22.x working (no-op after).
     flags = ["--experimental-strip-types", "--disable-warning=ExperimentalWarning"]
     return run_node([*flags, str(path), *args], cwd=ROOT)
 

@@ -73,14 +73,38 @@ def main() -> int:
         run_step("seeding demo data (first start only)", "seed_demo", "--once", env=env)
 
         commands = {
-            "daphne": [PYTHON, "-m", "daphne", "-b", host, "-p", port, "--proxy-headers", "selflink.asgi:application"],
-            "worker": [PYTHON, "manage.py", "rundramatiq", "--processes", "1", "--threads", "4",
-                       "--worker-shutdown-timeout", "10000"],
+            "daphne": [
+                PYTHON,
+                "-m",
+                "daphne",
+                "-b",
+                host,
+                "-p",
+                port,
+                "--proxy-headers",
+                "selflink.asgi:application",
+            ],
+            "worker": [
+                PYTHON,
+                "manage.py",
+                "rundramatiq",
+                "--processes",
+                "1",
+                "--threads",
+                "4",
+                "--worker-shutdown-timeout",
+                "10000",
+            ],
             "scheduler": [PYTHON, "manage.py", "run_scheduler"],
         }
         for name, command in commands.items():
             process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
                 start_new_session=True,  # Ctrl-C reaches only this script, which stops children in order
             )
             threading.Thread(target=pump, args=(name, process.stdout), daemon=True).start()
@@ -106,7 +130,7 @@ def main() -> int:
         say(f"step failed: {' '.join(exc.cmd[1:])} (exit {exc.returncode})")
         exit_code = exc.returncode or 1
     finally:
-        for name, process in reversed(children):
+        for _, process in reversed(children):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 15

@@ -22,7 +22,7 @@ async def application(scope, receive, send):
         await send({"type": "websocket.close", "code": 4404})
         return None
     if scope["type"] == "lifespan":
-        while (message := await receive())["type"] != "lifespan.shutdown":
+        while (await receive())["type"] != "lifespan.shutdown":
             await send({"type": "lifespan.startup.complete"})
         await send({"type": "lifespan.shutdown.complete"})
         return None

@@ -178,9 +178,17 @@ class EmbeddedPostgres:
         _say(f"initialising a new cluster in {self.pgdata}")
         try:
             self._run(
-                "initdb", "-D", str(self.pgdata), "-U", PG_SUPERUSER, f"--pwfile={pwfile}",
-                "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "--encoding=UTF8",
-                "--locale=C", "--no-instructions",
+                "initdb",
+                "-D",
+                str(self.pgdata),
+                "-U",
+                PG_SUPERUSER,
+                f"--pwfile={pwfile}",
+                "--auth-host=scram-sha-256",
+                "--auth-local=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-instructions",
             )
         finally:
             pwfile.unlink(missing_ok=True)
@@ -211,8 +219,19 @@ class EmbeddedPostgres:
         _say(f"starting PostgreSQL on 127.0.0.1:{port} (data in {self.pgdata})")
         options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=300"
         try:
-            self._run("pg_ctl", "-D", str(self.pgdata), "-l", str(self.logfile), "-o", options, "-w", "-t", "60",
-                      "start")
+            self._run(
+                "pg_ctl",
+                "-D",
+                str(self.pgdata),
+                "-l",
+                str(self.logfile),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            )
         except RuntimeError as exc:
             log = self.logfile.read_text()[-4000:] if self.logfile.exists() else ""
             raise RuntimeError(f"embedded PostgreSQL failed to start: {exc}\n{log}") from exc

@@ -122,8 +122,10 @@ if IS_TEST:
     # Argon2 with production cost makes a test suite of hundreds of logins needlessly slow.
     PASSWORD_HASHERS = ["modules.accounts.hashers.FastArgon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-     "OPTIONS": {"user_attributes": ("email", "handle", "name")}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "handle", "name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -193,8 +195,9 @@ STORAGES = {
 
 # Postgres is the default broker (the `dramatiq` schema in the main database); Redis or RabbitMQ
 # are optional and need their client library installed (`pip install redis` / `pika`).
-DRAMATIQ_BROKER_KIND = env.choice("DRAMATIQ_BROKER", "stub" if IS_TEST else "postgres",
-                                  ("postgres", "redis", "rabbitmq", "stub"))
+DRAMATIQ_BROKER_KIND = env.choice(
+    "DRAMATIQ_BROKER", "stub" if IS_TEST else "postgres", ("postgres", "redis", "rabbitmq", "stub")
+)
 _dramatiq_middleware = [
     "dramatiq.middleware.AgeLimit",
     "dramatiq.middleware.TimeLimit",
@@ -221,8 +224,11 @@ elif DRAMATIQ_BROKER_KIND == "rabbitmq":
         "MIDDLEWARE": _dramatiq_middleware,
     }
 else:
-    DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {},
-                       "MIDDLEWARE": _dramatiq_middleware}
+    DRAMATIQ_BROKER = {
+        "BROKER": "dramatiq.brokers.stub.StubBroker",
+        "OPTIONS": {},
+        "MIDDLEWARE": _dramatiq_middleware,
+    }
 DRAMATIQ_TASKS_DATABASE = "default"
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 

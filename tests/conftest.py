@@ -43,8 +43,18 @@ class ApiClient:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         return {**headers, **(extra or {})}
 
-    def request(self, method: str, path: str, *, json_body: Any = None, data: Any = None, raw: bytes | None = None,
-                content_type: str | None = None, headers: dict[str, str] | None = None, **query) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        data: Any = None,
+        raw: bytes | None = None,
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
+        **query,
+    ) -> Response:
         url = path if path.startswith((API, "/admin", "/media", "/api/docs")) else f"{API}{path}"
         kwargs: dict[str, Any] = {"headers": self._headers(headers)}
         if query:

@@ -39,14 +39,16 @@ def current_database_url() -> str:
 def server_env(**overrides: str) -> dict[str, str]:
     """Environment for child processes: development profile with DEBUG off, the test database, the real broker."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST", "DJANGO_"))}
-    env.update({
-        "SELFLINK_ENV": "development",
-        "DEBUG": "false",
-        "DATABASE_URL": current_database_url(),
-        "DRAMATIQ_BROKER": "postgres",
-        "PYTHONUNBUFFERED": "1",
-        "DATABASE_POOL_MAX": "10",
-    })
+    env.update(
+        {
+            "SELFLINK_ENV": "development",
+            "DEBUG": "false",
+            "DATABASE_URL": current_database_url(),
+            "DRAMATIQ_BROKER": "postgres",
+            "PYTHONUNBUFFERED": "1",
+            "DATABASE_POOL_MAX": "10",
+        }
+    )
     env.update(overrides)
     return env
 
@@ -75,8 +77,9 @@ class Process:
 def start_process(name: str, command: list[str], env: dict[str, str], log_dir: Path) -> Process:
     log_path = log_dir / f"{name}.log"
     handle = open(log_path, "w")  # noqa: SIM115 - owned by the child for its lifetime
-    popen = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                             start_new_session=True)
+    popen = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
     return Process(name=name, popen=popen, log_path=log_path)
 
 
@@ -86,7 +89,7 @@ def wait_for_http(process: Process, url: str, timeout: float = 30) -> None:
         if process.popen.poll() is not None:
             raise RuntimeError(f"{process.name} exited with {process.popen.returncode}:\n{process.log()[-3000:]}")
         try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - local test server
+            with urllib.request.urlopen(url, timeout=1):
                 return
         except urllib.error.HTTPError:
             return  # it answers; the status is the caller's business
@@ -111,16 +114,29 @@ def start_daphne(log_dir: Path, **env_overrides: str) -> Process:
 def start_worker(log_dir: Path, **env_overrides: str) -> Process:
     return start_process(
         f"worker-{time.monotonic_ns()}",
-        [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", "2",
-         "--worker-shutdown-timeout", "5000"],
+        [
+            sys.executable,
+            "manage.py",
+            "rundramatiq",
+            "--processes",
+            "1",
+            "--threads",
+            "2",
+            "--worker-shutdown-timeout",
+            "5000",
+        ],
         server_env(**env_overrides),
         log_dir,
     )
 
 
 def start_scheduler(log_dir: Path, **env_overrides: str) -> Process:
-    return start_process(f"scheduler-{time.monotonic_ns()}", [sys.executable, "manage.py", "run_scheduler"],
-                         server_env(**env_overrides), log_dir)
+    return start_process(
+        f"scheduler-{time.monotonic_ns()}",
+        [sys.executable, "manage.py", "run_scheduler"],
+        server_env(**env_overrides),
+        log_dir,
+    )
 
 
 @pytest.fixture(scope="session")

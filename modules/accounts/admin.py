@@ -41,8 +41,11 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
     change_password_form = AdminPasswordChangeForm
     list_display = ("handle", "email", "name", "is_active", "is_staff", "privacy", "dm_policy", "created_at")
     list_filter = (
-        "is_active", "is_staff",
-        ("privacy", ChoicesDropdownFilter), ("dm_policy", ChoicesDropdownFilter), ("locale", ChoicesDropdownFilter),
+        "is_active",
+        "is_staff",
+        ("privacy", ChoicesDropdownFilter),
+        ("dm_policy", ChoicesDropdownFilter),
+        ("locale", ChoicesDropdownFilter),
         ("created_at", RangeDateFilter),
     )
     list_filter_submit = True
@@ -53,8 +56,21 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
     fieldsets = (
         (None, {"fields": ("email", "handle", "password")}),
         ("Profile", {"fields": ("name", "bio", "photo", "locale", "intention")}),
-        ("Settings", {"fields": ("privacy", "dm_policy", "language", "quiet_hours_start", "quiet_hours_end",
-                                 "push_enabled", "email_enabled", "digest_enabled")}),
+        (
+            "Settings",
+            {
+                "fields": (
+                    "privacy",
+                    "dm_policy",
+                    "language",
+                    "quiet_hours_start",
+                    "quiet_hours_end",
+                    "push_enabled",
+                    "email_enabled",
+                    "digest_enabled",
+                )
+            },
+        ),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "created_at", "updated_at")}),
     )
@@ -76,8 +92,16 @@ class AuthSessionAdmin(ModelAdmin):
     list_filter_submit = True
     search_fields = ("user__email", "user__handle", "ip_address")
     list_select_related = ("user",)
-    readonly_fields = ("id", "user", "created_at", "last_used_at", "ip_address", "user_agent", "revoked_at",
-                       "revoked_reason")
+    readonly_fields = (
+        "id",
+        "user",
+        "created_at",
+        "last_used_at",
+        "ip_address",
+        "user_agent",
+        "revoked_at",
+        "revoked_reason",
+    )
     ordering = ("-last_used_at",)
 
     def has_add_permission(self, request):

@@ -33,54 +33,89 @@ def _auth_out(result) -> dict:
     return {"token": result.tokens.access, "refreshToken": result.tokens.refresh, "user": result.account}
 
 
-@router.post("/register/", operation_id="authRegister", response={201: AuthOut, **error_responses(400, 409, 422, 429)},
-             summary="Create an account and sign in")
+@router.post(
+    "/register/",
+    operation_id="authRegister",
+    response={201: AuthOut, **error_responses(400, 409, 422, 429)},
+    summary="Create an account and sign in",
+)
 def register(request: HttpRequest, payload: RegisterIn):
-    rate_limit_enforce("register:ip", client_ip(request), settings.RATE_REGISTER_PER_IP,
-                       detail="Too many sign-ups from this network. Try again later.")
+    rate_limit_enforce(
+        "register:ip",
+        client_ip(request),
+        settings.RATE_REGISTER_PER_IP,
+        detail="Too many sign-ups from this network. Try again later.",
+    )
     result = services.user_register(
-        email=payload.email, password=payload.password, name=payload.name, handle=payload.handle,
-        intention=payload.intention, locale=payload.locale, client=_client(request),
+        email=payload.email,
+        password=payload.password,
+        name=payload.name,
+        handle=payload.handle,
+        intention=payload.intention,
+        locale=payload.locale,
+        client=_client(request),
     )
     return Status(201, _auth_out(result))
 
 
-@router.post("/login/", operation_id="authLogin", response={200: AuthOut, **error_responses(400, 401, 422, 429)},
-             summary="Sign in with e-mail and password")
+@router.post(
+    "/login/",
+    operation_id="authLogin",
+    response={200: AuthOut, **error_responses(400, 401, 422, 429)},
+    summary="Sign in with e-mail and password",
+)
 def login(request: HttpRequest, payload: LoginIn):
     return _auth_out(services.auth_login(email=payload.email, password=payload.password, client=_client(request)))
 
 
-@router.post("/refresh/", operation_id="authRefresh",
-             response={200: TokenPairOut, **error_responses(400, 401, 422, 429)},
-             summary="Exchange a refresh token for a new token pair (rotation)")
+@router.post(
+    "/refresh/",
+    operation_id="authRefresh",
+    response={200: TokenPairOut, **error_responses(400, 401, 422, 429)},
+    summary="Exchange a refresh token for a new token pair (rotation)",
+)
 def refresh(request: HttpRequest, payload: RefreshIn):
     rate_limit_enforce("refresh:ip", client_ip(request), settings.RATE_REFRESH_PER_IP)
     tokens = services.auth_refresh(refresh_token=payload.refresh, client=_client(request))
     return {"token": tokens.access, "refreshToken": tokens.refresh}
 
 
-@router.post("/logout/", operation_id="authLogout", response={204: None, **error_responses(400, 422)},
-             summary="End the session of a refresh token")
+@router.post(
+    "/logout/",
+    operation_id="authLogout",
+    response={204: None, **error_responses(400, 422)},
+    summary="End the session of a refresh token",
+)
 def logout(request: HttpRequest, payload: RefreshIn):
     services.auth_logout(refresh_token=payload.refresh)
     return Status(204, None)
 
 
-@router.post("/password/", operation_id="authPasswordChange", auth=bearer_auth,
-             response={200: PasswordChangedOut, **error_responses(400, 401, 422)},
-             summary="Change the password and sign out every other session")
+@router.post(
+    "/password/",
+    operation_id="authPasswordChange",
+    auth=bearer_auth,
+    response={200: PasswordChangedOut, **error_responses(400, 401, 422)},
+    summary="Change the password and sign out every other session",
+)
 def password_change(request: HttpRequest, payload: PasswordChangeIn):
     principal = current_principal(request)
     ended = services.password_change(
-        user_id=principal.user_id, session_id=principal.session_id,
-        current_password=payload.current_password, new_password=payload.new_password,
+        user_id=principal.user_id,
+        session_id=principal.session_id,
+        current_password=payload.current_password,
+        new_password=payload.new_password,
     )
     return {"sessions_ended": ended}
 
 
-@router.get("/sessions/", operation_id="authSessionsList", auth=bearer_auth,
-            response={200: list[SessionOut], **error_responses(401)}, summary="My signed-in devices")
+@router.get(
+    "/sessions/",
+    operation_id="authSessionsList",
+    auth=bearer_auth,
+    response={200: list[SessionOut], **error_responses(401)},
+    summary="My signed-in devices",
+)
 def sessions_list(request: HttpRequest):
     principal = current_principal(request)
     return [
@@ -89,8 +124,13 @@ def sessions_list(request: HttpRequest):
     ]
 
 
-@router.delete("/sessions/{session_id}/", operation_id="authSessionsRevoke", auth=bearer_auth,
-               response={204: None, **error_responses(401, 404)}, summary="Sign out one of my devices")
+@router.delete(
+    "/sessions/{session_id}/",
+    operation_id="authSessionsRevoke",
+    auth=bearer_auth,
+    response={204: None, **error_responses(401, 404, 422)},
+    summary="Sign out one of my devices",
+)
 def sessions_revoke(request: HttpRequest, session_id: uuid.UUID):
     services.session_revoke(user_id=current_principal(request).user_id, session_id=session_id)
     return Status(204, None)

@@ -1,7 +1,14 @@
 """Public interface of the accounts module: the only names other modules may import."""
 
 from modules.accounts.auth import bearer_auth, current_principal, principal_from_access_token
-from modules.accounts.contracts import Account, AccountSettings, AuthResult, Principal, QuietHours, UserSummary
+from modules.accounts.contracts import (
+    Account,
+    AccountSettings,
+    AuthResult,
+    Principal,
+    QuietHours,
+    UserSummary,
+)
 from modules.accounts.schemas import (
     AccountOut,
     AccountSettingsOut,

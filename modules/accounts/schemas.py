@@ -6,6 +6,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from modules.core.public import LocalTime
 from modules.media.public import schema_media_url
 
 LanguageCode = Literal["en", "ru", "ka"]
@@ -37,8 +38,8 @@ class PasswordChangeIn(Schema):
 
 
 class QuietHoursSchema(Schema):
-    start: dt.time = Field(description="Local time when quiet hours begin; may be later than `end` (wraps midnight).")
-    end: dt.time
+    start: LocalTime = Field(description="Local time when quiet hours begin; may be later than `end` (wraps midnight).")
+    end: LocalTime
 
 
 class AccountSettingsOut(Schema):
@@ -81,7 +82,7 @@ class AccountOut(Schema):
 
 class TokenPairOut(Schema):
     token: str = Field(description="Access token (JWT), valid for about 15 minutes.")
-    refreshToken: str = Field(description="Single-use refresh token; each refresh returns a new one.")  # noqa: N815
+    refreshToken: str = Field(description="Single-use refresh token; each refresh returns a new one.")
 
 
 class AuthOut(TokenPairOut):

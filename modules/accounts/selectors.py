@@ -39,8 +39,7 @@ def account_from_user(user: User) -> Account:
 
 
 def summary_from_user(user: User) -> UserSummary:
-    return UserSummary(id=user.id, handle=user.handle, name=user.name, photo_path=user.photo,
-                       is_active=user.is_active)
+    return UserSummary(id=user.id, handle=user.handle, name=user.name, photo_path=user.photo, is_active=user.is_active)
 
 
 def account_get(*, user_id: int) -> Account:
@@ -55,8 +54,7 @@ def accounts_get(*, user_ids: Iterable[int]) -> dict[int, Account]:
 
 
 def user_summaries(*, user_ids: Iterable[int]) -> dict[int, UserSummary]:
-    users = User.objects.filter(id__in=set(user_ids), is_active=True).only("id", "handle", "name", "photo",
-                                                                            "is_active")
+    users = User.objects.filter(id__in=set(user_ids), is_active=True).only("id", "handle", "name", "photo", "is_active")
     return {user.id: summary_from_user(user) for user in users}
 
 
@@ -98,7 +96,12 @@ def users_count(*, joined_since=None) -> int:
 def sessions_active(*, user_id: int) -> list[SessionInfo]:
     sessions = AuthSession.objects.filter(user_id=user_id, revoked_at__isnull=True).order_by("-last_used_at", "id")
     return [
-        SessionInfo(id=s.id, created_at=s.created_at, last_used_at=s.last_used_at, user_agent=s.user_agent,
-                    ip_address=s.ip_address)
+        SessionInfo(
+            id=s.id,
+            created_at=s.created_at,
+            last_used_at=s.last_used_at,
+            user_agent=s.user_agent,
+            ip_address=s.ip_address,
+        )
         for s in sessions
     ]

@@ -33,10 +33,27 @@ from modules.core.public import (
 )
 from modules.media.public import image_store, media_delete
 
-RESERVED_HANDLES = frozenset({
-    "admin", "administrator", "api", "app", "help", "me", "mod", "moderator", "null", "root", "selflink",
-    "settings", "staff", "support", "system", "undefined", "www",
-})
+RESERVED_HANDLES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "api",
+        "app",
+        "help",
+        "me",
+        "mod",
+        "moderator",
+        "null",
+        "root",
+        "selflink",
+        "settings",
+        "staff",
+        "support",
+        "system",
+        "undefined",
+        "www",
+    }
+)
 _HANDLE_RE = re.compile(HANDLE_PATTERN)
 # A password hash to check against when the e-mail is unknown, so response time does not reveal accounts.
 _DUMMY_PASSWORD_HASH: str | None = None
@@ -49,6 +66,7 @@ class ClientInfo:
 
 
 # --- helpers --------------------------------------------------------------------------------------
+
 
 def normalize_email(email: str) -> str:
     email = email.strip().lower()
@@ -63,7 +81,9 @@ def handle_validate(handle: str) -> str:
     handle = handle.strip().lstrip("@").lower()
     if not _HANDLE_RE.match(handle):
         raise ValidationFailed.for_field(
-            "handle", "Handles are 3–30 characters: lowercase letters, digits and underscores.", code="invalid_handle"
+            "handle",
+            "Handles are 3–30 characters: lowercase letters, digits and underscores.",
+            code="invalid_handle",
         )
     if handle in RESERVED_HANDLES:
         raise ValidationFailed.for_field("handle", "This handle is reserved.", code="handle_reserved")
@@ -121,8 +141,11 @@ def _tokens_issue(session: AuthSession) -> TokenPair:
         token_hash=digest,
         expires_at=timezone.now() + dt.timedelta(seconds=settings.REFRESH_TOKEN_TTL_SECONDS),
     )
-    return TokenPair(access=access_token_issue(user_id=session.user_id, session_id=session.id), refresh=raw,
-                     session_id=session.id)
+    return TokenPair(
+        access=access_token_issue(user_id=session.user_id, session_id=session.id),
+        refresh=raw,
+        session_id=session.id,
+    )
 
 
 def _ip(value: str) -> str | None:
@@ -134,9 +157,16 @@ def _ip(value: str) -> str | None:
 
 # --- registration and sign-in ---------------------------------------------------------------------
 
+
 def user_register(
-    *, email: str, password: str, name: str, handle: str | None = None, intention: str = "",
-    locale: str = "en", client: ClientInfo,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    handle: str | None = None,
+    intention: str = "",
+    locale: str = "en",
+    client: ClientInfo,
 ) -> AuthResult:
     email = normalize_email(email)
     name = name.strip()
@@ -167,11 +197,19 @@ def auth_login(*, email: str, password: str, client: ClientInfo) -> AuthResult:
     Every attempt counts against the client's IP; only failures count against the
     account, so its owner is not locked out by their own successful sign-ins.
     """
-    rate_limit_enforce("login:ip", client.ip, settings.RATE_LOGIN_PER_IP,
-                       detail="Too many sign-in attempts from this network. Try again later.")
+    rate_limit_enforce(
+        "login:ip",
+        client.ip,
+        settings.RATE_LOGIN_PER_IP,
+        detail="Too many sign-in attempts from this network. Try again later.",
+    )
     email = email.strip().lower()
-    rate_limit_check("login:account", email, settings.RATE_LOGIN_PER_ACCOUNT,
-                     detail="Too many failed sign-in attempts for this account. Try again later.")
+    rate_limit_check(
+        "login:account",
+        email,
+        settings.RATE_LOGIN_PER_ACCOUNT,
+        detail="Too many failed sign-in attempts for this account. Try again later.",
+    )
     user = User.objects.filter(email=email).first()
     if user is None:
         global _DUMMY_PASSWORD_HASH
@@ -247,16 +285,19 @@ def password_change(*, user_id: int, session_id: uuid.UUID, current_password: st
     with transaction.atomic():
         user = User.objects.select_for_update().get(id=user_id)
         if not user.check_password(current_password):
-            raise ValidationFailed.for_field("current_password", "The current password is incorrect.",
-                                             code="invalid_password")
+            raise ValidationFailed.for_field(
+                "current_password", "The current password is incorrect.", code="invalid_password"
+            )
         if current_password == new_password:
-            raise ValidationFailed.for_field("new_password", "Choose a password different from the current one.",
-                                             code="password_unchanged")
+            raise ValidationFailed.for_field(
+                "new_password", "Choose a password different from the current one.", code="password_unchanged"
+            )
         _password_validate(new_password, user)
         user.set_password(new_password)
         user.save(update_fields=["password", "updated_at"])
-        return sessions_revoke_all(user_id=user_id, except_session_id=session_id,
-                                   reason=SessionEndReason.PASSWORD_CHANGED)
+        return sessions_revoke_all(
+            user_id=user_id, except_session_id=session_id, reason=SessionEndReason.PASSWORD_CHANGED
+        )
 
 
 # --- account changes ------------------------------------------------------------------------------
@@ -352,6 +393,5 @@ def staff_user_ensure(*, email: str, password: str, name: str) -> Account:
     email = normalize_email(email)
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_superuser(email, password, name=name,
-                                             handle=handle_generate(name=name, email=email))
+        user = User.objects.create_superuser(email, password, name=name, handle=handle_generate(name=name, email=email))
     return account_from_user(user)

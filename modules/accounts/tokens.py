@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from modules.core.public import NotAuthenticated
 
-ACCESS_TOKEN_TYPE = "access"  # noqa: S105 - a claim value, not a secret
+ACCESS_TOKEN_TYPE = "access"
 _ALGORITHM = "HS256"
 
 

@@ -53,13 +53,23 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = field_errors(exc.errors)
-        return respond(request, 422, {"detail": "The submitted data is not valid.", "code": "validation_error",
-                                      "errors": errors})
+        return respond(
+            request,
+            422,
+            {"detail": "The submitted data is not valid.", "code": "validation_error", "errors": errors},
+        )
 
     @api.exception_handler(AuthenticationError)
     def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return respond(request, 401, {"detail": "Authentication credentials were not provided or are invalid.",
-                                      "code": "not_authenticated"}, {"WWW-Authenticate": "Bearer"})
+        return respond(
+            request,
+            401,
+            {
+                "detail": "Authentication credentials were not provided or are invalid.",
+                "code": "not_authenticated",
+            },
+            {"WWW-Authenticate": "Bearer"},
+        )
 
     @api.exception_handler(AuthorizationError)
     def on_authorization_error(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:

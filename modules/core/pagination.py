@@ -87,7 +87,9 @@ def paginate_queryset(
         raw = decode_cursor(tag, cursor, len(fields))
         model = queryset.model
         try:
-            values = [model._meta.get_field(name).to_python(value) for (name, _), value in zip(fields, raw, strict=True)]
+            values = [
+                model._meta.get_field(name).to_python(value) for (name, _), value in zip(fields, raw, strict=True)
+            ]
         except (DjangoValidationError, TypeError, ValueError) as exc:
             raise InvalidCursor() from exc
         if any(value is None for value in values):

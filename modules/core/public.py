@@ -23,6 +23,7 @@ from modules.core.schemas import (
     MAX_SAFE_ID,
     CursorParams,
     ErrorOut,
+    LocalTime,
     OkOut,
     PathId,
     ValidationErrorOut,
@@ -30,16 +31,17 @@ from modules.core.schemas import (
 )
 
 __all__ = [
+    "EXTRA_OPENAPI_SCHEMAS",
+    "MAX_SAFE_ID",
     "ApiError",
     "BadRequest",
     "Conflict",
     "CursorParams",
-    "EXTRA_OPENAPI_SCHEMAS",
     "ErrorOut",
     "InvalidCursor",
+    "LocalTime",
     "NotAuthenticated",
     "NotFound",
-    "MAX_SAFE_ID",
     "OkOut",
     "Page",
     "PathId",

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import pydantic
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from ninja import Schema
 
@@ -48,7 +49,10 @@ def parse_json_or_form(
                 raise ValidationFailed.for_field("non_field_errors", "Expected a JSON object.")
             return schema.model_validate(raw), MultiValueDict()
         if content_type in {"multipart/form-data", "application/x-www-form-urlencoded"}:
-            form, files = _form_and_files(request)
+            try:
+                form, files = _form_and_files(request)
+            except MultiPartParserError as exc:
+                raise BadRequest("Malformed multipart body.", code="malformed_multipart") from exc
             data: dict[str, Any] = {}
             for key in form:
                 if key in list_fields:
@@ -72,8 +76,11 @@ def multipart_or_json_body(schema: type[Schema], *, files: dict[str, str]) -> di
     EXTRA_OPENAPI_SCHEMAS[schema.__name__] = schema
     ref = {"$ref": f"#/components/schemas/{schema.__name__}"}
     file_props = {
-        name: ({"type": "array", "items": {"type": "string", "format": "binary"}, "description": text}
-               if name.endswith("s") else {"type": "string", "format": "binary", "description": text})
+        name: (
+            {"type": "array", "items": {"type": "string", "format": "binary"}, "description": text}
+            if name.endswith("s")
+            else {"type": "string", "format": "binary", "description": text}
+        )
         for name, text in files.items()
     }
     return {

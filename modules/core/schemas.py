@@ -1,6 +1,23 @@
-from typing import Annotated
+import datetime as dt
+import re
+from typing import Annotated, Any
 
 from ninja import Field, Path, Schema
+from pydantic import BeforeValidator
+
+_LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
+
+
+def _local_time(value: Any) -> Any:
+    if isinstance(value, dt.time) and value.tzinfo is None:
+        return value
+    if not isinstance(value, str) or not _LOCAL_TIME.match(value):
+        raise ValueError("Use a local time as HH:MM or HH:MM:SS, without a UTC offset.")
+    return value
+
+
+# A wall-clock time of day (birth time, quiet hours): no offset; the zone, when it matters, is a separate field.
+LocalTime = Annotated[dt.time, BeforeValidator(_local_time)]
 
 
 class ErrorOut(Schema):

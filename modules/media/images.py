@@ -67,8 +67,9 @@ def image_clean(upload: UploadedFile, *, field: str = "image", max_side: int = 2
             fmt = probe.format
             width, height = probe.size
             if fmt not in ACCEPTED_FORMATS:
-                raise UnsupportedMediaType(f"{field}: {fmt or 'this'} files are not accepted; "
-                                           "send JPEG, PNG, WebP or GIF.")
+                raise UnsupportedMediaType(
+                    f"{field}: {fmt or 'this'} files are not accepted; send JPEG, PNG, WebP or GIF."
+                )
             if width * height > settings.MEDIA_MAX_IMAGE_PIXELS:
                 raise PayloadTooLarge(
                     f"{field}: {width}×{height} pixels is more than the {settings.MEDIA_MAX_IMAGE_PIXELS:,} allowed.",
@@ -80,8 +81,7 @@ def image_clean(upload: UploadedFile, *, field: str = "image", max_side: int = 2
     except ApiError:
         raise
     except UnidentifiedImageError as exc:
-        raise UnsupportedMediaType(f"{field}: the file is not an image we can read "
-                                   "(JPEG, PNG, WebP or GIF).") from exc
+        raise UnsupportedMediaType(f"{field}: the file is not an image we can read (JPEG, PNG, WebP or GIF).") from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PayloadTooLarge(f"{field}: the image has too many pixels.", code="image_too_large") from exc
     except (OSError, SyntaxError, ValueError) as exc:
@@ -99,8 +99,14 @@ def _reencode(image: Image.Image, fmt: str, max_side: int) -> CleanImage:
                 frame.thumbnail((max_side, max_side))
         first = frames[0]
         output = io.BytesIO()
-        first.save(output, format=fmt, save_all=True, append_images=frames[1:], loop=image.info.get("loop", 0),
-                   duration=image.info.get("duration", 100))
+        first.save(
+            output,
+            format=fmt,
+            save_all=True,
+            append_images=frames[1:],
+            loop=image.info.get("loop", 0),
+            duration=image.info.get("duration", 100),
+        )
         return CleanImage(output.getvalue(), fmt, first.width, first.height)
 
     image = ImageOps.exif_transpose(image)

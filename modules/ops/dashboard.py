@@ -26,7 +26,11 @@ def dashboard_callback(request, context: dict) -> dict:
     since = timezone.now() - dt.timedelta(days=1)
     state = readiness()
     context["selflink_kpis"] = [
-        {"title": "People", "value": users_count(), "footer": f"+{users_count(joined_since=since)} in the last 24 h"},
+        {
+            "title": "People",
+            "value": users_count(),
+            "footer": f"+{users_count(joined_since=since)} in the last 24 h",
+        },
         {"title": "Follows", "value": totals["follows"], "footer": "edges in the social graph"},
         {"title": "Blocks", "value": totals["blocks"], "footer": f"{totals['mutes']} mutes"},
         {"title": "Jobs queued", "value": _queue_depth(), "footer": "in the Postgres broker"},

@@ -16,7 +16,7 @@ from modules.accounts.public import ClientInfo, user_id_by_handle, user_register
 from modules.profiles.public import compatibility_profile_update, personal_profile_update
 from modules.social.public import follow_create
 
-DEMO_PASSWORD = "selflink-demo-2026"  # noqa: S105 - documented public demo credential, development only
+DEMO_PASSWORD = "selflink-demo-2026"
 DEMO_DOMAIN = "demo.selflink.dev"
 
 PEOPLE = [
@@ -48,7 +48,13 @@ PEOPLE = [
 INTENTIONS = ["meet kind people", "grow every day", "find my people", "share what I make", "learn and teach"]
 VALUES = ["family", "growth", "honesty", "creativity", "nature", "kindness", "freedom", "health", "humor"]
 LIFESTYLES = ["active", "quiet", "traveler", "urban", "foodie", "early_bird", "night_owl", "artistic"]
-LOVE_LANGUAGES = ["words_of_affirmation", "acts_of_service", "receiving_gifts", "quality_time", "physical_touch"]
+LOVE_LANGUAGES = [
+    "words_of_affirmation",
+    "acts_of_service",
+    "receiving_gifts",
+    "quality_time",
+    "physical_touch",
+]
 
 
 @dataclass(frozen=True)
@@ -82,22 +88,40 @@ def seed_demo(*, progress: Callable[[str], None] = lambda _: None) -> Iterator[D
         existing = user_id_by_handle(handle=handle)
         if existing is None:
             result = user_register(
-                email=email, password=DEMO_PASSWORD, name=f"{first} {last}", handle=handle,
-                intention=rng.choice(INTENTIONS), locale=locale, client=ClientInfo(ip="127.0.0.1", user_agent="seed"),
+                email=email,
+                password=DEMO_PASSWORD,
+                name=f"{first} {last}",
+                handle=handle,
+                intention=rng.choice(INTENTIONS),
+                locale=locale,
+                client=ClientInfo(ip="127.0.0.1", user_agent="seed"),
             )
             existing = result.account.id
             birth = dt.date(1975, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 30))
-            personal_profile_update(user_id=existing, changes={
-                "first_name": first, "last_name": last, "birth_date": birth,
-                "birth_time": dt.time(rng.randrange(24), rng.randrange(60)), "birth_timezone": zone,
-                "birth_city": city, "birth_country": country, "birth_lat": lat, "birth_lon": lon,
-            })
-            compatibility_profile_update(user_id=existing, changes={
-                "values": rng.sample(VALUES, 3), "preferred_lifestyle": rng.sample(LIFESTYLES, 2),
-                "love_language": rng.sample(LOVE_LANGUAGES, 2),
-                "attachment_style": rng.choice(["secure", "anxious", "avoidant", "secure"]),
-                "relationship_goal": rng.choice(["friendship", "long_term", "not_sure"]),
-            })
+            personal_profile_update(
+                user_id=existing,
+                changes={
+                    "first_name": first,
+                    "last_name": last,
+                    "birth_date": birth,
+                    "birth_time": dt.time(rng.randrange(24), rng.randrange(60)),
+                    "birth_timezone": zone,
+                    "birth_city": city,
+                    "birth_country": country,
+                    "birth_lat": lat,
+                    "birth_lon": lon,
+                },
+            )
+            compatibility_profile_update(
+                user_id=existing,
+                changes={
+                    "values": rng.sample(VALUES, 3),
+                    "preferred_lifestyle": rng.sample(LIFESTYLES, 2),
+                    "love_language": rng.sample(LOVE_LANGUAGES, 2),
+                    "attachment_style": rng.choice(["secure", "anxious", "avoidant", "secure"]),
+                    "relationship_goal": rng.choice(["friendship", "long_term", "not_sure"]),
+                },
+            )
         ids.append(existing)
         progress(f"person {index + 1}/{len(PEOPLE)}")
         yield DemoLogin(email=email, handle=handle, name=f"{first} {last}")

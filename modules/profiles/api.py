@@ -31,17 +31,22 @@ def _personal_out(request: HttpRequest, data: PersonalProfileData, photo_path: s
     }
 
 
-@router.get("/me/profile/", operation_id="profilesPersonalGet", response={200: PersonalProfileOut,
-                                                                           **error_responses(401)},
-            summary="My personal map (name, birth data, avatar)")
+@router.get(
+    "/me/profile/",
+    operation_id="profilesPersonalGet",
+    response={200: PersonalProfileOut, **error_responses(401)},
+    summary="My personal map (name, birth data, avatar)",
+)
 def personal_get(request: HttpRequest):
     user_id = current_principal(request).user_id
-    return _personal_out(request, selectors.personal_profile_get(user_id=user_id),
-                         account_get(user_id=user_id).photo_path)
+    return _personal_out(
+        request, selectors.personal_profile_get(user_id=user_id), account_get(user_id=user_id).photo_path
+    )
 
 
 @router.patch(
-    "/me/profile/", operation_id="profilesPersonalUpdate",
+    "/me/profile/",
+    operation_id="profilesPersonalUpdate",
     response={200: PersonalProfileOut, **error_responses(400, 401, 413, 415, 422)},
     summary="Update my personal map; multipart with `avatar_image` replaces the avatar",
     openapi_extra=multipart_or_json_body(PersonalProfilePatch, files={"avatar_image": "JPEG, PNG, WebP or GIF."}),
@@ -57,32 +62,47 @@ def personal_update(request: HttpRequest):
     return _personal_out(request, data, account.photo_path)
 
 
-@router.delete("/me/profile/avatar/", operation_id="profilesAvatarDelete",
-               response={200: PersonalProfileOut, **error_responses(401)}, summary="Remove my avatar")
+@router.delete(
+    "/me/profile/avatar/",
+    operation_id="profilesAvatarDelete",
+    response={200: PersonalProfileOut, **error_responses(401)},
+    summary="Remove my avatar",
+)
 def avatar_delete(request: HttpRequest):
     user_id = current_principal(request).user_id
     account = account_set_photo(user_id=user_id, upload=None)
     return _personal_out(request, selectors.personal_profile_get(user_id=user_id), account.photo_path)
 
 
-@router.get("/profile/me/", operation_id="profilesCompatibilityGet",
-            response={200: CompatibilityProfileOut, **error_responses(401)},
-            summary="My compatibility profile (defaults when empty)")
+@router.get(
+    "/profile/me/",
+    operation_id="profilesCompatibilityGet",
+    response={200: CompatibilityProfileOut, **error_responses(401)},
+    summary="My compatibility profile (defaults when empty)",
+)
 def compatibility_get(request: HttpRequest):
     return selectors.compatibility_profile_get(user_id=current_principal(request).user_id)
 
 
-@router.patch("/profile/me/", operation_id="profilesCompatibilityUpdate",
-              response={200: CompatibilityProfileOut, **error_responses(400, 401, 422)},
-              summary="Update my compatibility profile; `null` clears a value")
+@router.patch(
+    "/profile/me/",
+    operation_id="profilesCompatibilityUpdate",
+    response={200: CompatibilityProfileOut, **error_responses(400, 401, 422)},
+    summary="Update my compatibility profile; `null` clears a value",
+)
 def compatibility_update(request: HttpRequest, payload: CompatibilityProfilePatch):
     return services.compatibility_profile_update(
         user_id=current_principal(request).user_id, changes=payload.model_dump(exclude_unset=True)
     )
 
 
-@router.get("/profile/options/", operation_id="profilesCompatibilityOptions", auth=None,
-            response={200: CompatibilityOptionsOut}, summary="The known values of every compatibility field")
+@router.get(
+    "/profile/options/",
+    operation_id="profilesCompatibilityOptions",
+    auth=None,
+    response={200: CompatibilityOptionsOut},
+    summary="The known values of every compatibility field",
+)
 def compatibility_options(request: HttpRequest):
     return {
         "genders": list(vocabulary.GENDERS),

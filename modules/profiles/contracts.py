@@ -29,8 +29,7 @@ class PersonalProfileData:
         Birth time is optional: many people do not know it.
         """
         return bool(
-            self.first_name and self.last_name and self.birth_date
-            and (self.birth_city or self.birth_lat is not None)
+            self.first_name and self.last_name and self.birth_date and (self.birth_city or self.birth_lat is not None)
         )
 
 

@@ -9,6 +9,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from modules.core.public import LocalTime
 from modules.profiles import vocabulary as vocab
 
 Gender = Literal[vocab.GENDERS]  # type: ignore[valid-type]
@@ -33,7 +34,7 @@ class PersonalProfilePatch(Schema):
     first_name: str | None = Field(None, max_length=80)
     last_name: str | None = Field(None, max_length=80)
     birth_date: dt.date | None = None
-    birth_time: dt.time | None = None
+    birth_time: LocalTime | None = None
     birth_timezone: str | None = Field(None, max_length=64, description="IANA time zone, e.g. `Asia/Tbilisi`.")
     birth_country: str | None = Field(None, max_length=80)
     birth_city: str | None = Field(None, max_length=120)

@@ -8,16 +8,32 @@ from modules.profiles.models import CompatibilityProfile, PersonalProfile
 
 def personal_data_from_row(profile: PersonalProfile) -> PersonalProfileData:
     return PersonalProfileData(
-        user_id=profile.user_id, first_name=profile.first_name, last_name=profile.last_name,
-        birth_date=profile.birth_date, birth_time=profile.birth_time, birth_timezone=profile.birth_timezone,
-        birth_country=profile.birth_country, birth_city=profile.birth_city,
-        birth_lat=profile.birth_lat, birth_lon=profile.birth_lon,
+        user_id=profile.user_id,
+        first_name=profile.first_name,
+        last_name=profile.last_name,
+        birth_date=profile.birth_date,
+        birth_time=profile.birth_time,
+        birth_timezone=profile.birth_timezone,
+        birth_country=profile.birth_country,
+        birth_city=profile.birth_city,
+        birth_lat=profile.birth_lat,
+        birth_lon=profile.birth_lon,
     )
 
 
 def _empty_personal(user_id: int) -> PersonalProfileData:
-    return PersonalProfileData(user_id=user_id, first_name="", last_name="", birth_date=None, birth_time=None,
-                               birth_timezone="", birth_country="", birth_city="", birth_lat=None, birth_lon=None)
+    return PersonalProfileData(
+        user_id=user_id,
+        first_name="",
+        last_name="",
+        birth_date=None,
+        birth_time=None,
+        birth_timezone="",
+        birth_country="",
+        birth_city="",
+        birth_lat=None,
+        birth_lon=None,
+    )
 
 
 def personal_profile_get(*, user_id: int) -> PersonalProfileData:

@@ -10,14 +10,30 @@ from modules.profiles.contracts import CompatibilityProfileData, PersonalProfile
 from modules.profiles.models import CompatibilityProfile, PersonalProfile
 from modules.profiles.selectors import compatibility_data_from_row, personal_data_from_row
 
-PERSONAL_FIELDS = frozenset({
-    "first_name", "last_name", "birth_date", "birth_time", "birth_timezone", "birth_country", "birth_city",
-    "birth_lat", "birth_lon",
-})
-COMPATIBILITY_FIELDS = frozenset({
-    "gender", "orientation", "relationship_goal", "values", "preferred_lifestyle", "attachment_style",
-    "love_language",
-})
+PERSONAL_FIELDS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "birth_date",
+        "birth_time",
+        "birth_timezone",
+        "birth_country",
+        "birth_city",
+        "birth_lat",
+        "birth_lon",
+    }
+)
+COMPATIBILITY_FIELDS = frozenset(
+    {
+        "gender",
+        "orientation",
+        "relationship_goal",
+        "values",
+        "preferred_lifestyle",
+        "attachment_style",
+        "love_language",
+    }
+)
 
 
 def personal_profile_update(*, user_id: int, changes: dict[str, Any]) -> PersonalProfileData:
@@ -33,7 +49,8 @@ def personal_profile_update(*, user_id: int, changes: dict[str, Any]) -> Persona
         if (profile.birth_lat is None) != (profile.birth_lon is None):
             raise ValidationFailed.for_field(
                 "birth_lat" if profile.birth_lat is None else "birth_lon",
-                "Give both birth latitude and longitude, or neither.", code="incomplete_coordinates",
+                "Give both birth latitude and longitude, or neither.",
+                code="incomplete_coordinates",
             )
         profile.updated_at = timezone.now()
         profile.save()

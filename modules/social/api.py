@@ -61,11 +61,18 @@ def _view(view) -> dict:
 
 
 def _cards(principal: Principal, page) -> dict:
-    return {"results": selectors.user_cards(viewer_id=principal.user_id, user_ids=page.results), "next": page.next}
+    return {
+        "results": selectors.user_cards(viewer_id=principal.user_id, user_ids=page.results),
+        "next": page.next,
+    }
 
 
-@router.get("/users/", operation_id="usersList", response={200: UserPageOut, **error_responses(400, 401, 422)},
-            summary="Browse or search people (newest first)")
+@router.get(
+    "/users/",
+    operation_id="usersList",
+    response={200: UserPageOut, **error_responses(400, 401, 422)},
+    summary="Browse or search people (newest first)",
+)
 def users_list(request: HttpRequest, params: Query[UserListParams]):
     principal = current_principal(request)
     hidden = selectors.blocked_either_way_ids(user_id=principal.user_id)
@@ -77,15 +84,22 @@ def users_list(request: HttpRequest, params: Query[UserListParams]):
     }
 
 
-@router.get("/users/me/", operation_id="usersMe", response={200: UserMeOut, **error_responses(401)},
-            summary="My account, settings and counts")
+@router.get(
+    "/users/me/",
+    operation_id="usersMe",
+    response={200: UserMeOut, **error_responses(401)},
+    summary="My account, settings and counts",
+)
 def users_me(request: HttpRequest):
     return _me(current_principal(request).user_id)
 
 
-@router.patch("/users/me/", operation_id="usersMeUpdate",
-              response={200: UserMeOut, **error_responses(400, 401, 409, 422)},
-              summary="Update my name, bio, handle, locale or settings")
+@router.patch(
+    "/users/me/",
+    operation_id="usersMeUpdate",
+    response={200: UserMeOut, **error_responses(400, 401, 409, 422)},
+    summary="Update my name, bio, handle, locale or settings",
+)
 def users_me_update(request: HttpRequest, payload: UserMePatch):
     user_id = current_principal(request).user_id
     changes = payload.model_dump(exclude_unset=True)
@@ -101,97 +115,145 @@ def users_me_update(request: HttpRequest, payload: UserMePatch):
     return _me(user_id)
 
 
-@router.get("/users/me/blocked/", operation_id="usersBlockedList",
-            response={200: UserPageOut, **error_responses(400, 401, 422)}, summary="People I blocked")
+@router.get(
+    "/users/me/blocked/",
+    operation_id="usersBlockedList",
+    response={200: UserPageOut, **error_responses(400, 401, 422)},
+    summary="People I blocked",
+)
 def users_blocked(request: HttpRequest, params: Query[CursorParams]):
     principal = current_principal(request)
-    return _cards(principal, selectors.blocked_page(user_id=principal.user_id, cursor=params.cursor,
-                                                    limit=params.limit))
+    return _cards(
+        principal, selectors.blocked_page(user_id=principal.user_id, cursor=params.cursor, limit=params.limit)
+    )
 
 
-@router.get("/users/me/muted/", operation_id="usersMutedList",
-            response={200: UserPageOut, **error_responses(400, 401, 422)}, summary="People I muted")
+@router.get(
+    "/users/me/muted/",
+    operation_id="usersMutedList",
+    response={200: UserPageOut, **error_responses(400, 401, 422)},
+    summary="People I muted",
+)
 def users_muted(request: HttpRequest, params: Query[CursorParams]):
     principal = current_principal(request)
-    return _cards(principal, selectors.muted_page(user_id=principal.user_id, cursor=params.cursor,
-                                                  limit=params.limit))
+    return _cards(principal, selectors.muted_page(user_id=principal.user_id, cursor=params.cursor, limit=params.limit))
 
 
-@router.get("/users/{user_id}/", operation_id="usersGet", response={200: UserOut, **error_responses(401, 404)},
-            summary="A user's profile card (e-mail and birth data only for the owner and staff)")
+@router.get(
+    "/users/{user_id}/",
+    operation_id="usersGet",
+    response={200: UserOut, **error_responses(401, 404, 422)},
+    summary="A user's profile card (e-mail and birth data only for the owner and staff)",
+)
 def users_get(request: HttpRequest, user_id: PathId):
     principal = current_principal(request)
-    return _view(selectors.user_view(viewer_id=principal.user_id, viewer_is_staff=principal.is_staff,
-                                     user_id=user_id))
+    return _view(selectors.user_view(viewer_id=principal.user_id, viewer_is_staff=principal.is_staff, user_id=user_id))
 
 
 def _connections_guard(principal: Principal, user_id: PathId) -> None:
     # 404 for users blocked either way (they do not exist for each other), 403 for private lists.
     selectors.user_view(viewer_id=principal.user_id, viewer_is_staff=principal.is_staff, user_id=user_id)
-    if not selectors.can_see_connections(viewer_id=principal.user_id, viewer_is_staff=principal.is_staff,
-                                         user_id=user_id):
-        raise PermissionDenied("This account is private: only its followers see its connections.",
-                               code="private_account")
+    if not selectors.can_see_connections(
+        viewer_id=principal.user_id, viewer_is_staff=principal.is_staff, user_id=user_id
+    ):
+        raise PermissionDenied(
+            "This account is private: only its followers see its connections.", code="private_account"
+        )
 
 
-@router.get("/users/{user_id}/followers/", operation_id="usersFollowers",
-            response={200: UserPageOut, **error_responses(400, 401, 403, 404, 422)}, summary="A user's followers")
+@router.get(
+    "/users/{user_id}/followers/",
+    operation_id="usersFollowers",
+    response={200: UserPageOut, **error_responses(400, 401, 403, 404, 422)},
+    summary="A user's followers",
+)
 def users_followers(request: HttpRequest, user_id: PathId, params: Query[CursorParams]):
     principal = current_principal(request)
     _connections_guard(principal, user_id)
-    return _cards(principal, selectors.followers_page(user_id=user_id, viewer_id=principal.user_id,
-                                                      cursor=params.cursor, limit=params.limit))
+    return _cards(
+        principal,
+        selectors.followers_page(
+            user_id=user_id, viewer_id=principal.user_id, cursor=params.cursor, limit=params.limit
+        ),
+    )
 
 
-@router.get("/users/{user_id}/following/", operation_id="usersFollowing",
-            response={200: UserPageOut, **error_responses(400, 401, 403, 404, 422)},
-            summary="Who a user follows")
+@router.get(
+    "/users/{user_id}/following/",
+    operation_id="usersFollowing",
+    response={200: UserPageOut, **error_responses(400, 401, 403, 404, 422)},
+    summary="Who a user follows",
+)
 def users_following(request: HttpRequest, user_id: PathId, params: Query[CursorParams]):
     principal = current_principal(request)
     _connections_guard(principal, user_id)
-    return _cards(principal, selectors.following_page(user_id=user_id, viewer_id=principal.user_id,
-                                                      cursor=params.cursor, limit=params.limit))
+    return _cards(
+        principal,
+        selectors.following_page(
+            user_id=user_id, viewer_id=principal.user_id, cursor=params.cursor, limit=params.limit
+        ),
+    )
 
 
-@router.post("/users/{user_id}/follow/", operation_id="usersFollow",
-             response={200: FollowStateOut, **error_responses(400, 401, 403, 404)},
-             summary="Follow a user (idempotent)")
+@router.post(
+    "/users/{user_id}/follow/",
+    operation_id="usersFollow",
+    response={200: FollowStateOut, **error_responses(400, 401, 403, 404, 422)},
+    summary="Follow a user (idempotent)",
+)
 def users_follow(request: HttpRequest, user_id: PathId):
     return services.follow_create(follower_id=current_principal(request).user_id, followee_id=user_id)
 
 
-@router.delete("/users/{user_id}/follow/", operation_id="usersUnfollow",
-               response={200: FollowStateOut, **error_responses(400, 401, 404)},
-               summary="Stop following a user (idempotent)")
+@router.delete(
+    "/users/{user_id}/follow/",
+    operation_id="usersUnfollow",
+    response={200: FollowStateOut, **error_responses(400, 401, 404, 422)},
+    summary="Stop following a user (idempotent)",
+)
 def users_unfollow(request: HttpRequest, user_id: PathId):
     return services.follow_delete(follower_id=current_principal(request).user_id, followee_id=user_id)
 
 
-@router.post("/users/{user_id}/block/", operation_id="usersBlock",
-             response={200: BlockStateOut, **error_responses(400, 401, 404)},
-             summary="Block a user: removes follows both ways and hides you from each other")
+@router.post(
+    "/users/{user_id}/block/",
+    operation_id="usersBlock",
+    response={200: BlockStateOut, **error_responses(400, 401, 404, 422)},
+    summary="Block a user: removes follows both ways and hides you from each other",
+)
 def users_block(request: HttpRequest, user_id: PathId):
     services.block_create(blocker_id=current_principal(request).user_id, blocked_id=user_id)
     return {"is_blocked": True}
 
 
-@router.delete("/users/{user_id}/block/", operation_id="usersUnblock",
-               response={200: BlockStateOut, **error_responses(400, 401, 404)}, summary="Unblock a user")
+@router.delete(
+    "/users/{user_id}/block/",
+    operation_id="usersUnblock",
+    response={200: BlockStateOut, **error_responses(400, 401, 404, 422)},
+    summary="Unblock a user",
+)
 def users_unblock(request: HttpRequest, user_id: PathId):
     services.block_delete(blocker_id=current_principal(request).user_id, blocked_id=user_id)
     return {"is_blocked": False}
 
 
-@router.post("/users/{user_id}/mute/", operation_id="usersMute",
-             response={200: MuteStateOut, **error_responses(400, 401, 404)},
-             summary="Mute a user: their posts leave your feeds; they are not told")
+@router.post(
+    "/users/{user_id}/mute/",
+    operation_id="usersMute",
+    response={200: MuteStateOut, **error_responses(400, 401, 404, 422)},
+    summary="Mute a user: their posts leave your feeds; they are not told",
+)
 def users_mute(request: HttpRequest, user_id: PathId):
     services.mute_create(muter_id=current_principal(request).user_id, muted_id=user_id)
     return {"is_muted": True}
 
 
-@router.delete("/users/{user_id}/mute/", operation_id="usersUnmute",
-               response={200: MuteStateOut, **error_responses(400, 401, 404)}, summary="Unmute a user")
+@router.delete(
+    "/users/{user_id}/mute/",
+    operation_id="usersUnmute",
+    response={200: MuteStateOut, **error_responses(400, 401, 404, 422)},
+    summary="Unmute a user",
+)
 def users_unmute(request: HttpRequest, user_id: PathId):
     services.mute_delete(muter_id=current_principal(request).user_id, muted_id=user_id)
     return {"is_muted": False}

@@ -63,7 +63,7 @@ class UserMeOut(AccountOut):
     followers_count: int
     following_count: int
     posts_count: int
-    is_following: bool = Field(False, description="Always false: you do not follow yourself.")
+    is_following: bool = Field(description="Always false: you do not follow yourself.")
     flags: UserFlagsOut
 
 

@@ -18,8 +18,9 @@ def is_following(*, follower_id: int, followee_id: int) -> bool:
 def following_among(*, viewer_id: int, user_ids: Iterable[int]) -> set[int]:
     """Which of `user_ids` the viewer follows (one query for a whole list)."""
     return set(
-        Follow.objects.filter(follower_id=viewer_id, followee_id__in=set(user_ids)).values_list("followee_id",
-                                                                                                flat=True)
+        Follow.objects.filter(follower_id=viewer_id, followee_id__in=set(user_ids)).values_list(
+            "followee_id", flat=True
+        )
     )
 
 
@@ -47,8 +48,7 @@ def relationship(*, viewer_id: int, other_id: int) -> Relationship:
 
 def blocked_either_way_ids(*, user_id: int) -> set[int]:
     """Everyone this user blocked or was blocked by: they must not see each other anywhere."""
-    pairs = Block.objects.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).values_list("blocker_id",
-                                                                                            "blocked_id")
+    pairs = Block.objects.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).values_list("blocker_id", "blocked_id")
     return {other for pair in pairs for other in pair if other != user_id}
 
 
@@ -87,8 +87,7 @@ def following_page(*, user_id: int, viewer_id: int, cursor: str | None, limit: i
 
 
 def blocked_page(*, user_id: int, cursor: str | None, limit: int) -> Page[int]:
-    page = paginate_queryset(Block.objects.filter(blocker_id=user_id), ordering=("-id",), cursor=cursor,
-                             limit=limit)
+    page = paginate_queryset(Block.objects.filter(blocker_id=user_id), ordering=("-id",), cursor=cursor, limit=limit)
     return Page(results=[block.blocked_id for block in page.results], next=page.next)
 
 
@@ -102,6 +101,7 @@ def graph_totals() -> dict[str, int]:
 
 
 # --- composed views of people (accounts + profiles + graph) ----------------------------------------
+
 
 def user_cards(*, viewer_id: int, user_ids: list[int]) -> list[UserCard]:
     """Cards for a list of users, in the given order; deactivated users are left out."""
@@ -124,8 +124,15 @@ def user_view(*, viewer_id: int, viewer_is_staff: bool, user_id: int) -> UserVie
     private = viewer_is_staff or viewer_id == user_id
     personal = personal_profile_get(user_id=user_id) if private else None
     return UserView(
-        id=account.id, handle=account.handle, name=account.name, bio=account.bio, photo_path=account.photo_path,
-        locale=account.locale, privacy=account.settings.privacy, created_at=account.created_at, counts=counts,
+        id=account.id,
+        handle=account.handle,
+        name=account.name,
+        bio=account.bio,
+        photo_path=account.photo_path,
+        locale=account.locale,
+        privacy=account.settings.privacy,
+        created_at=account.created_at,
+        counts=counts,
         relationship=rel,
         email=account.email if private else None,
         birth_date=personal.birth_date if personal else None,

@@ -23,7 +23,11 @@ def _stats_add(deltas: dict[int, dict[str, int]]) -> None:
     table = UserStats._meta.db_table
     with connection.cursor() as cursor:
         for user_id, delta in sorted(deltas.items()):
-            followers, following, posts = delta.get("followers", 0), delta.get("following", 0), delta.get("posts", 0)
+            followers, following, posts = (
+                delta.get("followers", 0),
+                delta.get("following", 0),
+                delta.get("posts", 0),
+            )
             cursor.execute(
                 f"""
                 INSERT INTO {table} AS s (user_id, followers_count, following_count, posts_count)
@@ -67,8 +71,9 @@ def follow_create(*, follower_id: int, followee_id: int) -> FollowState:
             raise PermissionDenied("You blocked this user; unblock them to follow.", code="blocked")
         if _insert_unique(Follow, follower=follower_id, followee=followee_id):
             _stats_add({followee_id: {"followers": 1}, follower_id: {"following": 1}})
-    return FollowState(is_following=True, followers_count=counts_get(user_ids=[followee_id])[followee_id]
-                       .followers_count)
+    return FollowState(
+        is_following=True, followers_count=counts_get(user_ids=[followee_id])[followee_id].followers_count
+    )
 
 
 def _follow_remove(follower_id: int, followee_id: int) -> bool:
@@ -82,8 +87,9 @@ def follow_delete(*, follower_id: int, followee_id: int) -> FollowState:
     _ensure_target(follower_id, followee_id, "unfollow")
     with transaction.atomic():
         _follow_remove(follower_id, followee_id)
-    return FollowState(is_following=False, followers_count=counts_get(user_ids=[followee_id])[followee_id]
-                       .followers_count)
+    return FollowState(
+        is_following=False, followers_count=counts_get(user_ids=[followee_id])[followee_id].followers_count
+    )
 
 
 def block_create(*, blocker_id: int, blocked_id: int) -> None:
@@ -102,9 +108,10 @@ def block_delete(*, blocker_id: int, blocked_id: int) -> None:
 
 def mute_create(*, muter_id: int, muted_id: int) -> None:
     _ensure_target(muter_id, muted_id, "mute")
-    if is_blocked_either_way(user_a=muter_id, user_b=muted_id) and not Block.objects.filter(
-        blocker_id=muter_id, blocked_id=muted_id
-    ).exists():
+    if (
+        is_blocked_either_way(user_a=muter_id, user_b=muted_id)
+        and not Block.objects.filter(blocker_id=muter_id, blocked_id=muted_id).exists()
+    ):
         raise NotFound("User not found.")
     _insert_unique(Mute, muter=muter_id, muted=muted_id)
 

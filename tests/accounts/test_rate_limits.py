@@ -54,6 +54,10 @@ def test_limits_are_per_client_address(anon):
     for _ in range(2):
         anon.post("/auth/login/", {"email": "x@example.com", "password": "y"})
     assert anon.post("/auth/login/", {"email": "x@example.com", "password": "y"}).status == 429
-    other_ip = anon.client.post("/api/v1/auth/login/", data={"email": "x@example.com", "password": "y"},
-                                content_type="application/json", REMOTE_ADDR="10.9.8.7")
+    other_ip = anon.client.post(
+        "/api/v1/auth/login/",
+        data={"email": "x@example.com", "password": "y"},
+        content_type="application/json",
+        REMOTE_ADDR="10.9.8.7",
+    )
     assert other_ip.status_code == 401

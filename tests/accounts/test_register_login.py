@@ -7,7 +7,12 @@ pytestmark = pytest.mark.django_db
 
 
 def register(anon, **overrides):
-    body = {"email": "Ana@Example.com", "password": "a long enough secret 42", "name": "Ana Kapanadze", **overrides}
+    body = {
+        "email": "Ana@Example.com",
+        "password": "a long enough secret 42",
+        "name": "Ana Kapanadze",
+        **overrides,
+    }
     return anon.post("/auth/register/", body)
 
 
@@ -54,7 +59,12 @@ def test_handle_from_non_latin_name_is_still_valid(anon):
 
 @pytest.mark.parametrize(
     ("handle", "code"),
-    [("ab", "invalid_handle"), ("Has Space", "invalid_handle"), ("x" * 31, "invalid_handle"), ("admin", "handle_reserved")],
+    [
+        ("ab", "invalid_handle"),
+        ("Has Space", "invalid_handle"),
+        ("x" * 31, "invalid_handle"),
+        ("admin", "handle_reserved"),
+    ],
 )
 def test_bad_handles_are_rejected(anon, handle, code):
     response = register(anon, handle=handle)

@@ -135,8 +135,11 @@ def test_password_change_needs_authentication(anon):
 
 
 def test_sessions_list_and_revoke_another_device(anon, ana):
-    phone = anon.post("/auth/login/", {"email": "ana@example.com", "password": DEFAULT_PASSWORD},
-                     headers={"User-Agent": "phone"}).json()
+    phone = anon.post(
+        "/auth/login/",
+        {"email": "ana@example.com", "password": DEFAULT_PASSWORD},
+        headers={"User-Agent": "phone"},
+    ).json()
     laptop = login(anon).json()
     listing = anon.get("/auth/sessions/", headers=bearer(laptop["token"]))
     assert listing.status == 200
@@ -159,8 +162,7 @@ def test_cannot_revoke_someone_elses_session(anon, ana, make_client):
 
 def test_expired_access_token_says_so(ana):
     session = AuthSession.objects.create(user=ana)
-    token = access_token_issue(user_id=ana.id, session_id=session.id,
-                               now=timezone.now() - dt.timedelta(hours=1))
+    token = access_token_issue(user_id=ana.id, session_id=session.id, now=timezone.now() - dt.timedelta(hours=1))
     response = ApiClient(token).get("/users/me/")
     assert response.status == 401
     assert response.json()["code"] == "token_expired"

@@ -25,7 +25,8 @@ def test_missing_credentials_are_json_401(anon):
     response = anon.get("/users/me/")
     assert response.status == 401
     assert response.json() == {
-        "detail": "Authentication credentials were not provided or are invalid.", "code": "not_authenticated",
+        "detail": "Authentication credentials were not provided or are invalid.",
+        "code": "not_authenticated",
     }
 
 

@@ -7,7 +7,7 @@ from dramatiq import Message
 from dramatiq_postgres import PostgresBroker
 
 from modules.ops.models import WorkerHeartbeat
-from tests.live import start_scheduler, start_worker, current_database_url
+from tests.live import current_database_url, start_scheduler, start_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -28,8 +28,7 @@ def test_real_worker_consumes_a_message_from_the_postgres_broker(tmp_path):
     worker = start_worker(tmp_path)
     try:
         broker = PostgresBroker(url=current_database_url(), results=False)
-        broker.enqueue(Message(queue_name="default", actor_name="ops_worker_heartbeat", args=(), kwargs={},
-                               options={}))
+        broker.enqueue(Message(queue_name="default", actor_name="ops_worker_heartbeat", args=(), kwargs={}, options={}))
         assert wait_until(WorkerHeartbeat.objects.exists, 30, [worker]), worker.log()[-3000:]
         broker.close()
     finally:

@@ -9,8 +9,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 
-def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), *, gps: bool = False, color="teal",
-                noise: bool = False) -> bytes:
+def image_bytes(
+    fmt: str = "JPEG",
+    size: tuple[int, int] = (64, 48),
+    *,
+    gps: bool = False,
+    color="teal",
+    noise: bool = False,
+) -> bytes:
     image = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)) if noise else Image.new("RGB", size, color)
     output = io.BytesIO()
     options = {}

@@ -14,28 +14,49 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": tmp_path, "base_url": "/media/"},
-    }}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path, "base_url": "/media/"},
+        },
+    }
     return tmp_path
 
 
 def test_empty_profile_has_defaults(api):
     body = api.get("/me/profile/").json()
     assert body == {
-        "first_name": "", "last_name": "", "birth_date": None, "birth_time": None, "birth_timezone": "",
-        "birth_country": "", "birth_city": "", "birth_place": "", "birth_lat": None, "birth_lon": None,
-        "avatar_image": None, "is_complete": False,
+        "first_name": "",
+        "last_name": "",
+        "birth_date": None,
+        "birth_time": None,
+        "birth_timezone": "",
+        "birth_country": "",
+        "birth_city": "",
+        "birth_place": "",
+        "birth_lat": None,
+        "birth_lon": None,
+        "avatar_image": None,
+        "is_complete": False,
     }
 
 
 def test_json_patch_completes_the_profile(api):
-    response = api.patch("/me/profile/", {
-        "first_name": "Ana", "last_name": "Kapanadze", "birth_date": "1991-03-08", "birth_time": "06:45",
-        "birth_timezone": "Asia/Tbilisi", "birth_city": "Tbilisi", "birth_country": "Georgia",
-        "birth_lat": 41.7151, "birth_lon": 44.8271,
-    })
+    response = api.patch(
+        "/me/profile/",
+        {
+            "first_name": "Ana",
+            "last_name": "Kapanadze",
+            "birth_date": "1991-03-08",
+            "birth_time": "06:45",
+            "birth_timezone": "Asia/Tbilisi",
+            "birth_city": "Tbilisi",
+            "birth_country": "Georgia",
+            "birth_lat": 41.7151,
+            "birth_lon": 44.8271,
+        },
+    )
     assert response.status == 200, response
     body = response.json()
     assert body["is_complete"] is True
@@ -74,7 +95,9 @@ def test_invalid_birth_data_is_rejected(api, patch, field):
 def test_multipart_patch_with_avatar_strips_exif_and_gps(api, media_root):
     content = image_bytes("JPEG", (80, 40), gps=True)
     assert Image.open(io.BytesIO(content)).getexif().get(0x8825)  # the original carries GPS
-    response = api.request("PATCH", "/me/profile/", data={"first_name": "Ana", "avatar_image": upload("me.jpg", content)})
+    response = api.request(
+        "PATCH", "/me/profile/", data={"first_name": "Ana", "avatar_image": upload("me.jpg", content)}
+    )
     assert response.status == 200, response
     body = response.json()
     assert body["first_name"] == "Ana"
@@ -94,7 +117,9 @@ def test_other_image_formats_are_accepted(api, fmt):
 
 
 def test_replacing_the_avatar_deletes_the_old_file(api, media_root, django_capture_on_commit_callbacks):
-    first = api.request("PATCH", "/me/profile/", data={"avatar_image": upload("a.jpg", image_bytes())}).json()["avatar_image"]
+    first = api.request("PATCH", "/me/profile/", data={"avatar_image": upload("a.jpg", image_bytes())}).json()[
+        "avatar_image"
+    ]
     assert default_storage.exists(first.split("/media/", 1)[1])
     with django_capture_on_commit_callbacks(execute=True):
         api.request("PATCH", "/me/profile/", data={"avatar_image": upload("b.png", image_bytes("PNG"))})
@@ -115,7 +140,9 @@ def test_text_file_renamed_to_jpg_is_refused(api):
 
 def test_truncated_image_is_refused(api):
     content = image_bytes("JPEG", (400, 300))
-    response = api.request("PATCH", "/me/profile/", data={"avatar_image": upload("cut.jpg", content[: len(content) // 2])})
+    response = api.request(
+        "PATCH", "/me/profile/", data={"avatar_image": upload("cut.jpg", content[: len(content) // 2])}
+    )
     assert response.status == 422
     assert response.json()["code"] == "invalid_image"
 
@@ -127,8 +154,11 @@ def test_bmp_is_not_accepted(api):
 
 @override_settings(MEDIA_MAX_IMAGE_BYTES=2_000)
 def test_oversize_image_is_refused(api):
-    response = api.request("PATCH", "/me/profile/",
-                           data={"avatar_image": upload("big.png", image_bytes("PNG", (300, 300), noise=True))})
+    response = api.request(
+        "PATCH",
+        "/me/profile/",
+        data={"avatar_image": upload("big.png", image_bytes("PNG", (300, 300), noise=True))},
+    )
     assert response.status == 413
     assert response.json()["code"] == "file_too_large"
 
@@ -144,7 +174,9 @@ def test_pixel_bomb_is_refused_before_decoding(api):
 
 
 def test_rejected_avatar_leaves_the_profile_unchanged(api):
-    response = api.request("PATCH", "/me/profile/", data={"first_name": "Changed", "avatar_image": upload("x.jpg", b"no")})
+    response = api.request(
+        "PATCH", "/me/profile/", data={"first_name": "Changed", "avatar_image": upload("x.jpg", b"no")}
+    )
     assert response.status == 415
     assert api.get("/me/profile/").json()["first_name"] == ""
 

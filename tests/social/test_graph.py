@@ -144,7 +144,7 @@ def test_concurrent_follows_and_unfollows_keep_counters_exact():
                 client.post(f"/users/{star.id}/follow/")
                 client.delete(f"/users/{star.id}/follow/")
             client.post(f"/users/{star.id}/follow/")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()

@@ -78,8 +78,9 @@ class Command(BaseCommand):
         self.stdout.write("scheduler: stopped")
 
     def _run_as_leader(self, jobs, leader: psycopg.Connection, stop: threading.Event) -> None:
-        scheduler = BlockingScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1,
-                                                                    "misfire_grace_time": 60})
+        scheduler = BlockingScheduler(
+            timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+        )
         for job in jobs:
             trigger = (
                 CronTrigger.from_crontab(job.cron, timezone="UTC")
@@ -87,8 +88,14 @@ class Command(BaseCommand):
                 else IntervalTrigger(seconds=job.every_seconds, timezone="UTC")
             )
             first_run = timezone.now() if job.every_seconds else None
-            scheduler.add_job(self._enqueue, trigger, args=[job], id=job.name, name=job.name,
-                              **({"next_run_time": first_run} if first_run else {}))
+            scheduler.add_job(
+                self._enqueue,
+                trigger,
+                args=[job],
+                id=job.name,
+                name=job.name,
+                **({"next_run_time": first_run} if first_run else {}),
+            )
 
         def watch_leadership():
             # Losing the session loses the lock: stop scheduling so a standby can take over cleanly.
@@ -112,6 +119,9 @@ class Command(BaseCommand):
 def _dsn() -> str:
     db = settings.DATABASES["default"]
     return psycopg.conninfo.make_conninfo(
-        dbname=db["NAME"], user=db.get("USER") or None, password=db.get("PASSWORD") or None,
-        host=db.get("HOST") or None, port=str(db["PORT"]) if db.get("PORT") else None,
+        dbname=db["NAME"],
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None,
+        port=str(db["PORT"]) if db.get("PORT") else None,
     )

@@ -11,8 +11,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet-logins", action="store_true", help="do not print the demo logins")
-        parser.add_argument("--once", action="store_true",
-                            help="skip seeding when the demo staff account already exists (first start only)")
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help="skip seeding when the demo staff account already exists (first start only)",
+        )
 
     def handle(self, *args, **options):
         if settings.IS_PRODUCTION:

@@ -1,0 +1,80 @@
+"""The embedded PostgreSQL used when DATABASE_URL is unset: reused across runs, stopped by its last user."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from selflink.embedded_postgres import EmbeddedPostgres
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+SNIPPET = """
+import sys, time, psycopg
+from pathlib import Path
+from selflink.embedded_postgres import EmbeddedPostgres
+server = EmbeddedPostgres(Path(sys.argv[1]))
+url = server.acquire("scratch")
+with psycopg.connect(url, autocommit=True) as conn:
+    conn.execute(sys.argv[2])
+    row = conn.execute("SELECT count(*) FROM notes").fetchone()
+print("rows", row[0], "port", server.info().port, flush=True)
+time.sleep(float(sys.argv[3]))
+"""
+
+
+def run(local: Path, sql: str, hold: float = 0) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", SNIPPET, str(local), sql, str(hold)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def local(tmp_path) -> Path:
+    path = tmp_path / "local"
+    yield path
+    EmbeddedPostgres(path).stop()
+
+
+def test_data_and_port_survive_restarts_and_the_last_user_stops_it(local):
+    first = run(local, "CREATE TABLE notes (body text); INSERT INTO notes VALUES ('kept')")
+    assert first.returncode == 0, first.stderr
+    assert EmbeddedPostgres(local).info() is None, "the only user exited, so the server must be stopped"
+    second = run(local, "INSERT INTO notes VALUES ('again')")
+    assert second.returncode == 0, second.stderr
+    assert "rows 2" in second.stdout
+    assert first.stdout.split("port")[1] == second.stdout.split("port")[1]
+
+
+def test_server_stays_up_while_another_process_uses_it(local):
+    run(local, "CREATE TABLE notes (body text)")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", SNIPPET, str(local), "SELECT 1", "6"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while EmbeddedPostgres(local).info() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        visitor = run(local, "INSERT INTO notes VALUES ('visit')")
+        assert visitor.returncode == 0, visitor.stderr
+        assert EmbeddedPostgres(local).info() is not None, "stopped while another process still used it"
+    finally:
+        holder.wait(60)
+    assert EmbeddedPostgres(local).info() is None
+
+
+def test_password_is_not_world_readable(local):
+    run(local, "CREATE TABLE notes (body text)")
+    assert (local / "postgres.password").stat().st_mode & 0o077 == 0
