@@ -142,8 +142,10 @@ def main() -> int:
                 process.kill()
                 say(f"killed {name} (did not stop within 15 s)")
         if embedded is not None:
-            embedded.release()
-            say("embedded PostgreSQL released (stopped unless another process still uses it)")
+            if embedded.release():
+                say("stopped the embedded PostgreSQL")
+            else:
+                say("embedded PostgreSQL left running: other processes of this project still use it")
     return exit_code
 
 

@@ -6,7 +6,7 @@ lives in the project (`.local/postgres`), using the binaries shipped by the
 
 Lifecycle, in one rule: every process that needs the server registers its pid;
 the server is started by the first one and stopped when the last registered
-process exits. `just dev` registers once for all its children (they receive an
+process exits (unless `just db start` pinned it; `just db stop` unpins and stops). `just dev` registers once for all its children (they receive an
 explicit `DATABASE_URL`), and so does a pytest run. The cluster itself is kept
 across runs, so data and the chosen port survive restarts.
 
@@ -102,6 +102,7 @@ class EmbeddedPostgres:
         self.port_file = local_dir / "postgres.port"
         self.users_file = local_dir / "postgres.users"
         self.lock_file = local_dir / "postgres.lock"
+        self.pin_file = local_dir / "postgres.pinned"  # `just db start`: keep running until `just db stop`
         self._registered = False
 
     # -- helpers -------------------------------------------------------------------------------
@@ -284,23 +285,31 @@ class EmbeddedPostgres:
             self._create_database(info, database)
             return info.url(self.password(), database)
 
-    def release(self) -> None:
-        """Unregister this process; stop the server if no other registered process is alive."""
+    def release(self) -> bool:
+        """Unregister this process; stop the server if no other registered process is alive.
+
+        Returns True when this call stopped the server.
+        """
         if not self._registered:
-            return
+            return False
         self._registered = False
         with self._locked():
             remaining = [pid for pid in self._users() if pid != os.getpid()]
             self._write_users(remaining)
-            if not remaining:
-                self._stop_locked()
+            if remaining or self.pin_file.exists():
+                return False
+            self._stop_locked()
+            return True
 
     def start(self) -> ServerInfo:
+        """Start and keep running (pinned) until `stop()`, whoever else comes and goes."""
         with self._locked():
+            self.pin_file.touch()
             return self.info() or self._start_locked()
 
     def stop(self) -> None:
         with self._locked():
+            self.pin_file.unlink(missing_ok=True)
             self._stop_locked()
             self._write_users([])
 
@@ -319,7 +328,7 @@ def main(argv: list[str]) -> int:
     command = argv[0] if argv else "status"
     if command == "start":
         info = server.start()
-        _say(f"running (pid {info.pid}) on 127.0.0.1:{info.port}")
+        _say(f"running (pid {info.pid}) on 127.0.0.1:{info.port}; stays up until `just db stop`")
     elif command == "stop":
         server.stop()
         _say("stopped")

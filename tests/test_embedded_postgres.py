@@ -78,3 +78,13 @@ def test_server_stays_up_while_another_process_uses_it(local):
 def test_password_is_not_world_readable(local):
     run(local, "CREATE TABLE notes (body text)")
     assert (local / "postgres.password").stat().st_mode & 0o077 == 0
+
+
+def test_pinned_server_outlives_its_users(local):
+    server = EmbeddedPostgres(local)
+    server.start()
+    result = run(local, "CREATE TABLE notes (body text)")
+    assert result.returncode == 0, result.stderr
+    assert server.info() is not None, "a pinned server must survive its last user"
+    server.stop()
+    assert server.info() is None

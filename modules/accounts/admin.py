@@ -77,6 +77,9 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "handle", "name", "password1", "password2")}),)
     actions = ["sign_out_everywhere"]
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # a new user has no sessions yet
+
     @action(description="Sign out of every session")
     def sign_out_everywhere(self, request, queryset):
         ended = AuthSession.objects.filter(user__in=queryset, revoked_at__isnull=True).update(
