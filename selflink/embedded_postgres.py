@@ -6,7 +6,8 @@ lives in the project (`.local/postgres`), using the binaries shipped by the
 
 Lifecycle, in one rule: every process that needs the server registers its pid;
 the server is started by the first one and stopped when the last registered
-process exits (unless `just db start` pinned it; `just db stop` unpins and stops). `just dev` registers once for all its children (they receive an
+process exits (unless `just db start` pinned it; `just db stop` unpins and
+stops). `just dev` registers once for all its children (they receive an
 explicit `DATABASE_URL`), and so does a pytest run. The cluster itself is kept
 across runs, so data and the chosen port survive restarts.
 

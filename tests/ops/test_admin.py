@@ -57,12 +57,12 @@ def test_dashboard_shows_live_counts(staff_client, sample_data):
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m._meta.label)
 def test_changelists_and_detail_pages_render(staff_client, sample_data, model):
-    info = model._meta.app_label, model._meta.model_name
-    changelist = staff_client.get(reverse("admin:%s_%s_changelist" % info), {"q": "a"})
+    prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    changelist = staff_client.get(reverse(f"{prefix}_changelist"), {"q": "a"})
     assert changelist.status_code == 200
     obj = model.objects.first()
     assert obj is not None
-    change = staff_client.get(reverse("admin:%s_%s_change" % info, args=[obj.pk]))
+    change = staff_client.get(reverse(f"{prefix}_change", args=[obj.pk]))
     assert change.status_code == 200
 
 
