@@ -87,9 +87,10 @@ db command="status":
     {{python}} -m selflink.embedded_postgres {{command}}
 
 # Validate deploy/compose.yaml with the Compose v2 binary (no Docker engine needed)
+# (the PyPI wrapper script always exits 0, so the recipe calls the binary it wraps)
 compose-check:
     @echo "[compose-check] docker compose config (deploy/compose.yaml)"
-    {{venv}}/bin/docker-compose --project-directory deploy -f deploy/compose.yaml --env-file deploy/.env.example config --quiet
+    @"$({{python}} -c 'import compose, pathlib; print(pathlib.Path(compose.__file__).parent / "docker-compose")')" --project-directory deploy -f deploy/compose.yaml --env-file deploy/.env.example config --quiet
     @echo "[compose-check] deploy/compose.yaml is valid"
 
 # Regenerate the lock files in requirements/ from pyproject.toml (needs network)

@@ -32,6 +32,7 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/"
 
 if IS_PRODUCTION:
     env.require(SECRET_KEY != _INSECURE_KEY, "SECRET_KEY must be set to a unique secret in production")
+    env.require("change-me" not in SECRET_KEY, "SECRET_KEY is still the placeholder from .env.example")
     env.require(len(SECRET_KEY) >= 32, "SECRET_KEY must be at least 32 characters long in production")
     env.require(not DEBUG, "DEBUG must be off in production")
     env.require(bool(ALLOWED_HOSTS), "ALLOWED_HOSTS must list the public host names in production")
@@ -96,6 +97,7 @@ TEMPLATES = [
 DATABASE_URL = env.optional("DATABASE_URL")
 if IS_PRODUCTION:
     env.require(bool(DATABASE_URL), "DATABASE_URL must point at the production PostgreSQL")
+    env.require("change-me" not in (DATABASE_URL or ""), "the database password is still the placeholder")
 EMBEDDED_DATABASE = DATABASE_URL is None and not IS_PRODUCTION
 if EMBEDDED_DATABASE:
     # A private PostgreSQL under .local/, started on demand and stopped when the last user exits.

@@ -176,13 +176,24 @@ def test_media_volume_is_written_by_the_app_and_read_by_nginx(services):
     ]
 
 
+def with_real_secrets(environment: dict[str, str]) -> dict[str, str]:
+    """What an operator does after copying .env.example: replace the change-me placeholders."""
+    return {key: value.replace("change-me-to-the-output-of-openssl-rand-hex-32", "5" * 64)
+            .replace("change-me-to-the-output-of-openssl-rand-hex-24", "7" * 48) for key, value in environment.items()}
+
+
+def test_unedited_env_example_is_refused(services):
+    result = import_settings(dict(services["app"]["environment"]))
+    assert result.returncode != 0
+    assert "placeholder" in result.stderr
+
+
 @pytest.mark.parametrize("storage", ["local", "s3"])
 def test_production_settings_accept_the_compose_environment(services, storage):
-    """The app container's environment (compose `environment` + .env) passes production validation.
-
-    DATABASE_URL is the composed one (host `postgres`): settings parse it but do not connect at import.
+    """The app container's environment (compose `environment` + .env, secrets filled in) passes production
+    validation. DATABASE_URL is the composed one (host `postgres`): settings parse it but do not connect.
     """
-    environment = dict(services["app"]["environment"])
+    environment = with_real_secrets(services["app"]["environment"])
     if storage == "s3":
         environment.update(STORAGE_BACKEND="s3", S3_BUCKET="selflink-media")
     result = import_settings(environment)
@@ -191,7 +202,7 @@ def test_production_settings_accept_the_compose_environment(services, storage):
 
 def test_production_settings_check_runs_in_that_environment(services):
     """Control for the test above: the same environment without a secret is refused."""
-    environment = {k: v for k, v in services["app"]["environment"].items() if k != "SECRET_KEY"}
+    environment = {k: v for k, v in with_real_secrets(services["app"]["environment"]).items() if k != "SECRET_KEY"}
     result = import_settings(environment)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and "SECRET_KEY" in result.stderr
@@ -202,7 +213,7 @@ def test_env_example_lists_real_settings(services):
     or used by compose; and every variable compose.yaml interpolates is documented there."""
     read: set[str] = set()
     for extra in ({}, {"STORAGE_BACKEND": "s3", "S3_BUCKET": "selflink-media"}):
-        result = import_settings({**services["app"]["environment"], **extra})
+        result = import_settings({**with_real_secrets(services["app"]["environment"]), **extra})
         assert result.returncode == 0, result.stderr
         read |= set(json.loads(result.stdout))
     documented = env_example_names()

@@ -6,14 +6,18 @@ import json
 import urllib.error
 import urllib.request
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from modules.ops.selectors import readiness
 
 
 def _check_api(url: str) -> tuple[bool, str]:
+    # Production answers 400 to a Host outside ALLOWED_HOSTS, so ask as the first allowed host.
+    host = next((h.lstrip(".") for h in settings.ALLOWED_HOSTS if h not in {"*", ""}), None)
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
     try:
-        with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 - local health URL
+        with urllib.request.urlopen(request, timeout=3) as response:  # noqa: S310 - local health URL
             body = json.loads(response.read() or b"{}")
             return response.status == 200, f"HTTP {response.status} {body.get('status', '')}".strip()
     except urllib.error.HTTPError as exc:
