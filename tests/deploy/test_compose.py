@@ -178,8 +178,12 @@ def test_media_volume_is_written_by_the_app_and_read_by_nginx(services):
 
 def with_real_secrets(environment: dict[str, str]) -> dict[str, str]:
     """What an operator does after copying .env.example: replace the change-me placeholders."""
-    return {key: value.replace("change-me-to-the-output-of-openssl-rand-hex-32", "5" * 64)
-            .replace("change-me-to-the-output-of-openssl-rand-hex-24", "7" * 48) for key, value in environment.items()}
+    return {
+        key: value.replace("change-me-to-the-output-of-openssl-rand-hex-32", "5" * 64).replace(
+            "change-me-to-the-output-of-openssl-rand-hex-24", "7" * 48
+        )
+        for key, value in environment.items()
+    }
 
 
 def test_unedited_env_example_is_refused(services):
