@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
+import json
 import os
 import subprocess
 import sys
+import tempfile
+import urllib.parse
+import urllib.request
 import venv
 from pathlib import Path
 
@@ -30,6 +35,24 @@ def say(message: str) -> None:
 
 def venv_python() -> Path:
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def install_pip_from_pypi() -> None:
+    """Install pip into the venv from its wheel on PyPI, checked against the SHA-256 PyPI publishes."""
+    index = "https://pypi.org/pypi/pip/json"
+    with urllib.request.urlopen(index, timeout=60) as response:
+        release = json.load(response)
+    wheel = next(f for f in release["urls"] if f["packagetype"] == "bdist_wheel")
+    say(f"ensurepip is unavailable; installing pip {release['info']['version']} from PyPI")
+    with urllib.request.urlopen(urllib.parse.urljoin(index, wheel["url"]), timeout=120) as response:  # noqa: S310
+        content = response.read()
+    if hashlib.sha256(content).hexdigest() != wheel["digests"]["sha256"]:
+        raise SystemExit("[bootstrap] the downloaded pip wheel does not match PyPI's checksum")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / wheel["filename"]
+        path.write_bytes(content)
+        # A wheel is a zip with pip at its root, so pip can install itself from it.
+        subprocess.run([str(venv_python()), f"{path}/pip", "install", "--no-index", "--quiet", str(path)], check=True)
 
 
 def lock_digest(lock: Path) -> str:
@@ -74,7 +97,12 @@ def main() -> int:
 
     if not venv_python().exists():
         say(f"creating virtual environment at {VENV} with {sys.executable} ({sys.version.split()[0]})")
-        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+        if importlib.util.find_spec("ensurepip") is not None:
+            venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+        else:
+            # Debian/Ubuntu ship ensurepip separately (python3-venv); fetch pip itself from PyPI instead.
+            venv.EnvBuilder(with_pip=False, clear=False).create(VENV)
+            install_pip_from_pypi()
     else:
         say(f"using existing virtual environment at {VENV}")
 
