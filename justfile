@@ -82,6 +82,14 @@ bench *args:
     python3 scripts/bootstrap.py --bench
     {{python}} scripts/bench.py {{args}}
 
+# Compute a month's contributor-rewards snapshot (a new provisional revision when its inputs changed)
+rewards-snapshot period *args:
+    {{python}} manage.py rewards_snapshot {{period}} {{args}}
+
+# Time the monthly rewards run (snapshot, export, verification) on 1,000,000 events for 10,000 contributors
+bench-rewards *args:
+    {{python}} scripts/bench_rewards.py {{args}}
+
 # Embedded PostgreSQL: start, stop or show it (used automatically when DATABASE_URL is unset)
 db command="status":
     {{python}} -m selflink.embedded_postgres {{command}}

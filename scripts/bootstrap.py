@@ -16,6 +16,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -59,12 +60,13 @@ def lock_digest(lock: Path) -> str:
     return hashlib.sha256(lock.read_bytes()).hexdigest()
 
 
-def install(lock: Path) -> None:
+def install(lock: Path) -> bool:
+    """Install a lock file unless it is already installed; True when something was installed."""
     stamp = VENV / f".installed-{lock.stem}.sha256"
     digest = lock_digest(lock)
     if stamp.exists() and stamp.read_text().strip() == digest:
         say(f"{lock.relative_to(ROOT)} already installed in .venv (sha256 {digest[:12]})")
-        return
+        return False
     say(f"installing {lock.relative_to(ROOT)} into .venv (hash-checked, no other packages)")
     subprocess.run(
         [
@@ -84,6 +86,31 @@ def install(lock: Path) -> None:
     )
     stamp.write_text(digest + "\n")
     say(f"installed {lock.relative_to(ROOT)}")
+    return True
+
+
+def normalized(name: str) -> str:
+    """PEP 503 name normalisation: `zope.interface` and `Zope_Interface` are `zope-interface`."""
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
+
+
+def remove_unlocked(locks: list[Path]) -> None:
+    """Uninstall packages no lock file names any more, so .venv matches the locks exactly."""
+    wanted = {"pip", "setuptools", "wheel"}
+    for lock in locks:
+        for line in lock.read_text().splitlines():
+            if line and not line.startswith((" ", "#", "-")) and "==" in line:
+                wanted.add(normalized(line.split("==", 1)[0]))
+    listing = subprocess.run(
+        [str(venv_python()), "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    stale = sorted(p["name"] for p in json.loads(listing) if normalized(p["name"]) not in wanted)
+    if stale:
+        say(f"removing packages no longer locked: {', '.join(stale)}")
+        subprocess.run([str(venv_python()), "-m", "pip", "uninstall", "--yes", "--quiet", *stale], check=True)
 
 
 def main() -> int:
@@ -106,9 +133,12 @@ def main() -> int:
     else:
         say(f"using existing virtual environment at {VENV}")
 
-    install(REQUIREMENTS / "dev.lock")
-    if args.bench:
-        install(REQUIREMENTS / "bench.lock")
+    locks = [REQUIREMENTS / "dev.lock"]
+    if args.bench or (VENV / ".installed-bench.sha256").exists():  # benchmark tools stay once installed
+        locks.append(REQUIREMENTS / "bench.lock")
+    installed = [install(lock) for lock in locks]
+    if any(installed):
+        remove_unlocked(locks)
 
     say("ready: run `.venv/bin/just --list` to see every recipe")
     return 0

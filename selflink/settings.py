@@ -59,11 +59,13 @@ INSTALLED_APPS = [
     "modules.profiles",
     "modules.social",
     "modules.ops",
+    "modules.rewards",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every middleware here is async-capable: under daphne a sync-only one would cost a thread hop per request.
+    "servestatic.middleware.ServeStaticMiddleware",
     "modules.core.middleware.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -149,7 +151,7 @@ RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", True)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", str(BASE_DIR / ".local" / "static")))
-WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+SERVESTATIC_USE_FINDERS = not IS_PRODUCTION
 if not IS_PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # outside production, static files come from the apps
 
@@ -187,7 +189,7 @@ else:
 STORAGES = {
     "default": _media_storage,
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"
         if IS_PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -236,6 +238,18 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 
 WORKER_HEARTBEAT_INTERVAL_SECONDS = env.int("WORKER_HEARTBEAT_INTERVAL_SECONDS", 15, minimum=1)
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 60, minimum=2)
+
+# --- contributor rewards ------------------------------------------------------------------------
+
+# HMAC secret of the GitHub webhook; without it the webhook refuses every delivery. Never logged.
+GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", "")
+# Only these repositories ("owner/name", comma-separated) earn rewards; empty means any repository.
+REWARDS_GITHUB_REPOSITORIES = [r.lower() for r in env.list("REWARDS_GITHUB_REPOSITORIES", [])]
+REWARDS_POOL_PERCENT = env.int("REWARDS_POOL_PERCENT", 50, minimum=0, maximum=100)
+REWARDS_MIN_PAYOUT_CENTS = env.int("REWARDS_MIN_PAYOUT_CENTS", 1000, minimum=0)
+REWARDS_CURRENCY = env.str("REWARDS_CURRENCY", "USD").upper()
+REWARDS_DISPUTE_WINDOW_DAYS = env.int("REWARDS_DISPUTE_WINDOW_DAYS", 7, minimum=0, maximum=90)
+env.require(len(REWARDS_CURRENCY) == 3 and REWARDS_CURRENCY.isalpha(), "REWARDS_CURRENCY must be an ISO code like USD")
 
 # --- API behaviour ------------------------------------------------------------------------------
 

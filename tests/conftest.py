@@ -85,6 +85,19 @@ class ApiClient:
         return self.request("DELETE", path, json_body=json_body, **kw)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The rewards ledger refuses TRUNCATE (see modules/rewards/migrations/0002_ledger_guards.py) except where
+    the database allows it; Django's flush between transactional tests truncates every table, so the
+    throw-away test database allows it."""
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        name = connection.settings_dict["NAME"]
+        cursor.execute(f"ALTER DATABASE \"{name}\" SET selflink.allow_ledger_truncate = 'on'")
+        cursor.execute("SET selflink.allow_ledger_truncate = 'on'")
+
+
 def client_for(user: User) -> ApiClient:
     session = AuthSession.objects.create(user=user, user_agent="pytest")
     return ApiClient(access_token_issue(user_id=user.id, session_id=session.id), user=user, session=session)

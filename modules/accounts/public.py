@@ -21,6 +21,7 @@ from modules.accounts.schemas import (
 from modules.accounts.selectors import (
     account_exists,
     account_get,
+    account_id_by_email,
     accounts_get,
     active_user_exists,
     user_id_by_handle,
@@ -53,6 +54,7 @@ __all__ = [
     "UserSummary",
     "account_exists",
     "account_get",
+    "account_id_by_email",
     "account_set_photo",
     "account_update",
     "accounts_get",

@@ -58,6 +58,13 @@ def user_summaries(*, user_ids: Iterable[int]) -> dict[int, UserSummary]:
     return {user.id: summary_from_user(user) for user in users}
 
 
+def account_id_by_email(*, email: str, staff_only: bool = False) -> int | None:
+    queryset = User.objects.filter(email=email.strip().lower(), is_active=True)
+    if staff_only:
+        queryset = queryset.filter(is_staff=True)
+    return queryset.values_list("id", flat=True).first()
+
+
 def account_exists(*, email: str) -> bool:
     return User.objects.filter(email=email.strip().lower()).exists()
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db.models import Q, Value
 
 from modules.accounts.public import account_get, user_summaries
 from modules.core.public import NotFound, Page, paginate_queryset
@@ -25,24 +25,30 @@ def following_among(*, viewer_id: int, user_ids: Iterable[int]) -> set[int]:
 
 
 def relationship(*, viewer_id: int, other_id: int) -> Relationship:
+    """Follows both ways, blocks both ways and the viewer's mute, in one query."""
     if viewer_id == other_id:
         return Relationship(False, False, False, False, False)
-    follows = set(
-        Follow.objects.filter(
-            Q(follower_id=viewer_id, followee_id=other_id) | Q(follower_id=other_id, followee_id=viewer_id)
-        ).values_list("follower_id", flat=True)
-    )
-    blocks = set(
+    pair = Q(follower_id=viewer_id, followee_id=other_id) | Q(follower_id=other_id, followee_id=viewer_id)
+    follows = Follow.objects.filter(pair).annotate(k=Value("follow")).values_list("k", "follower_id")
+    blocks = (
         Block.objects.filter(
             Q(blocker_id=viewer_id, blocked_id=other_id) | Q(blocker_id=other_id, blocked_id=viewer_id)
-        ).values_list("blocker_id", flat=True)
+        )
+        .annotate(k=Value("block"))
+        .values_list("k", "blocker_id")
     )
+    mutes = (
+        Mute.objects.filter(muter_id=viewer_id, muted_id=other_id)
+        .annotate(k=Value("mute"))
+        .values_list("k", "muter_id")
+    )
+    rows = set(follows.union(blocks, mutes, all=True))
     return Relationship(
-        is_following=viewer_id in follows,
-        is_followed_by=other_id in follows,
-        is_blocked=viewer_id in blocks,
-        has_blocked_you=other_id in blocks,
-        is_muted=Mute.objects.filter(muter_id=viewer_id, muted_id=other_id).exists(),
+        is_following=("follow", viewer_id) in rows,
+        is_followed_by=("follow", other_id) in rows,
+        is_blocked=("block", viewer_id) in rows,
+        has_blocked_you=("block", other_id) in rows,
+        is_muted=("mute", viewer_id) in rows,
     )
 
 

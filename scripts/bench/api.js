@@ -4,7 +4,8 @@
 // bench.py): the base URL, the number of VUs, the duration of each scenario, one logged-in bench user
 // per VU (access token, refresh token) and the ids of the seeded users.
 //
-// Three scenarios run one after the other, each with a fixed number of VUs looping without think time
+// After a short unmeasured warm-up (database pool connections opened, code paths loaded), three
+// scenarios run one after the other, each with a fixed number of VUs looping without think time
 // (closed model: throughput = VUs / latency):
 //   users_me      GET  /api/v1/users/me/     with the VU's own access token
 //   users_get     GET  /api/v1/users/{id}/   a random seeded user, with the VU's own access token
@@ -20,24 +21,29 @@ const config = JSON.parse(open(__ENV.BENCH_CONFIG));
 const BASE = config.baseUrl;
 const DURATION = config.durationSeconds;
 const GAP = config.gapSeconds; // idle seconds between scenarios, so they never overlap
+const WARMUP = config.warmupSeconds;
 const ORDER = ['users_me', 'users_get', 'auth_refresh'];
 
-function scenario(name, index) {
+function scenario(fn, startSeconds, durationSeconds) {
   return {
     executor: 'constant-vus',
-    exec: name,
+    exec: fn,
     vus: config.vus,
-    duration: `${DURATION}s`,
-    startTime: `${index * (DURATION + GAP)}s`,
+    duration: `${durationSeconds}s`,
+    startTime: `${startSeconds}s`,
     gracefulStop: `${Math.max(1, GAP - 1)}s`,
-    tags: { endpoint: name },
+    tags: { endpoint: fn },
   };
 }
 
 const scenarios = {};
 const thresholds = {};
+const offset = WARMUP > 0 ? WARMUP + GAP : 0;
+if (WARMUP > 0) {
+  scenarios.warmup = scenario('warmup', 0, WARMUP);
+}
 ORDER.forEach((name, index) => {
-  scenarios[name] = scenario(name, index);
+  scenarios[name] = scenario(name, offset + index * (DURATION + GAP), DURATION);
   // k6 puts a tag-filtered sub-metric into the summary only when a threshold names it. These
   // thresholds always pass: the pass/fail rule (error rate <= 1%) is applied by bench.py.
   thresholds[`http_reqs{endpoint:${name}}`] = ['count>=0'];
@@ -68,18 +74,19 @@ function authHeaders(token) {
   return { Authorization: `Bearer ${token}`, Accept: 'application/json' };
 }
 
-export function users_me() {
+// Each request carries the tag endpoint:<scenario> (the warm-up's are tagged endpoint:warmup).
+function getMe(endpoint) {
   const me = credential();
   const res = http.get(`${BASE}/api/v1/users/me/`, {
     headers: authHeaders(me.access),
-    tags: { endpoint: 'users_me', name: 'GET /api/v1/users/me/' },
+    tags: { endpoint, name: 'GET /api/v1/users/me/' },
   });
   check(res, {
     'users_me: 200 and my own id': (r) => r.status === 200 && r.json('id') === me.userId,
-  }, { endpoint: 'users_me' });
+  }, { endpoint });
 }
 
-export function users_get() {
+function getUser(endpoint) {
   const me = credential();
   let target = me.userId;
   while (target === me.userId) {
@@ -87,11 +94,28 @@ export function users_get() {
   }
   const res = http.get(`${BASE}/api/v1/users/${target}/`, {
     headers: authHeaders(me.access),
-    tags: { endpoint: 'users_get', name: 'GET /api/v1/users/{id}/' },
+    tags: { endpoint, name: 'GET /api/v1/users/{id}/' },
   });
   check(res, {
     'users_get: 200 and the requested id': (r) => r.status === 200 && r.json('id') === target,
-  }, { endpoint: 'users_get' });
+  }, { endpoint });
+}
+
+// Not measured: both GET endpoints, alternately, so the server's pool and code paths are warm.
+export function warmup() {
+  if (exec.vu.iterationInScenario % 2 === 0) {
+    getMe('warmup');
+  } else {
+    getUser('warmup');
+  }
+}
+
+export function users_me() {
+  getMe('users_me');
+}
+
+export function users_get() {
+  getUser('users_get');
 }
 
 // Per-VU state: the newest refresh token of this VU's chain. Every successful refresh returns a new

@@ -1,0 +1,33 @@
+import logging
+
+import dramatiq
+from django.utils import timezone
+
+from modules.core.public import periodic
+from modules.rewards import canonical
+from modules.rewards.services import snapshot_compute, snapshots_finalize_due
+
+logger = logging.getLogger(__name__)
+
+
+@periodic(cron="0 2 1 * *")
+@dramatiq.actor(queue_name="maintenance", max_retries=5, time_limit=30 * 60_000)
+def rewards_monthly_snapshot() -> None:
+    """On the 1st (02:00 UTC), compute the previous month's provisional snapshot; its dispute window opens."""
+    period = canonical.previous_period(canonical.period_of(timezone.now()))
+    result = snapshot_compute(period=period, reason="monthly run")
+    logger.info(
+        "rewards snapshot %s: revision %s (%s)",
+        period,
+        result.snapshot.revision,
+        "new" if result.created else "unchanged",
+    )
+
+
+@periodic(cron="15 * * * *")
+@dramatiq.actor(queue_name="maintenance", max_retries=5, time_limit=30 * 60_000)
+def rewards_finalize_due() -> None:
+    """Every hour: lock the months whose dispute window has ended and create their payouts."""
+    finalized = snapshots_finalize_due()
+    if finalized:
+        logger.info("rewards: finalised %s", ", ".join(finalized))
