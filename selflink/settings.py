@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "modules.social",
     "modules.ops",
     "modules.rewards",
+    "modules.posts",
+    "modules.search",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +147,8 @@ RATE_LOGIN_PER_IP = env.rate("RATE_LOGIN_PER_IP", "20/5m")
 RATE_LOGIN_PER_ACCOUNT = env.rate("RATE_LOGIN_PER_ACCOUNT", "5/15m")
 RATE_REGISTER_PER_IP = env.rate("RATE_REGISTER_PER_IP", "10/h")
 RATE_REFRESH_PER_IP = env.rate("RATE_REFRESH_PER_IP", "120/m")
+RATE_POSTS_PER_USER = env.rate("RATE_POSTS_PER_USER", "30/m")
+RATE_COMMENTS_PER_USER = env.rate("RATE_COMMENTS_PER_USER", "60/m")
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", True)
 
 # --- media and static files ---------------------------------------------------------------------
@@ -173,6 +177,7 @@ if STORAGE_BACKEND == "s3":
     AWS_ACCESS_KEY_ID = env.optional("S3_ACCESS_KEY_ID")
     AWS_SECRET_ACCESS_KEY = env.optional("S3_SECRET_ACCESS_KEY")
     AWS_S3_ADDRESSING_STYLE = "path" if env.bool("S3_PATH_STYLE", True) else "virtual"
+    AWS_S3_SIGNATURE_VERSION = "s3v4"  # presigned URLs that every S3-compatible store accepts
     AWS_QUERYSTRING_AUTH = env.bool("S3_PRESIGNED_URLS", False)
     AWS_QUERYSTRING_EXPIRE = env.int("S3_PRESIGNED_TTL_SECONDS", 3600, minimum=60)
     AWS_S3_CUSTOM_DOMAIN = env.optional("S3_PUBLIC_DOMAIN")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -58,7 +59,7 @@ class ApiClient:
         url = path if path.startswith((API, "/admin", "/media", "/api/docs")) else f"{API}{path}"
         kwargs: dict[str, Any] = {"headers": self._headers(headers)}
         if query:
-            kwargs["QUERY_STRING"] = "&".join(f"{k}={v}" for k, v in query.items())
+            kwargs["QUERY_STRING"] = urlencode(query)
         if json_body is not None:
             kwargs["data"] = json.dumps(json_body)
             kwargs["content_type"] = "application/json"
@@ -83,6 +84,20 @@ class ApiClient:
 
     def delete(self, path: str, json_body: Any = None, **kw) -> Response:
         return self.request("DELETE", path, json_body=json_body, **kw)
+
+
+@pytest.fixture(autouse=True)
+def isolated_media(settings, tmp_path):
+    """Uploads made by any test land in its own temporary directory, never in the developer's .local/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media", "base_url": "/media/"},
+        },
+    }
+    return tmp_path / "media"
 
 
 @pytest.fixture(scope="session")

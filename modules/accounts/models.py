@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -94,6 +95,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
         indexes = [
             models.Index(Lower("name"), name="user_name_lower_idx"),
+            # People search: trigram similarity on handle and name (pg_trgm).
+            GinIndex(OpClass("handle", name="gin_trgm_ops"), name="user_handle_trgm_idx"),
+            GinIndex(OpClass(Lower("name"), name="gin_trgm_ops"), name="user_name_trgm_idx"),
         ]
 
     def __str__(self) -> str:

@@ -24,10 +24,12 @@ from modules.accounts.selectors import (
     account_id_by_email,
     accounts_get,
     active_user_exists,
+    inactive_user_ids,
     user_id_by_handle,
     user_summaries,
     users_count,
     users_directory,
+    users_search,
 )
 from modules.accounts.services import (
     ClientInfo,
@@ -61,6 +63,7 @@ __all__ = [
     "active_user_exists",
     "bearer_auth",
     "current_principal",
+    "inactive_user_ids",
     "principal_from_access_token",
     "staff_user_ensure",
     "user_id_by_handle",
@@ -68,4 +71,5 @@ __all__ = [
     "user_summaries",
     "users_count",
     "users_directory",
+    "users_search",
 ]

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+from django.db.models import FloatField, Q, QuerySet
+from django.db.models.functions import Cast, Greatest, Lower
 
 from modules.accounts.contracts import Account, AccountSettings, QuietHours, SessionInfo, UserSummary
 from modules.accounts.models import AuthSession, User
-from modules.core.public import NotFound, Page, paginate_queryset
+from modules.core.public import NotFound, Page, paginate_queryset, paginate_ranked
 
 
 def account_from_user(user: User) -> Account:
@@ -90,6 +92,26 @@ def users_directory(
 ) -> Page[UserSummary]:
     """Active users, newest first, optionally filtered by a handle/name fragment."""
     page = paginate_queryset(_directory(search, exclude_ids), ordering=("-id",), cursor=cursor, limit=limit)
+    return Page(results=[summary_from_user(user) for user in page.results], next=page.next)
+
+
+def inactive_user_ids() -> set[int]:
+    """Deactivated accounts: their content disappears everywhere (a small set)."""
+    return set(User.objects.filter(is_active=False).values_list("id", flat=True))
+
+
+def users_search(*, q: str, exclude_ids: Iterable[int], cursor: str | None, limit: int) -> Page[UserSummary]:
+    """People whose handle or name resembles `q` (trigram similarity, typo-tolerant), best match first."""
+    term = q.strip().lstrip("@").lower()
+    # double precision, so the cursor carries the exact score (pg_trgm returns float4)
+    score = Cast(Greatest(TrigramSimilarity("handle", term), TrigramWordSimilarity(term, Lower("name"))), FloatField())
+    queryset = (
+        User.objects.filter(is_active=True)
+        .exclude(id__in=set(exclude_ids))
+        .annotate(score=score)
+        .filter(Q(score__gte=0.25) | Q(handle__startswith=term))
+    )
+    page = paginate_ranked(queryset, score="score", tag=f"search:users:{term}", cursor=cursor, limit=limit)
     return Page(results=[summary_from_user(user) for user in page.results], next=page.next)
 
 

@@ -103,3 +103,22 @@ def paginate_queryset(
         last = rows[-1]
         next_cursor = encode_cursor(tag, [getattr(last, name) for name, _ in fields])
     return Page(results=rows, next=next_cursor)
+
+
+def paginate_ranked(queryset: QuerySet[M], *, score: str, tag: str, cursor: str | None, limit: int) -> Page[M]:
+    """One page of `queryset` ordered by an annotated float `score` (highest first), then id (newest first).
+
+    For search results: the cursor carries the last (score, id); the same query recomputes the same scores,
+    so pages neither repeat nor skip rows.
+    """
+    queryset = queryset.order_by(f"-{score}", "-id")
+    if cursor:
+        last_score, last_id = decode_cursor(tag, cursor, 2)
+        if not isinstance(last_score, int | float) or not isinstance(last_id, int):
+            raise InvalidCursor()
+        queryset = queryset.filter(Q(**{f"{score}__lt": last_score}) | Q(**{score: last_score, "id__lt": last_id}))
+    rows = list(queryset[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(tag, [float(getattr(rows[-1], score)), rows[-1].id]) if has_more and rows else None
+    return Page(results=rows, next=next_cursor)

@@ -16,7 +16,7 @@ from modules.core.errors import (
 )
 from modules.core.http import client_ip
 from modules.core.jobs import PeriodicJob, periodic, periodic_jobs
-from modules.core.pagination import Page, decode_cursor, encode_cursor, paginate_queryset
+from modules.core.pagination import Page, decode_cursor, encode_cursor, paginate_queryset, paginate_ranked
 from modules.core.ratelimit import Rate, rate_limit_check, rate_limit_enforce, rate_limit_hit
 from modules.core.request_body import EXTRA_OPENAPI_SCHEMAS, multipart_or_json_body, parse_json_or_form
 from modules.core.schemas import (
@@ -60,6 +60,7 @@ __all__ = [
     "install_error_handlers",
     "multipart_or_json_body",
     "paginate_queryset",
+    "paginate_ranked",
     "parse_json_or_form",
     "periodic",
     "periodic_jobs",

@@ -8,13 +8,18 @@ counters).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from modules.accounts.public import ClientInfo, user_id_by_handle, user_register
+from modules.core.public import ApiError
+from modules.posts.public import comment_create, post_create, post_like
 from modules.profiles.public import compatibility_profile_update, personal_profile_update
-from modules.social.public import follow_create
+from modules.social.public import counts_get, follow_create
 
 DEMO_PASSWORD = "selflink-demo-2026"
 DEMO_DOMAIN = "demo.selflink.dev"
@@ -74,8 +79,39 @@ def _rng(key: str) -> random.Random:
     return random.Random(f"selflink-demo:{key}")  # noqa: S311 - demo data, not security
 
 
+POST_TEXTS = [
+    ("en", "Morning walk by the river. The light at 7 am is unreal."),
+    ("en", "Started journaling again. Three lines a day, no pressure."),
+    ("ka", "დღეს ძალიან ლამაზი ამინდია თბილისში"),
+    ("ru", "Прочитала отличную книгу о привычках. Советую всем!"),
+    ("en", "Who else is learning to cook something new this month?"),
+    ("en", "Small wins: fixed my sleep schedule for a whole week."),
+    ("ru", "Сегодня был долгий, но хороший день."),
+    ("en", "Sketching in the park. Not good yet, but fun."),
+]
+COMMENTS = ["Love this!", "So true.", "Beautiful 😍", "Tell me more?", "Same here!", "Congrats 🎉"]
+
+
+def demo_image(rng: random.Random) -> bytes:
+    """A small generated picture (two-colour gradient with circles), so demo posts have real images."""
+    from PIL import Image, ImageDraw
+
+    start, end = [tuple(rng.randrange(40, 230) for _ in range(3)) for _ in range(2)]
+    image = Image.new("RGB", (640, 480))
+    draw = ImageDraw.Draw(image)
+    for y in range(480):
+        mix = y / 479
+        draw.line([(0, y), (639, y)], fill=tuple(int(a + (b - a) * mix) for a, b in zip(start, end, strict=True)))
+    for _ in range(5):
+        x, y, r = rng.randrange(640), rng.randrange(480), rng.randrange(20, 90)
+        draw.ellipse([x - r, y - r, x + r, y + r], outline=(255, 255, 255), width=4)
+    output = io.BytesIO()
+    image.save(output, format="JPEG", quality=85)
+    return output.getvalue()
+
+
 def seed_steps() -> int:
-    return len(PEOPLE) * 2
+    return len(PEOPLE) * 3
 
 
 def seed_demo(*, progress: Callable[[str], None] = lambda _: None) -> Iterator[DemoLogin]:
@@ -130,3 +166,39 @@ def seed_demo(*, progress: Callable[[str], None] = lambda _: None) -> Iterator[D
             if other != user_id:
                 follow_create(follower_id=user_id, followee_id=other)
         progress(f"follows {index + 1}/{len(ids)}")
+    _seed_posts(ids, progress)
+
+
+def _seed_posts(ids: list[int], progress: Callable[[str], None]) -> None:
+    """Two posts per person (some with a picture), then comments and likes on each other's posts. A person who
+    already has posts is skipped, so a re-run adds nothing."""
+    created: list[int] = []
+    for index, user_id in enumerate(ids):
+        rng = _rng(f"posts:{index}")
+        if counts_get(user_ids=[user_id])[user_id].posts_count == 0:
+            for number in range(2):
+                language, text = rng.choice(POST_TEXTS)
+                images = (
+                    [SimpleUploadedFile(f"demo-{index}-{number}.jpg", demo_image(rng), "image/jpeg")]
+                    if (rng.random() < 0.5)
+                    else []
+                )
+                created.append(
+                    post_create(
+                        author_id=user_id,
+                        text=text,
+                        language=language,
+                        visibility=rng.choice(["public", "public", "followers"]),
+                        images=images,
+                    ).id
+                )
+        progress(f"posts {index + 1}/{len(ids)}")
+    for number, post_id in enumerate(created):
+        rng = _rng(f"engagement:{number}")
+        for fan in rng.sample(ids, 5):
+            try:
+                post_like(user_id=fan, post_id=post_id, like=True)
+                if rng.random() < 0.4:
+                    comment_create(author_id=fan, post_id=post_id, text=rng.choice(COMMENTS))
+            except ApiError:
+                continue  # a followers-only post the fan may not see

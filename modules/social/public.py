@@ -1,9 +1,11 @@
 """Public interface of the social graph."""
 
 from modules.social.contracts import FollowState, Relationship, UserCard, UserCounts
+from modules.social.schemas import UserCardOut, UserPageOut
 from modules.social.selectors import (
     blocked_either_way_ids,
     counts_get,
+    followee_ids,
     following_among,
     graph_totals,
     is_blocked_either_way,
@@ -18,11 +20,14 @@ __all__ = [
     "FollowState",
     "Relationship",
     "UserCard",
+    "UserCardOut",
     "UserCounts",
+    "UserPageOut",
     "blocked_either_way_ids",
     "counts_get",
     "follow_create",
     "follow_delete",
+    "followee_ids",
     "following_among",
     "graph_totals",
     "is_blocked_either_way",

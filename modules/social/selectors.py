@@ -15,6 +15,11 @@ def is_following(*, follower_id: int, followee_id: int) -> bool:
     return Follow.objects.filter(follower_id=follower_id, followee_id=followee_id).exists()
 
 
+def followee_ids(*, user_id: int) -> set[int]:
+    """Everyone the user follows."""
+    return set(Follow.objects.filter(follower_id=user_id).values_list("followee_id", flat=True))
+
+
 def following_among(*, viewer_id: int, user_ids: Iterable[int]) -> set[int]:
     """Which of `user_ids` the viewer follows (one query for a whole list)."""
     return set(

@@ -42,3 +42,19 @@ def test_seed_demo_refuses_production(settings):
     settings.IS_PRODUCTION = True
     with pytest.raises(Exception, match="production"):
         call_command("seed_demo")
+
+
+def test_seed_demo_grows_to_posts_with_images_comments_and_likes(settings, tmp_path):
+    from modules.media.models import MediaAsset
+    from modules.posts.models import Comment, Post, PostLike
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    call_command("seed_demo", "--quiet-logins")
+    posts, likes, comments = Post.objects.count(), PostLike.objects.count(), Comment.objects.count()
+    assert posts == 2 * len(PEOPLE)
+    assert MediaAsset.objects.filter(kind="image").exists() and likes > posts and comments > 0
+    call_command("seed_demo", "--quiet-logins")
+    assert (Post.objects.count(), PostLike.objects.count(), Comment.objects.count()) == (posts, likes, comments)

@@ -1,0 +1,194 @@
+"""Reads of posts and comments. Every query that can reveal a post goes through `visible_posts`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from modules.accounts.public import inactive_user_ids, user_summaries
+from modules.core.public import NotFound, Page, paginate_queryset
+from modules.media.public import MediaData, media_get_many
+from modules.posts.models import Comment, CommentLike, CommentMedia, Post, PostLike, PostMedia, Visibility
+from modules.social.public import blocked_either_way_ids, followee_ids, muted_ids
+
+
+@dataclass(frozen=True)
+class Audience:
+    """What a viewer may see, resolved once per request (a few small id sets)."""
+
+    viewer_id: int
+    followees: frozenset[int]
+    hidden: frozenset[int]  # blocked either way, or deactivated
+    muted: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, viewer_id: int, *, with_mutes: bool = False) -> Audience:
+        return cls(
+            viewer_id=viewer_id,
+            followees=frozenset(followee_ids(user_id=viewer_id)),
+            hidden=frozenset(blocked_either_way_ids(user_id=viewer_id) | inactive_user_ids()),
+            muted=frozenset(muted_ids(user_id=viewer_id)) if with_mutes else frozenset(),
+        )
+
+
+def visible_posts(audience: Audience) -> QuerySet[Post]:
+    """Posts the viewer may see: their own; public ones; followers-only ones of people they follow.
+    Never posts of someone blocked either way or deactivated."""
+    allowed = (
+        Q(author_id=audience.viewer_id)
+        | Q(visibility=Visibility.PUBLIC)
+        | Q(visibility=Visibility.FOLLOWERS, author_id__in=audience.followees)
+    )
+    return Post.objects.filter(allowed).exclude(author_id__in=audience.hidden)
+
+
+@dataclass(frozen=True)
+class PostView:
+    id: int
+    author: object  # accounts UserSummary
+    text: str
+    visibility: str
+    language: str
+    media: list[MediaData]
+    like_count: int
+    comment_count: int
+    liked: bool
+    created_at: dt.datetime
+    edited_at: dt.datetime | None
+    why: dict | None = None
+
+
+def post_views(posts: Iterable[Post], *, viewer_id: int, why: dict[int, dict] | None = None) -> list[PostView]:
+    """Typed views of posts, in order, with authors, media and the viewer's like (4 queries for any count)."""
+    posts = list(posts)
+    if not posts:
+        return []
+    ids = [post.id for post in posts]
+    authors = user_summaries(user_ids={post.author_id for post in posts})
+    links = list(
+        PostMedia.objects.filter(post_id__in=ids).order_by("post_id", "position").values_list("post_id", "asset_id")
+    )
+    assets = media_get_many(ids=[asset for _, asset in links])
+    media: dict[int, list[MediaData]] = {}
+    for post_id, asset_id in links:
+        if asset_id in assets:
+            media.setdefault(post_id, []).append(assets[asset_id])
+    liked = set(PostLike.objects.filter(user_id=viewer_id, post_id__in=ids).values_list("post_id", flat=True))
+    return [
+        PostView(
+            id=post.id,
+            author=authors.get(post.author_id),
+            text=post.text,
+            visibility=post.visibility,
+            language=post.language,
+            media=media.get(post.id, []),
+            like_count=post.like_count,
+            comment_count=post.comment_count,
+            liked=post.id in liked,
+            created_at=post.created_at,
+            edited_at=post.edited_at,
+            why=(why or {}).get(post.id),
+        )
+        for post in posts
+        if post.author_id in authors
+    ]
+
+
+def post_get(*, viewer_id: int, post_id: int) -> Post:
+    post = visible_posts(Audience.of(viewer_id)).filter(id=post_id).first()
+    if post is None:
+        raise NotFound("Post not found.")
+    return post
+
+
+def post_view(*, viewer_id: int, post_id: int) -> PostView:
+    return post_views([post_get(viewer_id=viewer_id, post_id=post_id)], viewer_id=viewer_id)[0]
+
+
+def posts_of_author(*, viewer_id: int, author_id: int, cursor: str | None, limit: int) -> Page[PostView]:
+    queryset = visible_posts(Audience.of(viewer_id)).filter(author_id=author_id)
+    page = paginate_queryset(queryset, ordering=("-created_at", "-id"), cursor=cursor, limit=limit)
+    return Page(results=post_views(page.results, viewer_id=viewer_id), next=page.next)
+
+
+def post_likers(*, viewer_id: int, post_id: int, cursor: str | None, limit: int) -> Page[int]:
+    post_get(viewer_id=viewer_id, post_id=post_id)
+    hidden = Audience.of(viewer_id).hidden
+    queryset = PostLike.objects.filter(post_id=post_id).exclude(user_id__in=hidden)
+    page = paginate_queryset(queryset, ordering=("-created_at", "-id"), cursor=cursor, limit=limit)
+    return Page(results=[like.user_id for like in page.results], next=page.next)
+
+
+# --- comments -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommentView:
+    id: int
+    post_id: int
+    parent_id: int | None
+    author: object
+    text: str
+    media: list[MediaData] = field(default_factory=list)
+    like_count: int = 0
+    liked: bool = False
+    created_at: dt.datetime | None = None
+    edited_at: dt.datetime | None = None
+
+
+def comment_views(comments: Iterable[Comment], *, viewer_id: int) -> list[CommentView]:
+    comments = list(comments)
+    if not comments:
+        return []
+    ids = [c.id for c in comments]
+    authors = user_summaries(user_ids={c.author_id for c in comments})
+    links = list(
+        CommentMedia.objects.filter(comment_id__in=ids)
+        .order_by("comment_id", "position")
+        .values_list("comment_id", "asset_id")
+    )
+    assets = media_get_many(ids=[asset for _, asset in links])
+    media: dict[int, list[MediaData]] = {}
+    for comment_id, asset_id in links:
+        if asset_id in assets:
+            media.setdefault(comment_id, []).append(assets[asset_id])
+    liked = set(CommentLike.objects.filter(user_id=viewer_id, comment_id__in=ids).values_list("comment_id", flat=True))
+    return [
+        CommentView(
+            id=c.id,
+            post_id=c.post_id,
+            parent_id=c.parent_id,
+            author=authors.get(c.author_id),
+            text=c.text,
+            media=media.get(c.id, []),
+            like_count=c.like_count,
+            liked=c.id in liked,
+            created_at=c.created_at,
+            edited_at=c.edited_at,
+        )
+        for c in comments
+        if c.author_id in authors
+    ]
+
+
+def comments_of_post(*, viewer_id: int, post_id: int, cursor: str | None, limit: int) -> Page[CommentView]:
+    """A visible post's comments, oldest first (conversation order), without people blocked either way."""
+    post_get(viewer_id=viewer_id, post_id=post_id)
+    hidden = Audience.of(viewer_id).hidden
+    queryset = Comment.objects.filter(post_id=post_id).exclude(author_id__in=hidden)
+    page = paginate_queryset(queryset, ordering=("created_at", "id"), cursor=cursor, limit=limit)
+    return Page(results=comment_views(page.results, viewer_id=viewer_id), next=page.next)
+
+
+def comment_get(*, viewer_id: int, comment_id: int) -> Comment:
+    """A comment the viewer may see: on a post they may see, by someone not blocked either way."""
+    comment = Comment.objects.filter(id=comment_id).first()
+    if comment is None:
+        raise NotFound("Comment not found.")
+    audience = Audience.of(viewer_id)
+    if comment.author_id in audience.hidden or not visible_posts(audience).filter(id=comment.post_id).exists():
+        raise NotFound("Comment not found.")
+    return comment

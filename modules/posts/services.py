@@ -1,0 +1,284 @@
+"""Writes for posts, comments and likes.
+
+Likes are idempotent and counted exactly under concurrency: a like is an
+`INSERT … ON CONFLICT DO NOTHING RETURNING`, and only the request that really
+inserted (or deleted) the row moves the counter, in the same transaction. A like
+racing a delete of its post fails the foreign key and becomes a 404.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from modules.core.public import BadRequest, NotFound, PermissionDenied, ValidationFailed
+from modules.media.public import MediaData, media_delete_many, media_upload
+from modules.posts.models import Comment, CommentLike, CommentMedia, Post, PostLike, PostMedia
+from modules.posts.selectors import comment_get, post_get
+from modules.social.public import user_posts_count_add
+
+MAX_IMAGES = 4
+LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
+
+
+@dataclass(frozen=True)
+class LikeState:
+    liked: bool
+    like_count: int
+
+
+def _upload_media(*, owner_id: int, images: list[UploadedFile], videos: list[UploadedFile]) -> list[MediaData]:
+    """Validate and store attachments (up to 4 images, or exactly one video, never both)."""
+    if images and videos:
+        raise ValidationFailed.for_field("video", "Attach images or one video, not both.", code="mixed_media")
+    if len(images) > MAX_IMAGES:
+        raise ValidationFailed.for_field("images", f"At most {MAX_IMAGES} images.", code="too_many_images")
+    if len(videos) > 1:
+        raise ValidationFailed.for_field("video", "At most one video.", code="too_many_videos")
+    stored: list[MediaData] = []
+    try:
+        for upload in images:
+            stored.append(media_upload(upload, owner_id=owner_id, kind="image", field="images"))
+        for upload in videos:
+            stored.append(media_upload(upload, owner_id=owner_id, kind="video", field="video"))
+    except Exception:
+        media_delete_many(ids=[m.id for m in stored])  # a later file was refused: keep nothing
+        raise
+    return stored
+
+
+def _language(value: str | None) -> str:
+    language = (value or "en").strip().lower()
+    if not LANGUAGE_RE.match(language):
+        raise ValidationFailed.for_field(
+            "language", "Use a two-letter ISO 639-1 code such as en, ru or ka.", code="invalid_language"
+        )
+    return language
+
+
+def post_create(
+    *,
+    author_id: int,
+    text: str,
+    visibility: str = "public",
+    language: str | None = None,
+    images: list[UploadedFile] = (),
+    videos: list[UploadedFile] = (),
+) -> Post:
+    text = text.strip()
+    language = _language(language)
+    if not text and not images and not videos:
+        raise ValidationFailed.for_field("text", "Write something or attach media.", code="empty_post")
+    media = _upload_media(owner_id=author_id, images=list(images), videos=list(videos))
+    try:
+        with transaction.atomic():
+            post = Post.objects.create(
+                author_id=author_id,
+                text=text,
+                visibility=visibility,
+                language=language,
+                has_video=any(m.kind == "video" for m in media),
+                media_count=len(media),
+            )
+            PostMedia.objects.bulk_create(
+                [PostMedia(post=post, asset_id=m.id, position=index) for index, m in enumerate(media)]
+            )
+            user_posts_count_add(user_id=author_id, delta=1)
+    except Exception:
+        media_delete_many(ids=[m.id for m in media])
+        raise
+    return post
+
+
+def _own_post(author_id: int, post_id: int) -> Post:
+    post = post_get(viewer_id=author_id, post_id=post_id)
+    if post.author_id != author_id:
+        raise PermissionDenied("Only the author can change this post.", code="not_author")
+    return post
+
+
+def post_update(*, author_id: int, post_id: int, changes: dict) -> Post:
+    with transaction.atomic():
+        post = _own_post(author_id, post_id)
+        post = Post.objects.select_for_update().get(id=post.id)
+        if "text" in changes:
+            post.text = (changes["text"] or "").strip()
+            if not post.text and not post.media_count:
+                raise ValidationFailed.for_field("text", "A post without media needs text.", code="empty_post")
+        if changes.get("visibility"):
+            post.visibility = changes["visibility"]
+        if changes.get("language"):
+            post.language = _language(changes["language"])
+        post.edited_at = timezone.now()
+        post.save(update_fields=["text", "visibility", "language", "edited_at"])
+    post.refresh_from_db()
+    return post
+
+
+def post_delete(*, author_id: int, post_id: int) -> None:
+    """Delete your post with its comments, likes and media (files removed after commit)."""
+    with transaction.atomic():
+        _remove(_own_post(author_id, post_id))
+
+
+def posts_remove_by_moderator(*, post_ids: list[int]) -> int:
+    """Staff removal (admin): the same clean-up as an author's delete."""
+    removed = 0
+    with transaction.atomic():
+        for post in Post.objects.filter(id__in=post_ids).select_for_update():
+            _remove(post)
+            removed += 1
+    return removed
+
+
+def _remove(post: Post) -> None:
+    # Lock the post first: likes and comments racing this delete wait, then find it gone (404), instead of
+    # slipping in after the cascade collected its rows.
+    Post.objects.select_for_update().filter(id=post.id).first()
+    asset_ids = list(PostMedia.objects.filter(post=post).values_list("asset_id", flat=True))
+    asset_ids += list(CommentMedia.objects.filter(comment__post=post).values_list("asset_id", flat=True))
+    Post.objects.filter(id=post.id).delete()
+    media_delete_many(ids=asset_ids)
+    user_posts_count_add(user_id=post.author_id, delta=-1)
+
+
+def _like(table: str, target_table: str, column: str, target_id: int, user_id: int, like: bool) -> LikeState:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Hold the target (a concurrent delete waits for this transaction) or learn it is already gone.
+        cursor.execute(f"SELECT 1 FROM {target_table} WHERE id = %s FOR KEY SHARE", [target_id])  # noqa: S608
+        if cursor.fetchone() is None:
+            raise NotFound("Not found.")
+        if like:
+            cursor.execute(
+                f"INSERT INTO {table} ({column}, user_id, created_at) VALUES (%s, %s, now()) "  # noqa: S608
+                "ON CONFLICT DO NOTHING RETURNING id",
+                [target_id, user_id],
+            )
+            changed = cursor.fetchone() is not None
+        else:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {column} = %s AND user_id = %s RETURNING id",  # noqa: S608
+                [target_id, user_id],
+            )
+            changed = cursor.fetchone() is not None
+        if changed:
+            cursor.execute(
+                f"UPDATE {target_table} SET like_count = GREATEST(like_count + %s, 0) "  # noqa: S608
+                "WHERE id = %s RETURNING like_count",
+                [1 if like else -1, target_id],
+            )
+        else:
+            cursor.execute(f"SELECT like_count FROM {target_table} WHERE id = %s", [target_id])  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound("Not found.")
+    return LikeState(liked=like, like_count=row[0])
+
+
+def post_like(*, user_id: int, post_id: int, like: bool) -> LikeState:
+    """Like or unlike a post the user may see (idempotent)."""
+    post = post_get(viewer_id=user_id, post_id=post_id)
+    return _like(PostLike._meta.db_table, Post._meta.db_table, "post_id", post.id, user_id, like)
+
+
+def comment_like(*, user_id: int, comment_id: int, like: bool) -> LikeState:
+    comment = comment_get(viewer_id=user_id, comment_id=comment_id)
+    return _like(CommentLike._meta.db_table, Comment._meta.db_table, "comment_id", comment.id, user_id, like)
+
+
+# --- comments -------------------------------------------------------------------------------------
+
+
+def comment_create(
+    *,
+    author_id: int,
+    post_id: int,
+    text: str,
+    parent_id: int | None = None,
+    images: list[UploadedFile] = (),
+) -> Comment:
+    post = post_get(viewer_id=author_id, post_id=post_id)
+    text = text.strip()
+    if not text and not images:
+        raise ValidationFailed.for_field("text", "Write something or attach an image.", code="empty_comment")
+    if parent_id is not None and not Comment.objects.filter(id=parent_id, post_id=post.id).exists():
+        raise BadRequest("The parent comment is not on this post.", code="parent_on_other_post")
+    media = _upload_media(owner_id=author_id, images=list(images), videos=[])
+    try:
+        with transaction.atomic():
+            comment = Comment.objects.create(
+                post_id=post.id, author_id=author_id, parent_id=parent_id, text=text, media_count=len(media)
+            )
+            CommentMedia.objects.bulk_create(
+                [CommentMedia(comment=comment, asset_id=m.id, position=index) for index, m in enumerate(media)]
+            )
+            Post.objects.filter(id=post.id).update(comment_count=F("comment_count") + 1)
+    except IntegrityError as exc:
+        media_delete_many(ids=[m.id for m in media])
+        raise NotFound("Post not found.") from exc
+    except Exception:
+        media_delete_many(ids=[m.id for m in media])
+        raise
+    return comment
+
+
+def _own_comment(author_id: int, comment_id: int) -> Comment:
+    comment = comment_get(viewer_id=author_id, comment_id=comment_id)
+    if comment.author_id != author_id:
+        raise PermissionDenied("Only the author can change this comment.", code="not_author")
+    return comment
+
+
+def comment_update(*, author_id: int, comment_id: int, text: str) -> Comment:
+    comment = _own_comment(author_id, comment_id)
+    text = text.strip()
+    if not text and not comment.media_count:
+        raise ValidationFailed.for_field("text", "A comment without images needs text.", code="empty_comment")
+    Comment.objects.filter(id=comment.id).update(text=text, edited_at=timezone.now())
+    comment.refresh_from_db()
+    return comment
+
+
+def comment_delete(*, author_id: int, comment_id: int) -> None:
+    """Delete your comment and its replies; the post's counter drops by all of them."""
+    with transaction.atomic():
+        _remove_comment(_own_comment(author_id, comment_id))
+
+
+def comments_remove_by_moderator(*, comment_ids: list[int]) -> int:
+    removed = 0
+    with transaction.atomic():
+        for comment in Comment.objects.filter(id__in=comment_ids):
+            if Comment.objects.filter(id=comment.id).exists():  # may be gone as a reply of an earlier one
+                _remove_comment(comment)
+                removed += 1
+    return removed
+
+
+def _remove_comment(comment: Comment) -> None:
+    subtree = _subtree_ids(comment.id)
+    asset_ids = list(CommentMedia.objects.filter(comment_id__in=subtree).values_list("asset_id", flat=True))
+    deleted = Comment.objects.filter(id__in=subtree).delete()[1].get(Comment._meta.label, 0)
+    Post.objects.filter(id=comment.post_id).update(comment_count=Greatest(F("comment_count") - deleted, 0))
+    media_delete_many(ids=asset_ids)
+
+
+def _subtree_ids(root_id: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE tree(id) AS (
+                SELECT %s::bigint
+                UNION ALL
+                SELECT c.id FROM {Comment._meta.db_table} c JOIN tree ON c.parent_id = tree.id
+            ) SELECT id FROM tree
+            """,  # noqa: S608 - own table
+            [root_id],
+        )
+        return [row[0] for row in cursor.fetchall()]

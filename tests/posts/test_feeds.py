@@ -1,0 +1,150 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from modules.posts.models import FeedSession
+from tests.factories import FollowFactory, MuteFactory, UserFactory
+from tests.posts.factories import CommentFactory, PostFactory, PostLikeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(response) -> list[int]:
+    return [item["id"] for item in response.json()["items"]]
+
+
+def test_following_is_newest_first_and_stable_while_posts_arrive(api):
+    friend = UserFactory()
+    FollowFactory(follower=api.user, followee=friend)
+    now = timezone.now()
+    posts = [PostFactory(author=friend, created_at=now - dt.timedelta(minutes=n)) for n in range(6)]
+    own = PostFactory(author=api.user, created_at=now - dt.timedelta(minutes=30))
+    PostFactory()  # a stranger's post never appears here
+    first = api.get("/feed/following/", limit=3)
+    assert ids(first) == [p.id for p in posts[:3]]
+    PostFactory(author=friend)  # arrives while the client pages
+    second = api.get("/feed/following/", limit=10, cursor=first.json()["next"])
+    assert ids(second) == [p.id for p in posts[3:]] + [own.id]
+    item = first.json()["items"][0]
+    assert item["type"] == "post" and item["post"]["id"] == item["id"]
+    assert item["why"]["score"] is None and item["why"]["summary"] == "you follow the author"
+
+
+def test_for_you_ranks_by_the_published_formula_and_explains_each_item(api):
+    friend, stranger = UserFactory(handle="friend"), UserFactory(handle="stranger")
+    FollowFactory(follower=api.user, followee=friend)
+    now = timezone.now()
+    old_followed = PostFactory(author=friend, created_at=now - dt.timedelta(hours=30))
+    fresh_stranger = PostFactory(author=stranger, created_at=now - dt.timedelta(minutes=5))
+    popular = PostFactory(author=stranger, created_at=now - dt.timedelta(hours=10))
+    for _ in range(20):
+        PostLikeFactory(post=popular)
+    for _ in range(5):
+        CommentFactory(post=popular)
+    body = api.get("/feed/for_you/").json()
+    order = [item["id"] for item in body["items"]]
+    scores = [item["why"]["score"] for item in body["items"]]
+    assert scores == sorted(scores, reverse=True)
+    assert set(order) == {old_followed.id, fresh_stranger.id, popular.id}
+    why = {item["id"]: item["why"] for item in body["items"]}
+    signals = {s["signal"]: s for s in why[popular.id]["signals"]}
+    assert signals["likes"]["label"] == "20 likes in the last day"
+    assert signals["comments"]["label"] == "5 comments in the last day"
+    assert signals["follow"]["value"] == 0 and "don't follow @stranger" in signals["follow"]["label"]
+    assert signals["recency"]["label"] == "posted 10 h ago"
+    assert abs(sum(s["contribution"] for s in signals.values()) - why[popular.id]["score"]) < 1e-3
+    followed = {s["signal"]: s for s in why[old_followed.id]["signals"]}
+    assert followed["follow"] == {
+        "signal": "follow",
+        "label": "you follow @friend",
+        "value": 1.0,
+        "weight": 0.45,
+        "contribution": 0.45,
+    }
+
+
+def test_for_you_pages_are_stable_while_new_posts_arrive(api):
+    for _ in range(7):
+        PostFactory()
+    first = api.get("/feed/for_you/", limit=4).json()
+    PostFactory()  # would rank first in a new feed
+    rest = api.get("/feed/for_you/", limit=4, cursor=first["next"]).json()
+    seen = [i["id"] for i in first["items"] + rest["items"]]
+    assert len(seen) == len(set(seen)) == 7
+    assert rest["next"] is None
+    assert FeedSession.objects.filter(viewer=api.user).count() == 1
+
+
+def test_for_you_excludes_own_muted_and_old_posts(api):
+    muted = UserFactory()
+    MuteFactory(muter=api.user, muted=muted)
+    PostFactory(author=api.user)
+    muted_post = PostFactory(author=muted)
+    PostFactory(created_at=timezone.now() - dt.timedelta(days=20))
+    visible = PostFactory()
+    assert ids(api.get("/feed/for_you/")) == [visible.id]
+    assert api.get(f"/posts/{muted_post.id}/").status == 200  # muted: out of feeds, still reachable
+
+
+def test_muted_people_leave_the_following_feed(api):
+    friend = UserFactory()
+    FollowFactory(follower=api.user, followee=friend)
+    MuteFactory(muter=api.user, muted=friend)
+    PostFactory(author=friend)
+    assert ids(api.get("/feed/following/")) == []
+
+
+def test_video_feeds_only_hold_video_posts(api):
+    friend = UserFactory()
+    FollowFactory(follower=api.user, followee=friend)
+    video = PostFactory(author=friend, has_video=True, media_count=0)
+    PostFactory(author=friend)
+    assert ids(api.get("/feed/following_videos/")) == [video.id]
+    assert ids(api.get("/feed/for_you_videos/")) == [video.id]
+    weights = {s["signal"]: s["weight"] for s in api.get("/feed/for_you_videos/").json()["items"][0]["why"]["signals"]}
+    assert weights["video"] == 0.15
+
+
+def test_home_is_the_network_newest_first(api):
+    friend = UserFactory()
+    FollowFactory(follower=api.user, followee=friend)
+    post = PostFactory(author=friend)
+    assert ids(api.get("/feed/home/")) == [post.id]
+
+
+def test_expired_or_foreign_sessions_are_refused(api, make_client):
+    PostFactory()
+    PostFactory()
+    first = api.get("/feed/for_you/", limit=1).json()
+    assert first["next"]
+    other = make_client(UserFactory())
+    assert other.get("/feed/for_you/", cursor=first["next"]).json()["code"] == "cursor_expired"
+    FeedSession.objects.update(created_at=timezone.now() - dt.timedelta(hours=7))
+    response = api.get("/feed/for_you/", cursor=first["next"])
+    assert response.status == 400 and response.json()["code"] == "cursor_expired"
+    assert api.get("/feed/for_you/", cursor="nonsense").json()["code"] == "invalid_cursor"
+
+
+def test_rules_are_published(anon):
+    rules = anon.get("/feed/rules/").json()
+    assert rules["version"] == 1
+    assert rules["feeds"]["for_you"]["weights"] == {
+        "recency": 0.55,
+        "likes": 0.25,
+        "comments": 0.35,
+        "follow": 0.45,
+        "video": 0.05,
+        "base": 0.05,
+    }
+    assert "likes" in rules["signals"] and rules["feeds"]["following"]["kind"] == "chronological"
+
+
+def test_feed_sessions_are_purged():
+    from modules.posts.feeds import feed_sessions_purge
+    from tests.posts.factories import FeedSessionFactory
+
+    FeedSessionFactory(created_at=timezone.now() - dt.timedelta(hours=7))
+    fresh = FeedSessionFactory()
+    assert feed_sessions_purge() == 1
+    assert list(FeedSession.objects.values_list("id", flat=True)) == [fresh.id]
