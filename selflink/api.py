@@ -8,9 +8,12 @@ from ninja import NinjaAPI
 
 from modules.accounts.api import router as auth_router
 from modules.core.public import EXTRA_OPENAPI_SCHEMAS, install_error_handlers
+from modules.messaging.api import router as messaging_router
+from modules.notifications.api import router as notifications_router
 from modules.ops.api import router as health_router
 from modules.posts.api import router as posts_router
 from modules.profiles.api import router as profiles_router
+from modules.realtime.api import router as realtime_router
 from modules.rewards.api import router as rewards_router
 from modules.search.api import router as search_router
 from modules.social.api import router as users_router
@@ -50,4 +53,7 @@ api.add_router("", users_router)
 api.add_router("", profiles_router)
 api.add_router("", posts_router)
 api.add_router("", search_router)
+api.add_router("", realtime_router)
+api.add_router("", notifications_router)
+api.add_router("", messaging_router)
 api.add_router("/rewards", rewards_router)

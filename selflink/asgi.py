@@ -1,7 +1,4 @@
-"""ASGI entry point served by daphne: HTTP (API, admin, docs, SSE) and WebSocket on one port.
-
-Until the realtime endpoint exists, WebSocket connections are refused with close code 4404.
-"""
+"""ASGI entry point served by daphne: HTTP (API, admin, docs, SSE) and the realtime WebSocket on one port."""
 
 import os
 
@@ -13,14 +10,14 @@ django.setup()
 
 django_http = get_asgi_application()
 
+from modules.realtime.websocket import websocket_app  # noqa: E402 - needs Django set up
+
 
 async def application(scope, receive, send):
     if scope["type"] == "http":
         return await django_http(scope, receive, send)
     if scope["type"] == "websocket":
-        await receive()  # websocket.connect
-        await send({"type": "websocket.close", "code": 4404})
-        return None
+        return await websocket_app(scope, receive, send)
     if scope["type"] == "lifespan":
         while (await receive())["type"] != "lifespan.shutdown":
             await send({"type": "lifespan.startup.complete"})

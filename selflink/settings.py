@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "modules.rewards",
     "modules.posts",
     "modules.search",
+    "modules.realtime",
+    "modules.notifications",
+    "modules.messaging",
 ]
 
 MIDDLEWARE = [
@@ -110,7 +113,13 @@ if EMBEDDED_DATABASE:
     DATABASE_URL = _embedded_postgres.acquire()
 
 DATABASE_POOL_MAX = env.int("DATABASE_POOL_MAX", 0 if IS_TEST else 20, minimum=0, maximum=500)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL or "postgres://invalid/invalid", conn_max_age=0)}
+# Health checks: a connection is tested before use (with the pool: on checkout), so one that a database
+# restart closed is replaced instead of failing a request.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL or "postgres://invalid/invalid", conn_max_age=0, conn_health_checks=True
+    )
+}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     env.errors.append("DATABASE_URL must be a PostgreSQL URL (postgres:// or postgresql://): SelfLink needs Postgres")
 DATABASES["default"]["OPTIONS"] = {
@@ -149,6 +158,8 @@ RATE_REGISTER_PER_IP = env.rate("RATE_REGISTER_PER_IP", "10/h")
 RATE_REFRESH_PER_IP = env.rate("RATE_REFRESH_PER_IP", "120/m")
 RATE_POSTS_PER_USER = env.rate("RATE_POSTS_PER_USER", "30/m")
 RATE_COMMENTS_PER_USER = env.rate("RATE_COMMENTS_PER_USER", "60/m")
+RATE_THREADS_PER_USER = env.rate("RATE_THREADS_PER_USER", "20/m")
+RATE_MESSAGES_PER_USER = env.rate("RATE_MESSAGES_PER_USER", "60/m")
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", True)
 
 # --- media and static files ---------------------------------------------------------------------
@@ -243,6 +254,46 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 
 WORKER_HEARTBEAT_INTERVAL_SECONDS = env.int("WORKER_HEARTBEAT_INTERVAL_SECONDS", 15, minimum=1)
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 60, minimum=2)
+
+# --- realtime (Postgres LISTEN/NOTIFY, see docs/ARCHITECTURE.md) -----------------------------------
+
+# The listener needs a direct (or session-mode pooled) connection: LISTEN does not survive transaction pooling.
+REALTIME_DATABASE_URL = env.str("REALTIME_DATABASE_URL", DATABASE_URL or "")
+REALTIME_RETENTION_HOURS = env.int("REALTIME_RETENTION_HOURS", 24, minimum=1)
+REALTIME_QUEUE_SIZE = env.int("REALTIME_QUEUE_SIZE", 500, minimum=10)
+REALTIME_POLL_SECONDS = env.int("REALTIME_POLL_SECONDS", 2, minimum=1, maximum=60)
+
+# --- notifications and push ---------------------------------------------------------------------
+
+# Read notifications older than this are deleted by a nightly job (unread ones are kept).
+NOTIFICATIONS_RETENTION_DAYS = env.int("NOTIFICATIONS_RETENTION_DAYS", 90, minimum=1)
+# Master switch of push delivery (in-app notifications and realtime events are unaffected).
+PUSH_ENABLED = env.bool("PUSH_ENABLED", True)
+PUSH_TIMEOUT_SECONDS = env.int("PUSH_TIMEOUT_SECONDS", 10, minimum=1, maximum=60)
+PUSH_MAX_ATTEMPTS = env.int("PUSH_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
+PUSH_RETRY_BACKOFF_MS = env.int("PUSH_RETRY_BACKOFF_MS", 500, minimum=0, maximum=60_000)
+EXPO_PUSH_URL = env.str("EXPO_PUSH_URL", "https://exp.host/--/api/v2/push/send")
+EXPO_RECEIPTS_URL = env.str("EXPO_RECEIPTS_URL", "https://exp.host/--/api/v2/push/getReceipts")
+# Only needed when "enhanced push security" is on for the Expo project. Never logged.
+EXPO_ACCESS_TOKEN = env.str("EXPO_ACCESS_TOKEN", "")
+# FCM HTTP v1 for native Android tokens: a Google service-account JSON file (secret). Unset: `fcm` is refused.
+FCM_SERVICE_ACCOUNT_FILE = env.str("FCM_SERVICE_ACCOUNT_FILE", "")
+FCM_PROJECT_ID = env.str("FCM_PROJECT_ID", "")  # default: the service account's project_id
+FCM_SEND_URL = env.str("FCM_SEND_URL", "https://fcm.googleapis.com/v1/projects/{project_id}/messages:send")
+FCM_TOKEN_URL = env.str("FCM_TOKEN_URL", "")  # default: the service account's token_uri
+_PUSH_URLS = {
+    "EXPO_PUSH_URL": EXPO_PUSH_URL,
+    "EXPO_RECEIPTS_URL": EXPO_RECEIPTS_URL,
+    "FCM_SEND_URL": FCM_SEND_URL,
+    "FCM_TOKEN_URL": FCM_TOKEN_URL,
+}
+for _name, _url in _PUSH_URLS.items():
+    env.require(_url == "" or _url.startswith(("https://", "http://")), f"{_name} must be an http(s) URL")
+    env.require(not IS_PRODUCTION or _url == "" or _url.startswith("https://"), f"{_name} must use https")
+env.require(
+    not FCM_SERVICE_ACCOUNT_FILE or Path(FCM_SERVICE_ACCOUNT_FILE).is_file(),
+    "FCM_SERVICE_ACCOUNT_FILE does not name a readable file",
+)
 
 # --- contributor rewards ------------------------------------------------------------------------
 

@@ -23,7 +23,9 @@ def principal_from_access_token(token: str) -> Principal:
     )
     if row is None:
         raise NotAuthenticated("This session has ended. Sign in again.", code="session_revoked")
-    return Principal(user_id=claims.user_id, session_id=claims.session_id, is_staff=bool(row))
+    return Principal(
+        user_id=claims.user_id, session_id=claims.session_id, is_staff=bool(row), expires_at=claims.expires_at
+    )
 
 
 class JWTBearer(HttpBearer):

@@ -14,6 +14,7 @@ class Principal:
     user_id: int
     session_id: uuid.UUID
     is_staff: bool
+    expires_at: dt.datetime | None = None  # when the access token stops being valid
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
@@ -79,6 +80,12 @@ def user_id_by_handle(*, handle: str) -> int | None:
     return User.objects.filter(handle=handle.lower().lstrip("@"), is_active=True).values_list("id", flat=True).first()
 
 
+def user_ids_by_handles(*, handles: Iterable[str]) -> dict[str, int]:
+    """Active users among `handles` (lower-cased, without "@"): {handle: id}; unknown handles are absent."""
+    wanted = {handle.lower().lstrip("@") for handle in handles}
+    return dict(User.objects.filter(handle__in=wanted, is_active=True).values_list("handle", "id")) if wanted else {}
+
+
 def _directory(search: str | None, exclude_ids: Iterable[int]) -> QuerySet[User]:
     queryset = User.objects.filter(is_active=True).exclude(id__in=set(exclude_ids))
     if search:
@@ -120,6 +127,14 @@ def users_count(*, joined_since=None) -> int:
     if joined_since is not None:
         queryset = queryset.filter(created_at__gte=joined_since)
     return queryset.count()
+
+
+def open_session_ids(*, session_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these sign-in sessions are still open (not signed out, revoked or expired)."""
+    wanted = set(session_ids)
+    if not wanted:
+        return set()
+    return set(AuthSession.objects.filter(id__in=wanted, revoked_at__isnull=True).values_list("id", flat=True))
 
 
 def sessions_active(*, user_id: int) -> list[SessionInfo]:

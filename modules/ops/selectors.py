@@ -10,6 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from modules.ops.models import WorkerHeartbeat
+from modules.realtime.public import hub_status
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,23 @@ def check_worker() -> Check:
     return Check(True, f"last heartbeat {age:.0f}s ago")
 
 
+def check_realtime() -> Check | None:
+    """The realtime listener of this server process, once a realtime client has started it."""
+    status = hub_status()
+    if status is None:
+        return None
+    if not status["connected"]:
+        return Check(False, f"listener disconnected ({status['last_error'] or 'connecting'})")
+    return Check(True, f"listening, {status['subscribers']} client(s), {status['reconnects']} reconnect(s)")
+
+
 def readiness() -> Readiness:
     database = check_database()
     if not database.ok:
         skipped = Check(False, "skipped: database unreachable")
         return Readiness({"database": database, "migrations": skipped, "worker": skipped})
-    return Readiness({"database": database, "migrations": check_migrations(), "worker": check_worker()})
+    checks = {"database": database, "migrations": check_migrations(), "worker": check_worker()}
+    realtime = check_realtime()
+    if realtime is not None:
+        checks["realtime"] = realtime
+    return Readiness(checks)

@@ -5,6 +5,11 @@ never shift a page. Ranked feeds (`for_you`, `for_you_videos`) score recent cand
 versioned formula in RULES, and every item carries `why`: each input, its weight and its contribution. A
 ranked feed is computed once into a FeedSession that the cursor pages through, so pages stay stable while new
 posts and likes arrive; a refresh (no cursor) computes a new one.
+
+A refresh is on the request path, so it is kept cheap (see docs/BENCHMARKS.md, "Feeds"): one query returns the
+candidates with their likes and comments of the last 24 h; every candidate is ranked by its score alone, and a
+session stores only each ranked post's inputs. The full explanation of an item is built from those inputs when
+its page is served, with the same function, so it is exactly the one computed at refresh time.
 """
 
 from __future__ import annotations
@@ -14,13 +19,14 @@ import math
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from modules.accounts.public import user_summaries
 from modules.core.public import ApiError, Page, decode_cursor, encode_cursor, paginate_queryset
 from modules.posts.models import Comment, FeedSession, PostLike, Visibility
-from modules.posts.selectors import Audience, PostView, post_views, visible_posts
+from modules.posts.selectors import Audience, PostView, id_in, post_views, visible_posts
 
 RULES_VERSION = 1
 CANDIDATES = 500
@@ -98,12 +104,9 @@ def _ago(age: dt.timedelta) -> str:
     return f"posted {minutes // 1440} days ago"
 
 
-def score(
-    feed: str, *, age: dt.timedelta, likes_24h: int, comments_24h: int, follows: bool, video: bool, author_handle: str
-) -> dict:
-    """One post's score and the explanation of every part of it."""
+def _values(*, age: dt.timedelta, likes_24h: int, comments_24h: int, follows: bool, video: bool) -> dict[str, float]:
     hours = max(age.total_seconds(), 0) / 3600
-    values = {
+    return {
         "recency": math.exp(-math.log(2) * hours / 24),
         "likes": min(1.0, math.log1p(likes_24h) / math.log(51)),
         "comments": min(1.0, math.log1p(2 * comments_24h) / math.log(51)),
@@ -111,6 +114,18 @@ def score(
         "video": 1.0 if video else 0.0,
         "base": 1.0,
     }
+
+
+def _total(values: dict[str, float], weights: dict[str, float]) -> float:
+    """The score: the sum of the rounded contributions, rounded (exactly what `score` reports)."""
+    return round(sum(round(values[name] * weights[name], 4) for name in weights), 4)
+
+
+def score(
+    feed: str, *, age: dt.timedelta, likes_24h: int, comments_24h: int, follows: bool, video: bool, author_handle: str
+) -> dict:
+    """One post's score and the explanation of every part of it."""
+    values = _values(age=age, likes_24h=likes_24h, comments_24h=comments_24h, follows=follows, video=video)
     labels = {
         "recency": _ago(age),
         "likes": f"{likes_24h} like{'' if likes_24h == 1 else 's'} in the last day",
@@ -130,7 +145,7 @@ def score(
         }
         for name in weights
     ]
-    total = round(sum(s["contribution"] for s in signals), 4)
+    total = _total(values, weights)
     top = sorted(
         (s for s in signals if s["signal"] != "base" and s["contribution"] > 0), key=lambda s: -s["contribution"]
     )[:2]
@@ -148,44 +163,77 @@ class FeedPage:
     next: str | None
 
 
-def _ranked_session(viewer_id: int, feed: str, now: dt.datetime) -> FeedSession:
-    audience = Audience.of(viewer_id, with_mutes=True)
+def _count_since(model, since: dt.datetime) -> Coalesce:
+    """A correlated count of `model` rows on the outer post created at or after `since` (0 when none)."""
+    rows = model.objects.filter(post_id=OuterRef("id"), created_at__gte=since).order_by().values("post_id")
+    return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n"), output_field=IntegerField()), 0)
+
+
+# A session item, stored compactly: [post id, age in microseconds, likes in the last 24 h, comments in the last
+# 24 h, 1 if the viewer follows the author, 1 if the post has a video, the author's handle], each as at refresh
+# time. Sessions written before this format hold {"post_id": …, "why": {…}} items, which are served as stored.
+
+
+def _item_why(feed: str, item: list | dict) -> dict:
+    if isinstance(item, dict):
+        return item["why"]
+    _, age, likes_24h, comments_24h, follows, video, handle = item
+    return score(
+        feed,
+        age=dt.timedelta(microseconds=age),
+        likes_24h=likes_24h,
+        comments_24h=comments_24h,
+        follows=bool(follows),
+        video=bool(video),
+        author_handle=handle,
+    )
+
+
+def _item_post_id(item: list | dict) -> int:
+    return item["post_id"] if isinstance(item, dict) else item[0]
+
+
+def _ranked_session(viewer_id: int, feed: str, now: dt.datetime, audience: Audience) -> FeedSession:
+    since = now - dt.timedelta(hours=24)
     candidates = (
         visible_posts(audience)
         .exclude(author_id=viewer_id)
-        .exclude(author_id__in=audience.muted)
+        .exclude(id_in("author_id", audience.muted))
         .filter(created_at__gte=now - MAX_AGE, created_at__lte=now)
     )
     if feed == "for_you_videos":
         candidates = candidates.filter(has_video=True)
+    # The likes and comments of the last 24 h are counted by the same statement, for the candidates only
+    # (an index-only probe of postlike_post_recent_idx per candidate), instead of two more queries that
+    # would each carry the list of candidate ids.
     posts = list(
-        candidates.order_by("-created_at", "-id").values("id", "author_id", "created_at", "has_video")[:CANDIDATES]
+        candidates.order_by("-created_at", "-id")
+        .annotate(likes_24h=_count_since(PostLike, since), comments_24h=_count_since(Comment, since))
+        .values_list("id", "author_id", "created_at", "has_video", "likes_24h", "comments_24h")[:CANDIDATES]
     )
-    ids = [p["id"] for p in posts]
-    since = now - dt.timedelta(hours=24)
-    likes = dict(
-        PostLike.objects.filter(post_id__in=ids, created_at__gte=since).values_list("post_id").annotate(n=Count("id"))
-    )
-    comments = dict(
-        Comment.objects.filter(post_id__in=ids, created_at__gte=since).values_list("post_id").annotate(n=Count("id"))
-    )
-    handles = {uid: s.handle for uid, s in user_summaries(user_ids={p["author_id"] for p in posts}).items()}
+    weights = WEIGHTS[feed]
+    followees = audience.followees
     ranked = []
-    for p in posts:
-        if p["author_id"] not in handles:
-            continue
-        why = score(
-            feed,
-            age=now - p["created_at"],
-            likes_24h=likes.get(p["id"], 0),
-            comments_24h=comments.get(p["id"], 0),
-            follows=p["author_id"] in audience.followees,
-            video=p["has_video"],
-            author_handle=handles[p["author_id"]],
-        )
-        ranked.append((why["score"], p["created_at"], p["id"], why))
-    ranked.sort(key=lambda item: (-item[0], -item[1].timestamp(), -item[2]))
-    items = [{"post_id": post_id, "why": why} for _, _, post_id, why in ranked[:SESSION_ITEMS]]
+    for post_id, author_id, created_at, video, likes_24h, comments_24h in posts:
+        age = now - created_at
+        follows = author_id in followees
+        values = _values(age=age, likes_24h=likes_24h, comments_24h=comments_24h, follows=follows, video=video)
+        item = [post_id, age // dt.timedelta(microseconds=1), likes_24h, comments_24h, int(follows), int(video)]
+        ranked.append((_total(values, weights), created_at, post_id, author_id, item))
+    ranked.sort(key=lambda entry: (-entry[0], -entry[1].timestamp(), -entry[2]))
+    # Posts of deactivated authors are left out (visible_posts already excludes them; this also covers an
+    # account deactivated meanwhile). The order of the others does not depend on them, so the authors' handles
+    # are fetched for the top of the ranking only, and further down only if some of those authors are gone.
+    items: list[list] = []
+    handles: dict[int, str | None] = {}
+    position = 0
+    while len(items) < SESSION_ITEMS and position < len(ranked):
+        chunk = ranked[position : position + SESSION_ITEMS - len(items)]
+        position += len(chunk)
+        unknown = {entry[3] for entry in chunk} - handles.keys()
+        found = user_summaries(user_ids=unknown) if unknown else {}
+        handles.update({author_id: found[author_id].handle if author_id in found else None for author_id in unknown})
+        items += [[*item, handles[author_id]] for _, _, _, author_id, item in chunk if handles[author_id] is not None]
     return FeedSession.objects.create(
         id=uuid.uuid4(), viewer_id=viewer_id, feed=feed, rules_version=RULES_VERSION, items=items, created_at=now
     )
@@ -206,13 +254,19 @@ def ranked_feed(
             raise CursorExpired()
         if session.created_at < now - SESSION_TTL:
             raise CursorExpired()
+        window = session.items[offset : offset + limit]
+        if session.rules_version != RULES_VERSION and any(not isinstance(item, dict) for item in window):
+            raise CursorExpired()  # stored inputs are explained by the rules they were ranked with
+        audience = Audience.of(viewer_id)
     else:
-        session, offset = _ranked_session(viewer_id, feed, now), 0
-    window = session.items[offset : offset + limit]
+        audience = Audience.of(viewer_id, with_mutes=True)
+        session, offset = _ranked_session(viewer_id, feed, now, audience), 0
+        window = session.items[:limit]
     # Visibility is checked again now: a post deleted, hidden or blocked since the refresh is left out.
-    visible = {p.id: p for p in visible_posts(Audience.of(viewer_id)).filter(id__in=[i["post_id"] for i in window])}
-    ordered = [visible[item["post_id"]] for item in window if item["post_id"] in visible]
-    why = {item["post_id"]: item["why"] for item in window}
+    ids = [_item_post_id(item) for item in window]
+    visible = {p.id: p for p in visible_posts(audience).filter(id__in=ids).defer("search_vector")}
+    ordered = [visible[post_id] for post_id in ids if post_id in visible]
+    why = {_item_post_id(item): _item_why(feed, item) for item in window if _item_post_id(item) in visible}
     next_offset = offset + limit
     next_cursor = encode_cursor(tag, [str(session.id), next_offset]) if next_offset < len(session.items) else None
     return FeedPage(items=post_views(ordered, viewer_id=viewer_id, why=why), next=next_cursor)
@@ -221,7 +275,7 @@ def ranked_feed(
 def chronological_feed(*, viewer_id: int, feed: str, cursor: str | None, limit: int) -> FeedPage:
     audience = Audience.of(viewer_id, with_mutes=True)
     authors = (audience.followees - audience.muted) | {viewer_id}
-    queryset = visible_posts(audience).filter(author_id__in=authors)
+    queryset = visible_posts(audience).filter(id_in("author_id", authors)).defer("search_vector")
     if feed == "following_videos":
         queryset = queryset.filter(has_video=True)
     page: Page = paginate_queryset(queryset, ordering=("-created_at", "-id"), cursor=cursor, limit=limit)

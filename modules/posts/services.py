@@ -17,13 +17,16 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from modules.accounts.public import user_ids_by_handles
 from modules.core.public import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from modules.media.public import MediaData, media_delete_many, media_upload
+from modules.notifications.public import extract_mentions, notify
 from modules.posts.models import Comment, CommentLike, CommentMedia, Post, PostLike, PostMedia
-from modules.posts.selectors import comment_get, post_get
+from modules.posts.selectors import Audience, comment_get, post_get, visible_posts
 from modules.social.public import user_posts_count_add
 
 MAX_IMAGES = 4
+MAX_MENTIONS = 20  # per post or comment: more @handles than this are text, not notifications
 LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
 
 
@@ -90,6 +93,7 @@ def post_create(
                 [PostMedia(post=post, asset_id=m.id, position=index) for index, m in enumerate(media)]
             )
             user_posts_count_add(user_id=author_id, delta=1)
+            _notify_post_mentions(post, extract_mentions(post.text))
     except Exception:
         media_delete_many(ids=[m.id for m in media])
         raise
@@ -107,6 +111,7 @@ def post_update(*, author_id: int, post_id: int, changes: dict) -> Post:
     with transaction.atomic():
         post = _own_post(author_id, post_id)
         post = Post.objects.select_for_update().get(id=post.id)
+        mentioned_before = extract_mentions(post.text)
         if "text" in changes:
             post.text = (changes["text"] or "").strip()
             if not post.text and not post.media_count:
@@ -117,6 +122,7 @@ def post_update(*, author_id: int, post_id: int, changes: dict) -> Post:
             post.language = _language(changes["language"])
         post.edited_at = timezone.now()
         post.save(update_fields=["text", "visibility", "language", "edited_at"])
+        _notify_post_mentions(post, extract_mentions(post.text) - mentioned_before)
     post.refresh_from_db()
     return post
 
@@ -148,7 +154,10 @@ def _remove(post: Post) -> None:
     user_posts_count_add(user_id=post.author_id, delta=-1)
 
 
-def _like(table: str, target_table: str, column: str, target_id: int, user_id: int, like: bool) -> LikeState:
+def _like(
+    table: str, target_table: str, column: str, target_id: int, user_id: int, like: bool
+) -> tuple[LikeState, bool]:
+    """(state, changed): `changed` is False when the like (or unlike) was already in place."""
     with transaction.atomic(), connection.cursor() as cursor:
         # Hold the target (a concurrent delete waits for this transaction) or learn it is already gone.
         cursor.execute(f"SELECT 1 FROM {target_table} WHERE id = %s FOR KEY SHARE", [target_id])  # noqa: S608
@@ -178,18 +187,43 @@ def _like(table: str, target_table: str, column: str, target_id: int, user_id: i
         row = cursor.fetchone()
     if row is None:
         raise NotFound("Not found.")
-    return LikeState(liked=like, like_count=row[0])
+    return LikeState(liked=like, like_count=row[0]), changed
 
 
 def post_like(*, user_id: int, post_id: int, like: bool) -> LikeState:
-    """Like or unlike a post the user may see (idempotent)."""
+    """Like or unlike a post the user may see (idempotent). A new like notifies the author."""
     post = post_get(viewer_id=user_id, post_id=post_id)
-    return _like(PostLike._meta.db_table, Post._meta.db_table, "post_id", post.id, user_id, like)
+    with transaction.atomic():
+        state, changed = _like(PostLike._meta.db_table, Post._meta.db_table, "post_id", post.id, user_id, like)
+        if changed and like:
+            notify(
+                recipient_id=post.author_id,
+                type="like",
+                actor_id=user_id,
+                target_type="post",
+                target_id=post.id,
+                text=post.text,
+            )
+    return state
 
 
 def comment_like(*, user_id: int, comment_id: int, like: bool) -> LikeState:
     comment = comment_get(viewer_id=user_id, comment_id=comment_id)
-    return _like(CommentLike._meta.db_table, Comment._meta.db_table, "comment_id", comment.id, user_id, like)
+    with transaction.atomic():
+        state, changed = _like(
+            CommentLike._meta.db_table, Comment._meta.db_table, "comment_id", comment.id, user_id, like
+        )
+        if changed and like:
+            notify(
+                recipient_id=comment.author_id,
+                type="like",
+                actor_id=user_id,
+                target_type="comment",
+                target_id=comment.id,
+                text=comment.text,
+                data={"post_id": comment.post_id},
+            )
+    return state
 
 
 # --- comments -------------------------------------------------------------------------------------
@@ -219,6 +253,8 @@ def comment_create(
                 [CommentMedia(comment=comment, asset_id=m.id, position=index) for index, m in enumerate(media)]
             )
             Post.objects.filter(id=post.id).update(comment_count=F("comment_count") + 1)
+            _notify_comment(post, comment)
+            _notify_comment_mentions(comment, extract_mentions(comment.text))
     except IntegrityError as exc:
         media_delete_many(ids=[m.id for m in media])
         raise NotFound("Post not found.") from exc
@@ -240,8 +276,11 @@ def comment_update(*, author_id: int, comment_id: int, text: str) -> Comment:
     text = text.strip()
     if not text and not comment.media_count:
         raise ValidationFailed.for_field("text", "A comment without images needs text.", code="empty_comment")
-    Comment.objects.filter(id=comment.id).update(text=text, edited_at=timezone.now())
-    comment.refresh_from_db()
+    mentioned_before = extract_mentions(comment.text)
+    with transaction.atomic():
+        Comment.objects.filter(id=comment.id).update(text=text, edited_at=timezone.now())
+        comment.refresh_from_db()
+        _notify_comment_mentions(comment, extract_mentions(comment.text) - mentioned_before)
     return comment
 
 
@@ -282,3 +321,72 @@ def _subtree_ids(root_id: int) -> list[int]:
             [root_id],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+# --- notifications ----------------------------------------------------------------------------------
+# Called inside the transaction that makes the change; `notify` itself skips self-notifications, mutes, blocks
+# and types the recipient turned off.
+
+
+def _notify_comment(post: Post, comment: Comment) -> None:
+    """A top-level comment tells the post's author; a reply tells the parent's author, and the post's author
+    too unless they wrote the parent (one notification per person)."""
+    parent_author_id = None
+    if comment.parent_id is not None:
+        parent_author_id = Comment.objects.filter(id=comment.parent_id).values_list("author_id", flat=True).first()
+    if parent_author_id is not None:
+        notify(
+            recipient_id=parent_author_id,
+            type="reply",
+            actor_id=comment.author_id,
+            target_type="comment",
+            target_id=comment.parent_id,
+            text=comment.text,
+            data={"post_id": post.id, "comment_id": comment.id},
+        )
+    if post.author_id != parent_author_id:
+        notify(
+            recipient_id=post.author_id,
+            type="comment",
+            actor_id=comment.author_id,
+            target_type="post",
+            target_id=post.id,
+            text=comment.text,
+            data={"comment_id": comment.id},
+        )
+
+
+def _mentioned_ids(handles: set[str], author_id: int) -> list[int]:
+    found = user_ids_by_handles(handles=sorted(handles)[:MAX_MENTIONS]) if handles else {}
+    return sorted(user_id for user_id in found.values() if user_id != author_id)
+
+
+def _notify_post_mentions(post: Post, handles: set[str]) -> None:
+    """Mentioned people hear of it only if they may see the post (a private post mentions nobody)."""
+    for user_id in _mentioned_ids(handles, post.author_id):
+        if visible_posts(Audience.of(user_id)).filter(id=post.id).exists():
+            notify(
+                recipient_id=user_id,
+                type="mention",
+                actor_id=post.author_id,
+                target_type="post",
+                target_id=post.id,
+                text=post.text,
+            )
+
+
+def _notify_comment_mentions(comment: Comment, handles: set[str]) -> None:
+    for user_id in _mentioned_ids(handles, comment.author_id):
+        try:
+            comment_get(viewer_id=user_id, comment_id=comment.id)
+        except NotFound:
+            continue
+        notify(
+            recipient_id=user_id,
+            type="mention",
+            actor_id=comment.author_id,
+            target_type="comment",
+            target_id=comment.id,
+            text=comment.text,
+            data={"post_id": comment.post_id},
+        )

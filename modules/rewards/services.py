@@ -12,10 +12,12 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from modules.accounts.public import account_get
 from modules.core.public import Conflict, NotFound, ValidationFailed
+from modules.notifications.public import notify
 from modules.rewards import canonical, github
 from modules.rewards.bundle import Computation, Output, build
 from modules.rewards.ledger import adjustment_append, event_append, ledger_lock, rules_for
@@ -351,7 +353,7 @@ def snapshot_finalize(*, period: str, now: dt.datetime | None = None, force: boo
         Snapshot.objects.filter(id=snapshot.id, state=SnapshotState.PROVISIONAL).update(
             state=SnapshotState.FINAL, finalized_at=now
         )
-        Payout.objects.bulk_create(
+        payouts = Payout.objects.bulk_create(
             [
                 Payout(
                     snapshot=snapshot,
@@ -362,6 +364,7 @@ def snapshot_finalize(*, period: str, now: dt.datetime | None = None, force: boo
                 for line in snapshot.lines.filter(payout_cents__gt=0).order_by("github_login")
             ]
         )
+        _notify_payouts(payouts, f"Your {period} contributor reward: {{amount}} (pending payout).")
     snapshot.refresh_from_db()
     return snapshot
 
@@ -407,8 +410,31 @@ def payout_transition(
             external_reference=external_reference,
             note=note,
         )
+        if to_status == PayoutStatus.PAID:
+            _notify_payouts([payout], f"Your {payout.snapshot.period} contributor reward of {{amount}} was paid.")
     payout.refresh_from_db()
     return payout
+
+
+def _notify_payouts(payouts: list[Payout], template: str) -> None:
+    """Tell the SelfLink users behind these GitHub logins; logins nobody has linked yet have no one to tell."""
+    users = dict(
+        Contributor.objects.annotate(login=Lower("github_login"))
+        .filter(login__in={p.github_login.lower() for p in payouts})
+        .values_list("login", "user_id")
+    )
+    for payout in payouts:
+        user_id = users.get(payout.github_login.lower())
+        if user_id is not None:
+            amount = f"{payout.amount_cents / 100:,.2f} {payout.currency}"
+            notify(
+                recipient_id=user_id,
+                type="reward",
+                target_type="payout",
+                target_id=payout.id,
+                text=template.format(amount=amount),
+                data={"period": payout.snapshot.period, "amount_cents": payout.amount_cents},
+            )
 
 
 # --- disputes ---------------------------------------------------------------------------------------

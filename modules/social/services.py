@@ -13,6 +13,8 @@ from django.db import connection, transaction
 
 from modules.accounts.public import active_user_exists
 from modules.core.public import BadRequest, NotFound, PermissionDenied
+# notifications reads mutes and blocks from social: bind the module, read its names at call time.
+from modules.notifications import public as notifications
 from modules.social.contracts import FollowState
 from modules.social.models import Block, Follow, Mute, UserStats
 from modules.social.selectors import counts_get, is_blocked_either_way
@@ -71,6 +73,7 @@ def follow_create(*, follower_id: int, followee_id: int) -> FollowState:
             raise PermissionDenied("You blocked this user; unblock them to follow.", code="blocked")
         if _insert_unique(Follow, follower=follower_id, followee=followee_id):
             _stats_add({followee_id: {"followers": 1}, follower_id: {"following": 1}})
+            notifications.notify(recipient_id=followee_id, type="follow", actor_id=follower_id)
     return FollowState(
         is_following=True, followers_count=counts_get(user_ids=[followee_id])[followee_id].followers_count
     )

@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+import uuid
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import AfterValidator
+
+from modules.core.public import MAX_SAFE_ID
+from modules.social.public import UserCardOut
+
+MAX_BODY = 4000
+MAX_GROUP_PARTICIPANTS = 49  # plus the creator: 50 members
+MAX_TITLE = 120
+
+SafeId = Annotated[int, Field(ge=1, le=MAX_SAFE_ID)]
+MessageTypeValue = Literal["text", "image", "video"]
+MessageStatusValue = Literal["sent", "delivered", "read"]
+
+_KEYCAP_BASES = set("0123456789#*")
+
+
+def _emoji(value: str) -> str:
+    """One emoji (a single code point or a sequence: skin tones, ZWJ families, flags, keycaps)."""
+    value = unicodedata.normalize("NFC", value)
+    if not 1 <= len(value) <= 16:
+        raise ValueError("Send one emoji.")
+    symbols = 0
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "So" or char == "\u20e3":  # symbols (emoji, regional indicators); combining keycap
+            symbols += 1
+        elif category not in {"Sk", "Mn", "Me", "Cf"} and char not in _KEYCAP_BASES:
+            # Sk/Mn/Me/Cf: skin tones, variation selectors, ZWJ, tag characters; digits, # and * of keycaps
+            raise ValueError("Send one emoji.")
+    if not symbols:
+        raise ValueError("Send one emoji.")
+    return value
+
+
+Emoji = Annotated[str, Field(min_length=1, max_length=16, examples=["❤️", "👍🏽"]), AfterValidator(_emoji)]
+
+
+# --- output ----------------------------------------------------------------------------------------
+
+
+class AttachmentOut(Schema):
+    id: int
+    kind: Literal["image", "video"]
+    url: str
+    thumbnail_url: str | None = Field(description="Images only (null for videos).")
+    width: int | None
+    height: int | None
+    duration: float | None = Field(description="Videos: seconds, when the container records it.")
+    mime_type: str
+
+
+class ReactionOut(Schema):
+    emoji: str
+    count: int
+    reacted_by_current_user: bool
+
+
+class ReplyToOut(Schema):
+    id: int
+    sender_id: int
+    text_preview: str = Field(description="The start of the replied-to message (empty once it was deleted).")
+    has_attachments: bool
+
+
+class MessageOut(Schema):
+    id: int
+    thread: int
+    sender: UserCardOut
+    body: str = Field(description="Empty for a deleted message (a tombstone).")
+    type: MessageTypeValue
+    status: MessageStatusValue = Field(
+        description="From the sender's point of view: `sent` once stored, `delivered` / `read` once every other "
+        "active member has received / read it. (`pending` is the client's own state before the server has it.)"
+    )
+    client_uuid: uuid.UUID
+    delivered_at: dt.datetime | None
+    read_at: dt.datetime | None
+    attachments: list[AttachmentOut]
+    reactions: list[ReactionOut]
+    reply_to: ReplyToOut | None
+    created_at: dt.datetime
+    deleted: bool = Field(description="Deleted by its sender: body and attachments are gone, the message remains.")
+
+
+class MessagePageOut(Schema):
+    results: list[MessageOut]
+    next: str | None
+
+
+class ThreadOut(Schema):
+    id: int
+    is_group: bool
+    title: str | None = Field(description="Groups only; null when the group has no title and for direct threads.")
+    participants: list[UserCardOut] = Field(description="Active members, you included.")
+    last_message: MessageOut | None
+    unread_count: int = Field(description="Messages after your read pointer, not yours and not deleted.")
+    last_read_message_id: int = Field(description="Your read pointer (0: nothing read yet).")
+    last_delivered_message_id: int = Field(description="Your delivered pointer (0: nothing acknowledged yet).")
+    created_at: dt.datetime
+    last_activity_at: dt.datetime
+
+
+class ThreadPageOut(Schema):
+    results: list[ThreadOut]
+    next: str | None
+
+
+class SyncOut(Schema):
+    thread: ThreadOut
+    messages: list[MessageOut] = Field(description="Messages after `since`, oldest first.")
+    has_more: bool = Field(description="More messages follow: sync again with `since` = the last id received.")
+
+
+class ReceiptOut(Schema):
+    thread_id: int
+    last_delivered_message_id: int
+    last_read_message_id: int
+    unread_count: int
+
+
+class ReactionsOut(Schema):
+    message_id: int
+    thread_id: int
+    emoji: str
+    action: Literal["added", "removed"]
+    reactions: list[ReactionOut]
+
+
+class TypingUserOut(Schema):
+    user_id: int
+    user_name: str
+    user_handle: str
+    expires_at: dt.datetime
+
+
+class TypingOut(Schema):
+    thread_id: int
+    typing: list[TypingUserOut] = Field(description="Other members typing now.")
+
+
+class TypingStateOut(Schema):
+    thread_id: int
+    is_typing: bool
+    expires_at: dt.datetime | None = Field(description="Send `is_typing: true` again before this to keep it on.")
+
+
+# --- input -----------------------------------------------------------------------------------------
+
+
+class GroupCreateIn(Schema):
+    participant_ids: list[SafeId] = Field(
+        min_length=1, max_length=MAX_GROUP_PARTICIPANTS, description="The other members (you are added yourself)."
+    )
+    title: str | None = Field(None, max_length=MAX_TITLE)
+    initial_message: str | None = Field(None, max_length=MAX_BODY)
+
+
+class DirectThreadIn(Schema):
+    user_id: SafeId
+
+
+class ReadIn(Schema):
+    last_read_message_id: SafeId | None = Field(
+        None, description="A message of this thread; default: the latest one. The pointer never moves back."
+    )
+
+
+class TypingIn(Schema):
+    is_typing: bool
+
+
+class SyncParams(Schema):
+    since: int = Field(0, ge=0, le=MAX_SAFE_ID, description="The last message id you have (0: from the start).")
+    limit: int = Field(100, ge=1, le=200)
+
+
+class MessageListParams(Schema):
+    thread: SafeId
+    cursor: str | None = Field(None, max_length=512)
+    limit: int = Field(30, ge=1, le=100)
+
+
+class ThreadMessageIn(Schema):
+    """JSON, or multipart form data with up to 4 image `attachments` or one video."""
+
+    body: str = Field("", max_length=MAX_BODY)
+    client_uuid: uuid.UUID | None = Field(
+        None, description="Chosen by the device; a retry with the same one returns the same message (200)."
+    )
+    reply_to_message_id: SafeId | None = Field(None, description="A message of the same thread.")
+
+
+class MessageCreateIn(ThreadMessageIn):
+    """JSON, or multipart form data with up to 4 image `attachments` or one video."""
+
+    thread: SafeId
+
+
+class AckIn(Schema):
+    status: Literal["delivered", "read"] = Field(
+        description="`delivered`: you have received messages up to this one; `read`: you have read them."
+    )
+
+
+class ReactionIn(Schema):
+    emoji: Emoji

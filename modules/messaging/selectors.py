@@ -1,0 +1,409 @@
+"""Reads. Everything starts from the viewer's active membership: a thread the viewer is not (or no longer) an
+active member of does not exist for them, nor do its messages, typing state or receipts (404)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from modules.accounts.public import inactive_user_ids, user_summaries
+from modules.core.public import NotFound, Page, paginate_queryset
+from modules.media.public import MediaData, media_get_many
+from modules.messaging.models import Message, MessageAttachment, MessageReaction, Thread, ThreadMember, TypingState
+from modules.social.public import UserCard, following_among
+
+PREVIEW_CHARS = 100
+
+
+@dataclass(frozen=True)
+class ReactionSummary:
+    emoji: str
+    count: int
+    user_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class ReplyPreview:
+    id: int
+    sender_id: int
+    text_preview: str
+    has_attachments: bool
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    thread_id: int
+    sender_id: int
+    sender: UserCard
+    body: str
+    type: str
+    status: str
+    client_uuid: uuid.UUID
+    delivered_at: dt.datetime | None
+    read_at: dt.datetime | None
+    attachments: list[MediaData]
+    reactions: list[ReactionSummary]
+    reply_to: ReplyPreview | None
+    created_at: dt.datetime
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    id: int
+    is_group: bool
+    title: str | None
+    participants: list[UserCard]
+    last_message: MessageView | None
+    unread_count: int
+    last_read_message_id: int
+    last_delivered_message_id: int
+    created_at: dt.datetime
+    last_activity_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class TypingUser:
+    user_id: int
+    user_name: str
+    user_handle: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SyncView:
+    thread: ThreadView
+    messages: list[MessageView]
+    has_more: bool
+
+
+# --- membership ------------------------------------------------------------------------------------
+
+
+def membership_get(*, user_id: int, thread_id: int) -> ThreadMember:
+    """The viewer's active membership of the thread, or 404 (the thread does not exist for non-members)."""
+    member = (
+        ThreadMember.objects.select_related("thread")
+        .filter(thread_id=thread_id, user_id=user_id, left_at__isnull=True)
+        .first()
+    )
+    if member is None:
+        raise NotFound("Thread not found.")
+    return member
+
+
+def active_member_ids(*, thread_id: int) -> list[int]:
+    return list(
+        ThreadMember.objects.filter(thread_id=thread_id, left_at__isnull=True)
+        .order_by("joined_at", "id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def can_follow_thread(user_id: int, thread_id: int) -> bool:
+    """Realtime: a `thread:<id>` topic is open to the thread's active members only."""
+    return ThreadMember.objects.filter(thread_id=thread_id, user_id=user_id, left_at__isnull=True).exists()
+
+
+def message_get(*, viewer_id: int, message_id: int) -> Message:
+    """A message of a thread the viewer is an active member of, or 404."""
+    message = Message.objects.filter(
+        id=message_id, thread__members__user_id=viewer_id, thread__members__left_at__isnull=True
+    ).first()
+    if message is None:
+        raise NotFound("Message not found.")
+    return message
+
+
+def latest_message_id(*, thread_id: int) -> int:
+    return Message.objects.filter(thread_id=thread_id).order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _visible_messages(thread_id: int) -> QuerySet[Message]:
+    """A thread's messages without those of deactivated accounts (their content disappears everywhere)."""
+    return Message.objects.filter(thread_id=thread_id).exclude(sender_id__in=inactive_user_ids())
+
+
+# --- messages --------------------------------------------------------------------------------------
+
+
+def cards_for(*, viewer_id: int, user_ids: Iterable[int]) -> dict[int, UserCard]:
+    """User cards as `viewer_id` sees them (is_following), deactivated accounts left out (2 queries)."""
+    summaries = user_summaries(user_ids=set(user_ids))
+    followed = following_among(viewer_id=viewer_id, user_ids=summaries) if summaries else set()
+    return {
+        s.id: UserCard(id=s.id, handle=s.handle, name=s.name, photo_path=s.photo_path, is_following=s.id in followed)
+        for s in summaries.values()
+    }
+
+
+def _reactions(message_ids: list[int]) -> dict[int, list[ReactionSummary]]:
+    rows = (
+        MessageReaction.objects.filter(message_id__in=message_ids)
+        .values("message_id", "emoji")
+        .annotate(count=Count("id"), first=Min("id"), users=ArrayAgg("user_id"))
+        .order_by("message_id", "first")
+    )
+    out: dict[int, list[ReactionSummary]] = {}
+    for row in rows:
+        out.setdefault(row["message_id"], []).append(
+            ReactionSummary(emoji=row["emoji"], count=row["count"], user_ids=frozenset(row["users"]))
+        )
+    return out
+
+
+def reactions_of(*, message_id: int) -> list[ReactionSummary]:
+    return _reactions([message_id]).get(message_id, [])
+
+
+def _message_views(messages: list[Message], cards: dict[int, UserCard]) -> list[MessageView]:
+    """Views of messages in order (attachments, reactions, replies: at most 4 queries for any number)."""
+    messages = [m for m in messages if m.sender_id in cards]
+    if not messages:
+        return []
+    ids = [m.id for m in messages]
+    links = list(
+        MessageAttachment.objects.filter(message_id__in=ids)
+        .order_by("message_id", "position")
+        .values_list("message_id", "asset_id")
+    )
+    assets = media_get_many(ids=[asset for _, asset in links])
+    media: dict[int, list[MediaData]] = {}
+    for message_id, asset_id in links:
+        if asset_id in assets:
+            media.setdefault(message_id, []).append(assets[asset_id])
+    reactions = _reactions(ids)
+    reply_ids = {m.reply_to_id for m in messages if m.reply_to_id}
+    replies = {
+        row["id"]: ReplyPreview(
+            id=row["id"],
+            sender_id=row["sender_id"],
+            text_preview=row["body"][:PREVIEW_CHARS],
+            has_attachments=row["media_count"] > 0,
+        )
+        for row in Message.objects.filter(id__in=reply_ids).values("id", "sender_id", "body", "media_count")
+    }
+    return [
+        MessageView(
+            id=m.id,
+            thread_id=m.thread_id,
+            sender_id=m.sender_id,
+            sender=cards[m.sender_id],
+            body=m.body,
+            type=m.type,
+            status=m.status,
+            client_uuid=m.client_uuid,
+            delivered_at=m.delivered_at,
+            read_at=m.read_at,
+            attachments=media.get(m.id, []),
+            reactions=reactions.get(m.id, []),
+            reply_to=replies.get(m.reply_to_id) if m.reply_to_id else None,
+            created_at=m.created_at,
+            deleted=m.deleted,
+        )
+        for m in messages
+    ]
+
+
+def message_views(messages: Iterable[Message], *, viewer_id: int) -> list[MessageView]:
+    messages = list(messages)
+    if not messages:
+        return []
+    return _message_views(messages, cards_for(viewer_id=viewer_id, user_ids={m.sender_id for m in messages}))
+
+
+def message_view(*, viewer_id: int, message_id: int) -> MessageView:
+    views = message_views([message_get(viewer_id=viewer_id, message_id=message_id)], viewer_id=viewer_id)
+    if not views:
+        raise NotFound("Message not found.")  # sent by an account that has since been deactivated
+    return views[0]
+
+
+def messages_page(*, viewer_id: int, thread_id: int, cursor: str | None, limit: int) -> Page[MessageView]:
+    """A thread's messages, newest first."""
+    membership_get(user_id=viewer_id, thread_id=thread_id)
+    page = paginate_queryset(_visible_messages(thread_id), ordering=("-id",), cursor=cursor, limit=limit)
+    return Page(results=message_views(page.results, viewer_id=viewer_id), next=page.next)
+
+
+# --- threads ---------------------------------------------------------------------------------------
+
+
+def _unread_count(thread_ref: str, pointer_ref: str, user_ref, hidden: set[int]) -> Coalesce:
+    """Messages of the thread after the read pointer, not the member's own, not deleted and not sent by a
+    deactivated account (`hidden`: those are not shown either)."""
+    unread = (
+        Message.objects.filter(thread_id=OuterRef(thread_ref), id__gt=OuterRef(pointer_ref), deleted_at__isnull=True)
+        .exclude(sender_id=user_ref)
+        .exclude(sender_id__in=hidden)
+        .order_by()
+        .values("thread_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(unread), Value(0))
+
+
+def _threads_of(viewer_id: int) -> QuerySet[Thread]:
+    """The viewer's threads with their own pointers and unread count (one query, whatever the page size)."""
+    return (
+        Thread.objects.filter(members__user_id=viewer_id, members__left_at__isnull=True)
+        .select_related("last_message")
+        .annotate(
+            my_read=F("members__last_read_message_id"),
+            my_delivered=F("members__last_delivered_message_id"),
+        )
+        .annotate(unread=_unread_count("pk", "my_read", viewer_id, inactive_user_ids()))
+    )
+
+
+def _active_members(thread_ids: list[int]) -> dict[int, list[int]]:
+    members: dict[int, list[int]] = {}
+    rows = (
+        ThreadMember.objects.filter(thread_id__in=thread_ids, left_at__isnull=True)
+        .order_by("thread_id", "joined_at", "id")
+        .values_list("thread_id", "user_id")
+    )
+    for thread_id, user_id in rows:
+        members.setdefault(thread_id, []).append(user_id)
+    return members
+
+
+def _thread_view(
+    thread: Thread,
+    *,
+    members: list[int],
+    cards: dict[int, UserCard],
+    last: MessageView | None,
+    unread: int,
+    read: int,
+    delivered: int,
+) -> ThreadView:
+    return ThreadView(
+        id=thread.id,
+        is_group=thread.is_group,
+        title=thread.title or None,
+        participants=[cards[user_id] for user_id in members if user_id in cards],
+        last_message=last,
+        unread_count=unread,
+        last_read_message_id=read,
+        last_delivered_message_id=delivered,
+        created_at=thread.created_at,
+        last_activity_at=thread.last_activity_at,
+    )
+
+
+def thread_views(threads: Iterable[Thread], *, viewer_id: int) -> list[ThreadView]:
+    """Views of threads from `_threads_of` (participants, last message): a constant number of queries."""
+    threads = list(threads)
+    if not threads:
+        return []
+    members = _active_members([t.id for t in threads])
+    lasts = [t.last_message for t in threads if t.last_message is not None]
+    user_ids = {user_id for ids in members.values() for user_id in ids} | {m.sender_id for m in lasts}
+    cards = cards_for(viewer_id=viewer_id, user_ids=user_ids)
+    last_views = {view.id: view for view in _message_views(lasts, cards)}
+    return [
+        _thread_view(
+            t,
+            members=members.get(t.id, []),
+            cards=cards,
+            last=last_views.get(t.last_message_id),
+            unread=t.unread,
+            read=t.my_read,
+            delivered=t.my_delivered,
+        )
+        for t in threads
+    ]
+
+
+def threads_page(*, viewer_id: int, cursor: str | None, limit: int) -> Page[ThreadView]:
+    """The viewer's threads, most recent activity first."""
+    page = paginate_queryset(_threads_of(viewer_id), ordering=("-last_activity_at", "-id"), cursor=cursor, limit=limit)
+    return Page(results=thread_views(page.results, viewer_id=viewer_id), next=page.next)
+
+
+def thread_view(*, viewer_id: int, thread_id: int) -> ThreadView:
+    thread = _threads_of(viewer_id).filter(id=thread_id).first()
+    if thread is None:
+        raise NotFound("Thread not found.")
+    return thread_views([thread], viewer_id=viewer_id)[0]
+
+
+def thread_views_for_members(*, thread_id: int) -> dict[int, ThreadView]:
+    """The thread as each active member sees it (for realtime payloads): shared parts are read once; only the
+    follow flags of the participant cards take one query per member."""
+    thread = Thread.objects.select_related("last_message").get(id=thread_id)
+    rows = list(
+        ThreadMember.objects.filter(thread_id=thread_id, left_at__isnull=True)
+        .order_by("joined_at", "id")
+        .annotate(unread=_unread_count("thread_id", "last_read_message_id", OuterRef("user_id"), inactive_user_ids()))
+        .values_list("user_id", "last_read_message_id", "last_delivered_message_id", "unread")
+    )
+    members = [row[0] for row in rows]
+    last = thread.last_message
+    summaries = user_summaries(user_ids=set(members) | ({last.sender_id} if last else set()))
+    base_cards = {
+        s.id: UserCard(id=s.id, handle=s.handle, name=s.name, photo_path=s.photo_path, is_following=False)
+        for s in summaries.values()
+    }
+    last_views = _message_views([last], base_cards) if last else []
+    views: dict[int, ThreadView] = {}
+    for user_id, read, delivered, unread in rows:
+        followed = following_among(viewer_id=user_id, user_ids=base_cards) if len(base_cards) > 1 else set()
+        cards = {uid: dataclasses.replace(card, is_following=uid in followed) for uid, card in base_cards.items()}
+        last_view = dataclasses.replace(last_views[0], sender=cards[last_views[0].sender_id]) if last_views else None
+        views[user_id] = _thread_view(
+            thread, members=members, cards=cards, last=last_view, unread=unread, read=read, delivered=delivered
+        )
+    return views
+
+
+def unread_count(*, user_id: int, thread_id: int) -> int:
+    member = ThreadMember.objects.filter(thread_id=thread_id, user_id=user_id).first()
+    if member is None:
+        return 0
+    return (
+        _visible_messages(thread_id)
+        .filter(id__gt=member.last_read_message_id, deleted_at__isnull=True)
+        .exclude(sender_id=user_id)
+        .count()
+    )
+
+
+def thread_sync(*, viewer_id: int, thread_id: int, since: int, limit: int) -> SyncView:
+    """Messages after `since` (oldest first, at most `limit`) and the thread, for a client catching up."""
+    thread = thread_view(viewer_id=viewer_id, thread_id=thread_id)
+    rows = list(_visible_messages(thread_id).filter(id__gt=since).order_by("id")[: limit + 1])
+    return SyncView(
+        thread=thread, messages=message_views(rows[:limit], viewer_id=viewer_id), has_more=len(rows) > limit
+    )
+
+
+# --- typing ----------------------------------------------------------------------------------------
+
+
+def typing_list(*, viewer_id: int, thread_id: int) -> list[TypingUser]:
+    """Other active members typing now (states past their expiry are ignored, and purged periodically)."""
+    membership_get(user_id=viewer_id, thread_id=thread_id)
+    active = ThreadMember.objects.filter(thread_id=thread_id, left_at__isnull=True).values("user_id")
+    states = list(
+        TypingState.objects.filter(thread_id=thread_id, expires_at__gt=timezone.now(), user_id__in=active)
+        .exclude(user_id=viewer_id)
+        .order_by("expires_at")
+    )
+    people = user_summaries(user_ids={s.user_id for s in states})
+    return [
+        TypingUser(user_id=s.user_id, user_name=p.name, user_handle=p.handle, expires_at=s.expires_at)
+        for s in states
+        if (p := people.get(s.user_id)) is not None
+    ]

@@ -1,0 +1,627 @@
+"""Writes for threads and messages.
+
+Concurrency rules:
+* Every write that changes a thread's messages or pointers first locks the thread row (`FOR NO KEY UPDATE`),
+  so within a thread message ids are allocated in commit order (a client syncing `since=<id>` misses
+  nothing) and status updates see every other member's committed pointer (no lost "read").
+* One direct thread per pair: the ordered pair is a unique key; a racing creation finds the winner's thread.
+* One message per (sender, client_uuid): a retry, even a concurrent one, returns the stored message.
+* Realtime events are recorded with `publish()` inside the transaction that makes the change, addressed to
+  the user topics of the thread's active members only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from modules.accounts.public import accounts_get, user_summaries
+from modules.core.public import BadRequest, Conflict, NotFound, PermissionDenied, ValidationFailed
+from modules.media.public import MediaData, media_delete_many, media_upload
+from modules.messaging.models import (
+    Message,
+    MessageAttachment,
+    MessageReaction,
+    MessageType,
+    Thread,
+    ThreadMember,
+    TypingState,
+)
+from modules.messaging.presenters import message_payload, reactions_out, thread_payload
+from modules.messaging.selectors import (
+    ReactionSummary,
+    active_member_ids,
+    latest_message_id,
+    membership_get,
+    message_get,
+    message_views,
+    reactions_of,
+    thread_view,
+    thread_views_for_members,
+)
+from modules.notifications.public import notify
+from modules.realtime.public import publish, publish_ephemeral, user_topic
+from modules.social.public import blocked_either_way_ids, following_among, is_blocked_either_way, is_following
+
+MAX_ATTACHMENTS = 4
+MAX_REACTIONS_PER_USER = 10  # distinct emoji one person may put on one message
+STATUS_EVENTS_MAX = 100  # per change; older messages' statuses are read over REST
+TYPING_TTL = dt.timedelta(seconds=6)
+TYPING_REANNOUNCE = dt.timedelta(seconds=3)  # a refresh within this window is stored but not re-broadcast
+_MEDIA_ONLY_TEXT = {MessageType.TEXT: "", MessageType.IMAGE: "📷 Photo", MessageType.VIDEO: "🎬 Video"}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    thread_id: int
+    last_delivered_message_id: int
+    last_read_message_id: int
+
+
+@dataclass(frozen=True)
+class ReactionChange:
+    message_id: int
+    thread_id: int
+    emoji: str
+    action: str  # "added" | "removed"
+    reactions: list[ReactionSummary]
+
+
+@dataclass(frozen=True)
+class TypingResult:
+    thread_id: int
+    is_typing: bool
+    expires_at: dt.datetime | None
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _topics(member_ids: Iterable[int]) -> list[str]:
+    return [user_topic(user_id) for user_id in member_ids]
+
+
+def _lock_thread(thread_id: int) -> Thread:
+    thread = Thread.objects.select_for_update(no_key=True).filter(id=thread_id).first()
+    if thread is None:
+        raise NotFound("Thread not found.")
+    return thread
+
+
+def _publish_grouped(payloads: dict[int, dict], type_: str) -> None:
+    """Publish per-member payloads, once per distinct payload (most members usually share one)."""
+    groups: dict[str, tuple[dict, list[int]]] = {}
+    for user_id, payload in payloads.items():
+        key = json.dumps(payload, sort_keys=True)
+        groups.setdefault(key, (payload, []))[1].append(user_id)
+    for payload, user_ids in groups.values():
+        publish(_topics(user_ids), type_, payload)
+
+
+def _publish_thread_updated(thread_id: int) -> None:
+    """`thread:updated` to every active member, each with the thread as they see it."""
+    views = thread_views_for_members(thread_id=thread_id)
+    _publish_grouped(
+        {user_id: {"thread": thread_payload(view, user_id)} for user_id, view in views.items()}, "thread:updated"
+    )
+
+
+def _publish_thread_updated_to(thread_id: int, user_id: int) -> None:
+    view = thread_view(viewer_id=user_id, thread_id=thread_id)
+    publish([user_topic(user_id)], "thread:updated", {"thread": thread_payload(view, user_id)})
+
+
+def _dm_check(*, sender_id: int, recipient_id: int, opened_by: int | None) -> None:
+    """May `sender_id` write to `recipient_id` in a direct thread? Blocks either way: 403 `blocked`;
+    the recipient's dm_policy: 403 `dm_not_allowed`, except towards the person who opened the thread."""
+    if is_blocked_either_way(user_a=sender_id, user_b=recipient_id):
+        raise PermissionDenied("You cannot message this person.", code="blocked")
+    account = accounts_get(user_ids=[recipient_id]).get(recipient_id)
+    if account is None:
+        raise PermissionDenied("This account is no longer active.", code="recipient_inactive")
+    if opened_by == recipient_id:
+        return  # they started the conversation: replies are always welcome
+    _policy_check(account.settings.dm_policy, sender_follows=None, sender_id=sender_id, recipient_id=recipient_id)
+
+
+def _policy_check(policy: str, *, sender_follows: bool | None, sender_id: int, recipient_id: int) -> None:
+    if policy == "everyone":
+        return
+    if policy == "followers":
+        follows = (
+            sender_follows
+            if sender_follows is not None
+            else is_following(follower_id=sender_id, followee_id=recipient_id)
+        )
+        if follows:
+            return
+        raise PermissionDenied("This person only accepts messages from people who follow them.", code="dm_not_allowed")
+    raise PermissionDenied("This person does not accept messages.", code="dm_not_allowed")
+
+
+def _direct_other(thread: Thread, user_id: int) -> int:
+    return thread.direct_user_high if thread.direct_user_low == user_id else thread.direct_user_low
+
+
+def _check_can_write(thread: Thread, sender_id: int) -> None:
+    if not thread.is_group:
+        _dm_check(sender_id=sender_id, recipient_id=_direct_other(thread, sender_id), opened_by=thread.created_by_id)
+
+
+def _kind_of(upload: UploadedFile) -> str:
+    """MP4/QuickTime files start with an `ftyp` box; anything else is treated as an image. The media module
+    then validates the content for real (a wrong guess is refused there)."""
+    upload.seek(0)
+    head = upload.read(12)
+    upload.seek(0)
+    return "video" if head[4:8] == b"ftyp" else "image"
+
+
+def _upload_attachments(*, owner_id: int, files: list[UploadedFile]) -> list[MediaData]:
+    """Up to 4 images, or exactly one video (never both), validated and stored by the media module."""
+    if len(files) > MAX_ATTACHMENTS:
+        raise ValidationFailed.for_field(
+            "attachments", f"At most {MAX_ATTACHMENTS} attachments.", code="too_many_attachments"
+        )
+    kinds = [_kind_of(f) for f in files]
+    if "video" in kinds and len(files) > 1:
+        raise ValidationFailed.for_field(
+            "attachments", "Attach up to 4 images or one video, not both.", code="mixed_media"
+        )
+    stored: list[MediaData] = []
+    try:
+        for upload, kind in zip(files, kinds, strict=True):
+            stored.append(media_upload(upload, owner_id=owner_id, kind=kind, field="attachments"))
+    except Exception:
+        media_delete_many(ids=[m.id for m in stored])  # a later file was refused: keep nothing
+        raise
+    return stored
+
+
+# --- status ----------------------------------------------------------------------------------------
+
+_ADVANCE_SQL = """
+    UPDATE {message} m SET {set_clause}
+    WHERE m.thread_id = %(thread)s AND m.{column} IS NULL AND m.deleted_at IS NULL
+      AND m.id <= (
+        SELECT min(tm.{pointer}) FROM {member} tm
+        WHERE tm.thread_id = m.thread_id AND tm.left_at IS NULL AND tm.user_id <> m.sender_id
+      )
+    RETURNING m.id
+"""
+
+
+def _advance_statuses(thread_id: int) -> dict[int, str]:
+    """Mark messages delivered / read once every other active member's pointer has reached them.
+
+    Runs with the thread locked, after a pointer moved or a member left. Returns the changed messages."""
+    now = timezone.now()
+    changed: dict[int, str] = {}
+    tables = {"message": Message._meta.db_table, "member": ThreadMember._meta.db_table}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ADVANCE_SQL.format(
+                **tables,
+                column="delivered_at",
+                pointer="last_delivered_message_id",
+                set_clause="delivered_at = %(now)s",
+            ),
+            {"thread": thread_id, "now": now},
+        )
+        changed.update((row[0], "delivered") for row in cursor.fetchall())
+        cursor.execute(
+            _ADVANCE_SQL.format(
+                **tables,
+                column="read_at",
+                pointer="last_read_message_id",
+                set_clause="read_at = %(now)s, delivered_at = COALESCE(m.delivered_at, %(now)s)",
+            ),
+            {"thread": thread_id, "now": now},
+        )
+        changed.update((row[0], "read") for row in cursor.fetchall())
+    return changed
+
+
+def _publish_statuses(thread_id: int, changed: dict[int, str], member_ids: list[int]) -> None:
+    for message_id in sorted(changed, reverse=True)[:STATUS_EVENTS_MAX]:
+        publish(
+            _topics(member_ids),
+            "message:status",
+            {"message_id": message_id, "thread_id": thread_id, "status": changed[message_id]},
+        )
+
+
+# --- threads ---------------------------------------------------------------------------------------
+
+
+def direct_thread_get_or_create(*, user_id: int, other_id: int) -> tuple[Thread, bool]:
+    """The one direct thread between two people; created (True) when it did not exist yet.
+
+    An existing thread is returned whatever changed since (reading history stays possible; writing is
+    checked per message). A new one needs the other person active, no block either way (403 `blocked`) and
+    their dm_policy to allow the caller (403 `dm_not_allowed`)."""
+    if other_id == user_id:
+        raise BadRequest("You cannot start a conversation with yourself.", code="self_thread")
+    low, high = sorted((user_id, other_id))
+    existing = Thread.objects.filter(direct_user_low=low, direct_user_high=high).first()
+    if existing is not None:
+        return existing, False
+    if not accounts_get(user_ids=[other_id]):
+        raise NotFound("User not found.")
+    _dm_check(sender_id=user_id, recipient_id=other_id, opened_by=None)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                thread = Thread.objects.create(
+                    is_group=False, created_by_id=user_id, direct_user_low=low, direct_user_high=high
+                )
+        except IntegrityError:
+            # Created concurrently: the insert waited for the winner's commit, so its thread is visible now.
+            return Thread.objects.get(direct_user_low=low, direct_user_high=high), False
+        ThreadMember.objects.bulk_create(
+            [ThreadMember(thread=thread, user_id=user_id), ThreadMember(thread=thread, user_id=other_id)]
+        )
+        _publish_thread_updated(thread.id)
+    return thread, True
+
+
+def group_create(
+    *, creator_id: int, participant_ids: list[int], title: str | None = None, initial_message: str | None = None
+) -> Thread:
+    """A group with the creator and the participants (each active, not blocked either way with the creator,
+    and accepting messages from the creator under their dm_policy), optionally with a first message."""
+    others = list(dict.fromkeys(pid for pid in participant_ids if pid != creator_id))
+    if not others:
+        raise ValidationFailed.for_field("participant_ids", "Add at least one other person.", code="no_participants")
+    accounts = accounts_get(user_ids=others)
+    if len(accounts) != len(others):
+        raise NotFound("User not found.")
+    if blocked_either_way_ids(user_id=creator_id) & set(others):
+        raise PermissionDenied("You cannot add someone you blocked or who blocked you.", code="blocked")
+    followed = following_among(viewer_id=creator_id, user_ids=others)
+    for other in others:
+        _policy_check(
+            accounts[other].settings.dm_policy,
+            sender_follows=other in followed,
+            sender_id=creator_id,
+            recipient_id=other,
+        )
+    body = (initial_message or "").strip()
+    with transaction.atomic():
+        thread = Thread.objects.create(is_group=True, title=(title or "").strip(), created_by_id=creator_id)
+        ThreadMember.objects.bulk_create(
+            [ThreadMember(thread=thread, user_id=user_id) for user_id in [creator_id, *others]]
+        )
+        if body:
+            _insert_message(thread, sender_id=creator_id, body=body, client_uuid=uuid.uuid4(), reply_to_id=None)
+        _publish_thread_updated(thread.id)
+    return thread
+
+
+def thread_leave(*, user_id: int, thread_id: int) -> None:
+    """Leave a group (a direct thread cannot be left: 400 `direct_thread`). Members are told, and messages
+    that only waited for the leaver become delivered / read."""
+    member = membership_get(user_id=user_id, thread_id=thread_id)
+    if not member.thread.is_group:
+        raise BadRequest("A direct conversation cannot be left.", code="direct_thread")
+    with transaction.atomic():
+        _lock_thread(thread_id)
+        left = ThreadMember.objects.filter(id=member.id, left_at__isnull=True).update(left_at=timezone.now())
+        if not left:
+            raise NotFound("Thread not found.")
+        TypingState.objects.filter(thread_id=thread_id, user_id=user_id).delete()
+        remaining = active_member_ids(thread_id=thread_id)
+        # The leaver's other devices hear it too: they drop the thread.
+        publish(_topics([*remaining, user_id]), "member_left", {"thread_id": thread_id, "user_id": user_id})
+        _publish_statuses(thread_id, _advance_statuses(thread_id), remaining)
+        _publish_thread_updated(thread_id)
+
+
+# --- receipts --------------------------------------------------------------------------------------
+
+
+def _receipt_move(*, user_id: int, thread_id: int, delivered: int, read: int) -> Receipt:
+    """Move the member's pointers forward (never back); read implies delivered."""
+    membership_get(user_id=user_id, thread_id=thread_id)
+    with transaction.atomic():
+        _lock_thread(thread_id)
+        member = (
+            ThreadMember.objects.select_for_update()
+            .filter(thread_id=thread_id, user_id=user_id, left_at__isnull=True)
+            .first()
+        )
+        if member is None:
+            raise NotFound("Thread not found.")
+        new_read = max(member.last_read_message_id, read)
+        new_delivered = max(member.last_delivered_message_id, delivered, new_read)
+        read_moved = new_read != member.last_read_message_id
+        if read_moved or new_delivered != member.last_delivered_message_id:
+            member.last_read_message_id, member.last_delivered_message_id = new_read, new_delivered
+            member.save(update_fields=["last_read_message_id", "last_delivered_message_id"])
+            _publish_statuses(thread_id, _advance_statuses(thread_id), active_member_ids(thread_id=thread_id))
+        if read_moved:
+            _publish_thread_updated_to(thread_id, user_id)  # the reader's other devices: new unread count
+    return Receipt(thread_id=thread_id, last_delivered_message_id=new_delivered, last_read_message_id=new_read)
+
+
+def thread_read(*, user_id: int, thread_id: int, last_read_message_id: int | None = None) -> Receipt:
+    """Mark the thread read up to a message of it (default: its latest message)."""
+    membership_get(user_id=user_id, thread_id=thread_id)
+    if last_read_message_id is None:
+        target = latest_message_id(thread_id=thread_id)
+    elif Message.objects.filter(id=last_read_message_id, thread_id=thread_id).exists():
+        target = last_read_message_id
+    else:
+        raise BadRequest("That message is not in this thread.", code="message_not_in_thread")
+    return _receipt_move(user_id=user_id, thread_id=thread_id, delivered=target, read=target)
+
+
+def message_ack(*, user_id: int, message_id: int, status: str) -> Receipt:
+    """Acknowledge receipt (or reading) of messages up to this one."""
+    message = message_get(viewer_id=user_id, message_id=message_id)
+    read = message.id if status == "read" else 0
+    return _receipt_move(user_id=user_id, thread_id=message.thread_id, delivered=message.id, read=read)
+
+
+# --- messages --------------------------------------------------------------------------------------
+
+
+def _existing(sender_id: int, client_uuid: uuid.UUID) -> Message | None:
+    return Message.objects.filter(sender_id=sender_id, client_uuid=client_uuid).first()
+
+
+def _replay(existing: Message, *, thread_id: int, body: str) -> Message:
+    """A retry returns the stored message; reusing a client_uuid for something else is a conflict."""
+    if existing.thread_id != thread_id or (not existing.deleted and existing.body != body):
+        raise Conflict("This client_uuid was already used for a different message.", code="idempotency_conflict")
+    return existing
+
+
+def _insert_message(
+    thread: Thread,
+    *,
+    sender_id: int,
+    body: str,
+    client_uuid: uuid.UUID,
+    reply_to_id: int | None,
+    media: list[MediaData] = (),
+) -> tuple[Message, bool]:
+    """Store a message in a locked thread and announce it; (existing, False) when the client_uuid was taken."""
+    kinds = {m.kind for m in media}
+    kind = MessageType.VIDEO if "video" in kinds else MessageType.IMAGE if kinds else MessageType.TEXT
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                thread=thread,
+                sender_id=sender_id,
+                body=body,
+                type=kind,
+                client_uuid=client_uuid,
+                reply_to_id=reply_to_id,
+                media_count=len(media),
+            )
+    except IntegrityError:
+        existing = _existing(sender_id, client_uuid)
+        if existing is None:
+            raise
+        return existing, False
+    MessageAttachment.objects.bulk_create(
+        [MessageAttachment(message=message, asset_id=m.id, position=index) for index, m in enumerate(media)]
+    )
+    Thread.objects.filter(id=thread.id).update(last_message=message, last_activity_at=message.created_at)
+    TypingState.objects.filter(thread_id=thread.id, user_id=sender_id).delete()  # sending ends "typing"
+    members = active_member_ids(thread_id=thread.id)
+    views = message_views([message], viewer_id=sender_id)
+    if views:
+        payload = {"message": message_payload(views[0], sender_id)}
+        publish(_topics(members), "message:new", payload)
+    for member_id in members:
+        if member_id != sender_id:
+            notify(
+                recipient_id=member_id,
+                type="message",
+                actor_id=sender_id,
+                target_type="thread",
+                target_id=thread.id,
+                text=body or _MEDIA_ONLY_TEXT[kind],
+                data={"message_id": message.id},
+            )
+    return message, True
+
+
+def message_send(
+    *,
+    sender_id: int,
+    thread_id: int,
+    body: str,
+    client_uuid: uuid.UUID | None = None,
+    reply_to_message_id: int | None = None,
+    attachments: list[UploadedFile] = (),
+) -> tuple[Message, bool]:
+    """Send a message to a thread the sender is an active member of; (message, created).
+
+    A retry with the same client_uuid returns the stored message (created False), even when it races the
+    first attempt. Direct threads check blocks and the recipient's dm_policy on every message."""
+    body = body.strip()
+    files = list(attachments)
+    member = membership_get(user_id=sender_id, thread_id=thread_id)
+    client_uuid = client_uuid or uuid.uuid4()
+    existing = _existing(sender_id, client_uuid)
+    if existing is not None:
+        return _replay(existing, thread_id=thread_id, body=body), False
+    if not body and not files:
+        raise ValidationFailed.for_field("body", "Write something or attach a file.", code="empty_message")
+    _check_can_write(member.thread, sender_id)
+    if (
+        reply_to_message_id is not None
+        and not Message.objects.filter(id=reply_to_message_id, thread_id=thread_id).exists()
+    ):
+        raise BadRequest("You can only reply to a message of the same thread.", code="reply_to_other_thread")
+    media = _upload_attachments(owner_id=sender_id, files=files)
+    try:
+        with transaction.atomic():
+            thread = _lock_thread(thread_id)
+            if not ThreadMember.objects.filter(thread_id=thread_id, user_id=sender_id, left_at__isnull=True).exists():
+                raise NotFound("Thread not found.")  # left while the upload ran
+            message, created = _insert_message(
+                thread,
+                sender_id=sender_id,
+                body=body,
+                client_uuid=client_uuid,
+                reply_to_id=reply_to_message_id,
+                media=media,
+            )
+            if not created:
+                media_delete_many(ids=[m.id for m in media])
+                return _replay(message, thread_id=thread_id, body=body), False
+    except IntegrityError as exc:  # e.g. the replied-to message vanished with its sender's account
+        media_delete_many(ids=[m.id for m in media])
+        raise NotFound("Thread not found.") from exc
+    except Exception:
+        media_delete_many(ids=[m.id for m in media])
+        raise
+    return message, True
+
+
+def message_delete(*, user_id: int, message_id: int) -> Message:
+    """The sender deletes a message: it stays as a tombstone (no body, attachments, reactions) for everyone.
+    Deleting a tombstone again changes nothing."""
+    message = message_get(viewer_id=user_id, message_id=message_id)
+    if message.sender_id != user_id:
+        raise PermissionDenied("Only the sender can delete this message.", code="not_sender")
+    with transaction.atomic():
+        message = Message.objects.select_for_update(no_key=True).get(id=message.id)
+        if message.deleted:
+            return message
+        _tombstone(message)
+    return message
+
+
+def _tombstone(message: Message) -> None:
+    asset_ids = list(MessageAttachment.objects.filter(message=message).values_list("asset_id", flat=True))
+    MessageAttachment.objects.filter(message=message).delete()
+    media_delete_many(ids=asset_ids)
+    MessageReaction.objects.filter(message=message).delete()
+    message.body, message.media_count, message.deleted_at = "", 0, timezone.now()
+    message.save(update_fields=["body", "media_count", "deleted_at"])
+    views = message_views([message], viewer_id=message.sender_id)
+    payload = {"message_id": message.id, "thread_id": message.thread_id}
+    if views:
+        payload["message"] = message_payload(views[0], message.sender_id)
+    publish(_topics(active_member_ids(thread_id=message.thread_id)), "message:deleted", payload)
+
+
+def messages_remove_by_moderator(*, message_ids: list[int]) -> int:
+    """Staff removal (admin): the same tombstone as a sender's delete."""
+    removed = 0
+    with transaction.atomic():
+        for message in (
+            Message.objects.select_for_update(no_key=True).filter(id__in=message_ids, deleted_at=None).order_by("id")
+        ):
+            _tombstone(message)
+            removed += 1
+    return removed
+
+
+def reaction_toggle(*, user_id: int, message_id: int, emoji: str) -> ReactionChange:
+    """Add the emoji if the user had not put it on the message, remove it otherwise."""
+    message = message_get(viewer_id=user_id, message_id=message_id)
+    table = MessageReaction._meta.db_table
+    with transaction.atomic():
+        # Serialised with a tombstone of the same message: no reaction slips onto a deleted message.
+        message = Message.objects.select_for_update(no_key=True).get(id=message.id)
+        if message.deleted:
+            raise BadRequest("This message was deleted.", code="message_deleted")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (message_id, user_id, emoji, created_at) VALUES (%s, %s, %s, now()) "  # noqa: S608
+                "ON CONFLICT (message_id, user_id, emoji) DO NOTHING RETURNING id",
+                [message.id, user_id, emoji],
+            )
+            added = cursor.fetchone() is not None
+            if not added:
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE message_id = %s AND user_id = %s AND emoji = %s",  # noqa: S608
+                    [message.id, user_id, emoji],
+                )
+        if added and MessageReaction.objects.filter(message=message, user_id=user_id).count() > MAX_REACTIONS_PER_USER:
+            raise ValidationFailed.for_field(
+                "emoji", f"At most {MAX_REACTIONS_PER_USER} different reactions per message.", code="too_many_reactions"
+            )
+        reactions = reactions_of(message_id=message.id)
+        action = "added" if added else "removed"
+        base = {"message_id": message.id, "thread_id": message.thread_id, "emoji": emoji, "action": action}
+        _publish_grouped(
+            {
+                member: {**base, "user_id": user_id, "reactions": reactions_out(reactions, member)}
+                for member in active_member_ids(thread_id=message.thread_id)
+            },
+            "message:reaction",
+        )
+    return ReactionChange(
+        message_id=message.id, thread_id=message.thread_id, emoji=emoji, action=action, reactions=reactions
+    )
+
+
+# --- typing ----------------------------------------------------------------------------------------
+
+
+def typing_set(*, user_id: int, thread_id: int, is_typing: bool) -> TypingResult:
+    """Start (or keep) typing for a few seconds, or stop. Other active members get an ephemeral `typing`
+    signal when the state changes, and at most every few seconds while it is refreshed."""
+    member = membership_get(user_id=user_id, thread_id=thread_id)
+    if is_typing:
+        _check_can_write(member.thread, user_id)
+    now = timezone.now()
+    table = TypingState._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        if is_typing:
+            expires_at = now + TYPING_TTL
+            cursor.execute(
+                f"""
+                INSERT INTO {table} AS t (thread_id, user_id, expires_at, announced_at) VALUES (%s, %s, %s, %s)
+                ON CONFLICT (thread_id, user_id) DO UPDATE SET
+                    expires_at = EXCLUDED.expires_at,
+                    announced_at = CASE WHEN t.expires_at <= %s OR t.announced_at <= %s
+                                        THEN EXCLUDED.announced_at ELSE t.announced_at END
+                RETURNING announced_at
+                """,  # noqa: S608 - own table
+                [thread_id, user_id, expires_at, now, now, now - TYPING_REANNOUNCE],
+            )
+            announce = cursor.fetchone()[0] == now
+        else:
+            expires_at = None
+            cursor.execute(
+                f"DELETE FROM {table} WHERE thread_id = %s AND user_id = %s RETURNING expires_at",  # noqa: S608
+                [thread_id, user_id],
+            )
+            row = cursor.fetchone()
+            announce = row is not None and row[0] > now
+        if announce:
+            person = user_summaries(user_ids=[user_id]).get(user_id)
+            others = [m for m in active_member_ids(thread_id=thread_id) if m != user_id]
+            if person is not None and others:
+                publish_ephemeral(
+                    _topics(others),
+                    "typing",
+                    {
+                        "thread_id": thread_id,
+                        "user_id": user_id,
+                        "user_name": person.name,
+                        "user_handle": person.handle,
+                        "is_typing": is_typing,
+                    },
+                )
+    return TypingResult(thread_id=thread_id, is_typing=is_typing, expires_at=expires_at)
+
+
+def typing_states_purge(*, now: dt.datetime | None = None) -> int:
+    deleted, _ = TypingState.objects.filter(expires_at__lt=now or timezone.now()).delete()
+    return deleted

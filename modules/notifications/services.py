@@ -1,0 +1,339 @@
+"""Writes: recording notifications (grouped, race-safe), marking them read, preferences and push devices.
+
+`notify()` runs inside the producer's transaction (as a savepoint of it): the notification row and its realtime
+event commit or roll back with the change they announce; push delivery is enqueued only after the commit.
+
+Grouping of likes: one unread notification per (recipient, "like", target), guaranteed by a partial unique
+index. A like upserts into it with `INSERT … ON CONFLICT … DO UPDATE` (the no-op update locks the group row, so
+concurrent likers queue on it), then adds the actor to the group (`NotificationActor`, unique per group); only a
+new member moves the count and the recent-actor list, so unlike + like again changes nothing. Marking the group
+read closes it; the next like opens a new one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import partial
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from psycopg.types.json import Jsonb
+
+from modules.accounts.public import account_update, user_summaries
+from modules.core.public import NotFound, ValidationFailed
+from modules.notifications.contracts import DeviceRegistration, Preferences
+from modules.notifications.models import (
+    DEDUPED_TYPES,
+    GROUPED_TYPES,
+    NOTIFICATION_TYPES,
+    RECENT_ACTORS,
+    Device,
+    Notification,
+    NotificationActor,
+    NotificationPreferences,
+)
+from modules.notifications.presenters import notification_json
+from modules.notifications.providers import platform_support, token_valid
+from modules.notifications.selectors import device_data, preference_row, preferences_get
+from modules.notifications.text import excerpt
+from modules.realtime.public import publish, user_topic
+
+# social imports notifications (follow notifications): bind the module, read its names at call time.
+from modules.social import public as social
+
+logger = logging.getLogger(__name__)
+
+MAX_DEVICES_PER_USER = 10  # registering an 11th forgets the least recently seen
+PURGE_BATCH = 5000
+_TARGET_TYPE_CHARS = set("abcdefghijklmnopqrstuvwxyz_")
+
+# --- recording ------------------------------------------------------------------------------------
+
+
+def _check_arguments(type: str, actor_id: int | None, target_type: str | None, target_id: int | None) -> None:
+    """Mistakes of the calling module, not of users: they raise instead of being skipped."""
+    if type not in NOTIFICATION_TYPES:
+        raise ValueError(f"unknown notification type {type!r}; known: {', '.join(NOTIFICATION_TYPES)}")
+    if (target_type is None) != (target_id is None):
+        raise ValueError("target_type and target_id come together")
+    if target_type is not None and not (
+        0 < len(target_type) <= 32 and target_type[0].isalpha() and set(target_type) <= _TARGET_TYPE_CHARS
+    ):
+        raise ValueError(f"target_type {target_type!r} must be a lower-case word such as 'post'")
+    if type in GROUPED_TYPES and target_id is None:
+        raise ValueError(f"{type!r} notifications are grouped by target: pass target_type and target_id")
+    if type != "reward" and actor_id is None:
+        raise ValueError(f"{type!r} notifications need the actor_id of who did it")
+
+
+def notify(
+    *,
+    recipient_id: int,
+    type: str,
+    actor_id: int | None = None,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    text: str = "",
+    data: dict | None = None,
+) -> None:
+    """Tell `recipient_id` that `actor_id` did something (see `public.notify`). Skips, silently: the actor's own
+    action, actors the recipient muted or is blocked with either way, deactivated accounts, types the recipient
+    turned off in the app, and repeats of an unread identical follow/mention or of a like already in the group."""
+    _check_arguments(type, actor_id, target_type, target_id)
+    if actor_id is not None:
+        if actor_id == recipient_id:
+            return
+        if actor_id in social.muted_ids(user_id=recipient_id) or social.is_blocked_either_way(
+            user_a=recipient_id, user_b=actor_id
+        ):
+            return
+    active = user_summaries(user_ids=[recipient_id] if actor_id is None else [recipient_id, actor_id])
+    if recipient_id not in active or (actor_id is not None and actor_id not in active):
+        return
+    _, in_app_off, push_off = preference_row(user_id=recipient_id)
+    if type in in_app_off:
+        return
+    fields = {
+        "recipient_id": recipient_id,
+        "type": type,
+        "actor_id": actor_id,
+        "target_type": target_type or "",
+        "target_id": target_id,
+        "text": excerpt(text),
+        "data": data or {},
+    }
+    try:
+        with transaction.atomic():
+            if type in GROUPED_TYPES:
+                notification = _join_group(**fields)
+            elif type in DEDUPED_TYPES:
+                notification = _insert_once(**fields)
+            else:
+                notification = Notification.objects.create(
+                    **fields, actor_ids=[actor_id] if actor_id else [], actor_count=1 if actor_id else 0
+                )
+            if notification is None:
+                return
+            publish([user_topic(recipient_id)], "notification:new", {"notification": notification_json(notification)})
+            if settings.PUSH_ENABLED and type not in push_off and Device.objects.filter(user_id=recipient_id).exists():
+                transaction.on_commit(partial(_enqueue_push, notification.id), robust=True)
+    except DatabaseError:
+        # The producer's change (a like, a comment) matters more than its notification: the savepoint is rolled
+        # back and the caller's transaction goes on.
+        logger.exception("could not record a %s notification for user %s", type, recipient_id)
+
+
+def _enqueue_push(notification_id: int) -> None:
+    from modules.notifications.tasks import notifications_push  # tasks import services
+
+    notifications_push.send(notification_id)
+
+
+_COLUMNS = (
+    "recipient_id, type, actor_id, target_type, target_id, text, data, actor_ids, actor_count, created_at, updated_at"
+)
+
+
+def _values(fields: dict, now: dt.datetime) -> list:
+    actor_id = fields["actor_id"]
+    return [
+        fields["recipient_id"],
+        fields["type"],
+        actor_id,
+        fields["target_type"],
+        fields["target_id"],
+        fields["text"],
+        Jsonb(fields["data"]),
+        [actor_id] if actor_id else [],
+        1 if actor_id else 0,
+        now,
+        now,
+    ]
+
+
+def _join_group(**fields) -> Notification | None:
+    """Open the unread group for this target or join it. None when the actor is already in it."""
+    table, members = Notification._meta.db_table, NotificationActor._meta.db_table
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::bigint[], %s, %s, %s) "  # noqa: S608
+            "ON CONFLICT (recipient_id, type, target_type, target_id) WHERE read_at IS NULL AND type = 'like' "
+            "DO UPDATE SET type = EXCLUDED.type "  # no change: takes the row lock and returns the row
+            "RETURNING id, xmax = 0",
+            _values(fields, now),
+        )
+        notification_id, opened = cursor.fetchone()
+        cursor.execute(
+            f"INSERT INTO {members} (notification_id, actor_id, created_at) VALUES (%s, %s, %s) "  # noqa: S608
+            "ON CONFLICT DO NOTHING RETURNING id",
+            [notification_id, fields["actor_id"], now],
+        )
+        joined = cursor.fetchone() is not None
+        if not opened:
+            if not joined:
+                return None
+            cursor.execute(
+                f"UPDATE {table} SET actor_id = %s, "  # noqa: S608
+                f"actor_ids = (ARRAY[%s]::bigint[] || array_remove(actor_ids, %s))[1:{RECENT_ACTORS}], "
+                "actor_count = actor_count + 1, updated_at = GREATEST(%s, created_at), text = %s, data = %s "
+                "WHERE id = %s",
+                [
+                    fields["actor_id"],
+                    fields["actor_id"],
+                    fields["actor_id"],
+                    now,
+                    fields["text"],
+                    Jsonb(fields["data"]),
+                    notification_id,
+                ],
+            )
+    return Notification.objects.get(id=notification_id)
+
+
+def _insert_once(**fields) -> Notification | None:
+    """Insert unless the same unread notification (type, actor, target) already exists."""
+    table = Notification._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::bigint[], %s, %s, %s) "  # noqa: S608
+            "ON CONFLICT (recipient_id, type, actor_id, target_type, target_id) "
+            "WHERE actor_id IS NOT NULL AND read_at IS NULL AND type IN ('follow', 'mention') "
+            "DO NOTHING RETURNING id",
+            _values(fields, timezone.now()),
+        )
+        row = cursor.fetchone()
+    return Notification.objects.get(id=row[0]) if row else None
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def notification_mark_read(*, user_id: int, notification_id: int) -> Notification:
+    """Mark one of your notifications read (idempotent); someone else's is a 404."""
+    with transaction.atomic():
+        changed = Notification.objects.filter(id=notification_id, recipient_id=user_id, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        notification = Notification.objects.filter(id=notification_id, recipient_id=user_id).first()
+        if notification is None:
+            raise NotFound("Notification not found.")
+        if changed:
+            publish([user_topic(user_id)], "notification:read", {"ids": [notification_id]})
+    return notification
+
+
+def notifications_mark_all_read(*, user_id: int) -> int:
+    with transaction.atomic():
+        marked = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).update(read_at=timezone.now())
+        if marked:
+            publish([user_topic(user_id)], "notification:read", {"all": True})
+    return marked
+
+
+def notifications_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete read notifications last updated more than NOTIFICATIONS_RETENTION_DAYS ago, in batches."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.NOTIFICATIONS_RETENTION_DAYS)
+    deleted = 0
+    while True:
+        ids = list(
+            Notification.objects.filter(read_at__isnull=False, updated_at__lt=cutoff).values_list("id", flat=True)[
+                :PURGE_BATCH
+            ]
+        )
+        if not ids:
+            return deleted
+        deleted += Notification.objects.filter(id__in=ids).delete()[1].get(Notification._meta.label, 0)
+
+
+# --- preferences ----------------------------------------------------------------------------------
+
+
+def preferences_update(*, user_id: int, changes: dict) -> Preferences:
+    """Apply a partial change. Quiet hours and the push master switch are account settings (one source of
+    truth, changed through accounts); the per-type switches and the time zone live here."""
+    quiet = changes.get("quiet_hours")
+    if quiet is not None and quiet["start"] == quiet["end"]:
+        raise ValidationFailed.for_field(
+            "quiet_hours", "Quiet hours need different start and end times.", code="empty_quiet_hours"
+        )
+    with transaction.atomic():
+        account_changes = {}
+        if "quiet_hours" in changes:
+            account_changes["quiet_hours"] = {"start": quiet["start"], "end": quiet["end"]} if quiet else None
+        if changes.get("push_enabled") is not None:
+            account_changes["push_enabled"] = changes["push_enabled"]
+        if account_changes:
+            account_update(user_id=user_id, settings_changes=account_changes)
+        types = {name: change for name, change in (changes.get("types") or {}).items() if change}
+        if types or changes.get("time_zone"):
+            NotificationPreferences.objects.bulk_create(
+                [NotificationPreferences(user_id=user_id)], ignore_conflicts=True
+            )
+            row = NotificationPreferences.objects.select_for_update().get(user_id=user_id)
+            in_app_off, push_off = set(row.in_app_off), set(row.push_off)
+            for name, change in types.items():
+                for key, off in (("in_app", in_app_off), ("push", push_off)):
+                    if change.get(key) is True:
+                        off.discard(name)
+                    elif change.get(key) is False:
+                        off.add(name)
+            row.in_app_off = [t for t in NOTIFICATION_TYPES if t in in_app_off]
+            row.push_off = [t for t in NOTIFICATION_TYPES if t in push_off]
+            if changes.get("time_zone"):
+                row.time_zone = changes["time_zone"]
+            row.save()
+    return preferences_get(user_id=user_id)
+
+
+# --- devices --------------------------------------------------------------------------------------
+
+
+def device_register(*, user_id: int, platform: str, token: str, session_id=None) -> DeviceRegistration:
+    """Register a push token (idempotent per token). A token is one device: registering it moves it to the newest
+    user (a shared phone whose previous user signed out)."""
+    token = token.strip()
+    support = platform_support(platform)
+    if not support.accepted:
+        raise ValidationFailed.for_field("platform", support.reason, code=support.code)
+    if not token_valid(platform, token):
+        raise ValidationFailed.for_field("token", f"This is not a valid {platform} push token.", code="invalid_token")
+    table = Device._meta.db_table
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, platform, token, session_id, created_at, last_seen_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (token) DO UPDATE SET platform = EXCLUDED.platform, session_id = EXCLUDED.session_id, "
+            "last_seen_at = EXCLUDED.last_seen_at, "
+            f"created_at = CASE WHEN {table}.user_id = EXCLUDED.user_id THEN {table}.created_at "
+            "ELSE EXCLUDED.created_at END, user_id = EXCLUDED.user_id "
+            "RETURNING id, created_at = %s",
+            [user_id, platform, token, session_id, now, now, now],
+        )
+        device_id, created = cursor.fetchone()
+        stale = Device.objects.filter(user_id=user_id).order_by("-last_seen_at", "-id").values_list("id", flat=True)
+        Device.objects.filter(id__in=list(stale[MAX_DEVICES_PER_USER:])).delete()
+    return DeviceRegistration(device=device_data(Device.objects.get(id=device_id)), created=created)
+
+
+def device_delete(*, user_id: int, device_id: int) -> None:
+    deleted, _ = Device.objects.filter(id=device_id, user_id=user_id).delete()
+    if not deleted:
+        raise NotFound("Device not found.")
+
+
+def devices_forget_session(*, session_id) -> int:
+    """Stop pushing to the devices a sign-in session registered (call on sign-out / session revocation)."""
+    return Device.objects.filter(session_id=session_id).delete()[1].get(Device._meta.label, 0)
+
+
+def devices_forget_user(*, user_id: int) -> int:
+    """Stop pushing to any device of the user (call on deactivation or "sign out everywhere")."""
+    return Device.objects.filter(user_id=user_id).delete()[1].get(Device._meta.label, 0)
+
+
+def devices_prune(*, device_ids: list[int]) -> int:
+    return Device.objects.filter(id__in=device_ids).delete()[1].get(Device._meta.label, 0) if device_ids else 0

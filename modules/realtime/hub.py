@@ -1,0 +1,310 @@
+"""One hub per server process: a single LISTEN connection fanning events out to every local socket.
+
+* The listener holds one dedicated autocommit connection (never a transaction-mode pooler) with
+  `LISTEN selflink_realtime`. A notification names topics; when a local socket follows one of them, the
+  hub reads the new rows (one query for the whole process) and hands each event to its subscribers.
+* Positions are (txid, id) and reads stop below the commit watermark (`pg_snapshot_xmin`), so no event is
+  ever passed over; when rows are held back by an older running transaction the hub reads again shortly.
+* After a reconnect the hub reads from its last position (catching every socket up), and a slow safety poll
+  covers lost wake-ups. Each subscriber has a bounded queue; on overflow it is told to resync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import psycopg
+
+from modules.realtime.publishing import CHANNEL
+
+logger = logging.getLogger(__name__)
+
+Position = tuple[int, int]  # (txid, id)
+
+READ_SQL = """
+    WITH w AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin)
+    SELECT e.id, e.topic, e.type, e.payload, e.created_at, e.txid, e.txid < w.xmin AS ready
+    FROM realtime_realtimeevent e, w
+    WHERE e.topic = ANY(%(topics)s) AND (e.txid, e.id) > (%(txid)s, %(id)s)
+    ORDER BY e.txid, e.id
+    LIMIT %(limit)s
+"""
+HEAD_SQL = """
+    SELECT COALESCE(max(txid), 0), COALESCE(max(id), 0) FROM realtime_realtimeevent
+    WHERE txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+"""
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    topic: str
+    type: str
+    payload: dict
+    created_at: dt.datetime
+    position: Position
+
+    def frame(self) -> dict:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "topic": self.topic,
+            "payload": self.payload,
+            "created_at": self.created_at.isoformat().replace("+00:00", "Z"),
+        }
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One connected client: its topics, where it is in the stream, and its outgoing queue."""
+
+    topics: set[str]
+    position: Position
+    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(maxsize=500))
+    catching_up: bool = True
+    pending: list[Event] = field(default_factory=list)
+    overflowed: bool = False
+
+    def offer(self, event: Event) -> None:
+        if self.catching_up:
+            self.pending.append(event)
+            return
+        self._deliver(event)
+
+    def _deliver(self, event: Event) -> None:
+        if event.position <= self.position:
+            return  # already delivered
+        self.position = event.position
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait(event.frame())
+        except asyncio.QueueFull:
+            # A slow consumer: drop what is queued and tell it to fetch state again over REST.
+            self.overflowed = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait({"type": "resync_required", "reason": "slow_consumer"})
+
+    def finish_catch_up(self, events: Iterable[Event]) -> None:
+        self.catching_up = False
+        for event in events:
+            self._deliver(event)
+        pending, self.pending = self.pending, []
+        for event in pending:
+            self._deliver(event)
+
+    def offer_ephemeral(self, frame: dict) -> None:
+        if not self.overflowed:
+            # ephemeral by definition: a slow client may miss a typing indicator
+            with contextlib.suppress(asyncio.QueueFull):
+                self.queue.put_nowait(frame)
+
+    def acknowledge_resync(self) -> None:
+        self.overflowed = False
+
+
+def _event(row) -> Event:
+    event_id, topic, type_, payload, created_at, txid, _ = row
+    if isinstance(payload, str):
+        payload = json.loads(payload)
+    return Event(event_id, topic, type_, payload, created_at, (txid, event_id))
+
+
+class Hub:
+    def __init__(self, dsn: str, *, poll_seconds: float = 2.0, queue_size: int = 500) -> None:
+        self.dsn = dsn
+        self.poll_seconds = poll_seconds
+        self.queue_size = queue_size
+        self.subscribers: set[Subscriber] = set()
+        self.position: Position = (0, 0)
+        self.connected = False
+        self.connected_since: dt.datetime | None = None
+        self.last_error = ""
+        self.reconnects = 0
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._reader: psycopg.AsyncConnection | None = None
+        self._read_lock = asyncio.Lock()
+        self._started = asyncio.Event()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._tasks:
+            return
+        self._tasks = [
+            asyncio.create_task(self._listen(), name="realtime-listen"),
+            asyncio.create_task(self._read_loop(), name="realtime-read"),
+            asyncio.create_task(self._poll(), name="realtime-poll"),
+        ]
+        await asyncio.wait_for(self._started.wait(), timeout=30)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        self._tasks = []
+        if self._reader is not None:
+            await self._reader.close()
+
+    def status(self) -> dict:
+        return {
+            "connected": self.connected,
+            "subscribers": len(self.subscribers),
+            "reconnects": self.reconnects,
+            "since": self.connected_since.isoformat() if self.connected_since else None,
+            "last_error": self.last_error,
+        }
+
+    # -- subscribers ---------------------------------------------------------------------------
+
+    async def subscribe(self, topics: set[str], resume_after: Position | None) -> Subscriber:
+        """Register first, then catch up from `resume_after` (or start live), so nothing falls in between."""
+        subscriber = Subscriber(
+            topics=set(topics), position=resume_after or self.position, queue=asyncio.Queue(maxsize=self.queue_size)
+        )
+        self.subscribers.add(subscriber)
+        caught_up: list[Event] = []
+        if resume_after is not None:
+            position = resume_after
+            while True:
+                rows = await self._read(subscriber.topics, position)
+                ready = [row for row in rows if row[6]]
+                caught_up += [_event(row) for row in ready]
+                if len(ready) < BATCH:
+                    break
+                position = caught_up[-1].position
+        subscriber.finish_catch_up(caught_up)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+
+    def local_topics(self) -> set[str]:
+        return set().union(*(s.topics for s in self.subscribers)) if self.subscribers else set()
+
+    # -- database ------------------------------------------------------------------------------
+
+    async def _connection(self) -> psycopg.AsyncConnection:
+        if self._reader is None or self._reader.closed:
+            self._reader = await psycopg.AsyncConnection.connect(
+                self.dsn, autocommit=True, application_name="selflink-realtime-reader"
+            )
+        return self._reader
+
+    async def _read(self, topics: set[str], after: Position, limit: int = BATCH) -> list[tuple]:
+        async with self._read_lock:
+            try:
+                conn = await self._connection()
+                cursor = await conn.execute(
+                    READ_SQL, {"topics": sorted(topics), "txid": after[0], "id": after[1], "limit": limit}
+                )
+                return await cursor.fetchall()
+            except psycopg.Error:
+                if self._reader is not None:
+                    await self._reader.close()
+                self._reader = None
+                raise
+
+    async def position_of(self, event_id: int) -> Position | None:
+        async with self._read_lock:
+            conn = await self._connection()
+            cursor = await conn.execute("SELECT txid, id FROM realtime_realtimeevent WHERE id = %s", [event_id])
+            row = await cursor.fetchone()
+        return (row[0], row[1]) if row else None
+
+    async def _head(self) -> Position:
+        async with self._read_lock:
+            conn = await self._connection()
+            cursor = await conn.execute(HEAD_SQL)
+            txid, event_id = await cursor.fetchone()
+        return (txid, event_id)
+
+    # -- loops ---------------------------------------------------------------------------------
+
+    async def _listen(self) -> None:
+        backoff = 0.2
+        first = True
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.dsn, autocommit=True, application_name="selflink-realtime-listen"
+                ) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    if first:
+                        self.position = await self._head()
+                        first = False
+                    self.connected, self.connected_since, backoff = True, dt.datetime.now(dt.UTC), 0.2
+                    self._started.set()
+                    self._wake.set()  # catch every socket up from the last position (after a reconnect)
+                    async for notification in conn.notifies():
+                        self._on_notification(notification.payload)
+            except (psycopg.Error, OSError) as exc:
+                self.last_error = f"{exc.__class__.__name__}: {exc}"[:300]
+                logger.warning(
+                    "realtime listener lost its connection (%s); retrying in %.1fs", self.last_error, backoff
+                )
+            self.connected = False
+            if not first:
+                self.reconnects += 1
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 10.0)
+
+    def _on_notification(self, payload: str) -> None:
+        if payload.startswith("{"):
+            message = json.loads(payload)
+            frame = {"type": message["type"], "topic": None, "payload": message["payload"]}
+            for subscriber in list(self.subscribers):
+                for topic in message["topics"]:
+                    if topic in subscriber.topics:
+                        subscriber.offer_ephemeral({**frame, "topic": topic})
+            return
+        topics = set(payload.split(","))
+        if any(topic in subscriber.topics for subscriber in self.subscribers for topic in topics):
+            self._wake.set()
+
+    async def _read_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                held_back = await self._dispatch_new()
+            except (psycopg.Error, OSError) as exc:
+                self.last_error = f"{exc.__class__.__name__}: {exc}"[:300]
+                await asyncio.sleep(0.5)
+                self._wake.set()
+                continue
+            if held_back:
+                # Rows behind an older, still-running transaction: look again very soon.
+                asyncio.get_running_loop().call_later(0.02, self._wake.set)
+
+    async def _dispatch_new(self) -> bool:
+        topics = self.local_topics()
+        while True:
+            if not topics:
+                self.position = max(self.position, await self._head())
+                return False
+            rows = await self._read(topics, self.position)
+            ready = [row for row in rows if row[6]]
+            for row in ready:
+                event = _event(row)
+                self.position = event.position
+                for subscriber in list(self.subscribers):
+                    if event.topic in subscriber.topics:
+                        subscriber.offer(event)
+            if len(ready) < len(rows):
+                return True
+            if len(rows) < BATCH:
+                return False
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            self._wake.set()

@@ -1,0 +1,141 @@
+"""What the WebSocket and SSE endpoints share: authentication, channel authorization, resume, frames."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from asgiref.sync import sync_to_async
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
+
+from modules.accounts.public import Principal, principal_from_access_token
+from modules.core.public import MAX_SAFE_ID, ApiError
+from modules.realtime.access import authorize, user_topic
+from modules.realtime.hub import Subscriber
+from modules.realtime.runtime import get_hub
+
+MAX_CHANNELS = 50
+RETRIES = 5
+
+
+@dataclass
+class Session:
+    principal: Principal
+    subscriber: Subscriber
+    notices: list[dict]  # frames to send first (refused channels, resync)
+
+
+class StreamRefused(Exception):
+    def __init__(self, frame: dict) -> None:
+        super().__init__(frame["detail"])
+        self.frame = frame
+
+
+def database_call(func):
+    """Run a synchronous, read-only database function from the event loop the way a request would (stale
+    connections replaced first, released after). After a database restart the pool may still hold connections
+    the server closed; these calls only read, so they are retried on a fresh connection."""
+
+    def run(*args, **kwargs):
+        close_old_connections()
+        try:
+            for attempt in range(RETRIES):
+                try:
+                    return func(*args, **kwargs)
+                except (OperationalError, InterfaceError):
+                    connection.close()
+                    if attempt == RETRIES - 1:
+                        raise
+            raise AssertionError("unreachable")
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run)
+
+
+async def authenticate(token: str) -> Principal:
+    try:
+        return await database_call(principal_from_access_token)(token)
+    except ApiError as exc:
+        raise StreamRefused({"type": "error", "detail": exc.detail, "code": exc.code}) from exc
+
+
+def _bad_input(field: str, code: str, detail: str) -> StreamRefused:
+    return StreamRefused({"type": "error", "field": field, "code": code, "detail": detail})
+
+
+def parse_channels(raw: str | None) -> list[str]:
+    channels = list(dict.fromkeys(c.strip() for c in (raw or "").split(",") if c.strip()))
+    if len(channels) > MAX_CHANNELS:
+        raise _bad_input("channels", "too_many_channels", f"Follow at most {MAX_CHANNELS} channels per connection.")
+    return channels
+
+
+def parse_last_event_id(raw: str | None) -> int | None:
+    """None when absent; a well-formed id otherwise (whether it is still retained is the hub's business)."""
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_SAFE_ID):
+        raise _bad_input("last_event_id", "invalid_last_event_id", "last_event_id must be the id of an event.")
+    return int(raw)
+
+
+async def open_session(principal: Principal, channels: list[str], last_event_id: int | None) -> Session:
+    notices: list[dict] = []
+    topics = {user_topic(principal.user_id)}
+    for channel in channels:
+        if await database_call(authorize)(principal.user_id, channel):
+            topics.add(channel)
+        else:
+            notices.append(
+                {
+                    "type": "error",
+                    "code": "channel_forbidden",
+                    "channel": channel,
+                    "detail": f"You may not follow {channel}.",
+                }
+            )
+    hub = await get_hub()
+    resume = None
+    if last_event_id is not None:
+        position = await hub.position_of(last_event_id)
+        if position is None:
+            # Older than the retention, or unknown: the client must fetch state again over REST.
+            notices.append({"type": "resync_required", "reason": "last_event_id is no longer available"})
+        else:
+            resume = position
+    subscriber = await hub.subscribe(topics, resume)
+    return Session(principal=principal, subscriber=subscriber, notices=notices)
+
+
+async def close_session(session: Session) -> None:
+    (await get_hub()).unsubscribe(session.subscriber)
+
+
+async def frames(session: Session, *, heartbeat: float | None = None) -> AsyncIterator[dict | None]:
+    """The session's frames in order; None at each heartbeat interval without traffic."""
+    for notice in session.notices:
+        yield notice
+    queue = session.subscriber.queue
+    while True:
+        try:
+            frame = await asyncio.wait_for(queue.get(), timeout=heartbeat) if heartbeat else await queue.get()
+        except TimeoutError:
+            yield None
+            continue
+        if frame.get("type") == "resync_required":
+            session.subscriber.acknowledge_resync()
+        yield frame
+
+
+def seconds_until_expiry(principal: Principal) -> float | None:
+    if principal.expires_at is None:
+        return None
+    return max(0.0, (principal.expires_at - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def dumps(frame: dict) -> str:
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False, default=str)

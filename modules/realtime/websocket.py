@@ -1,0 +1,95 @@
+"""`/ws`: the realtime WebSocket (served by daphne on the API's port).
+
+`?token=<access JWT>` (refresh or expired tokens: an error frame, then close code 4401), optional
+`&channels=post:12,thread:9` (refused channels get an error frame, the rest are followed) and
+`&last_event_id=N` to receive, in order, what was missed. `{"type": "ping"}` → `{"type": "pong"}`.
+When the access token expires the server sends an error frame and closes with 4401; reconnect with a fresh one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from urllib.parse import parse_qs
+
+from modules.realtime.streams import (
+    StreamRefused,
+    authenticate,
+    close_session,
+    dumps,
+    frames,
+    open_session,
+    parse_last_event_id,
+    parse_channels,
+    seconds_until_expiry,
+)
+
+CLOSE_BAD_REQUEST = 4400  # a malformed query (channels, last_event_id): retrying it unchanged cannot help
+CLOSE_UNAUTHORIZED = 4401
+
+
+async def websocket_app(scope, receive, send) -> None:
+    if scope["path"].rstrip("/") != "/ws":
+        await receive()
+        await send({"type": "websocket.close", "code": 4404})
+        return
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    query = parse_qs(scope.get("query_string", b"").decode())
+    try:
+        principal = await authenticate(query.get("token", [""])[0])
+    except StreamRefused as refused:
+        await send({"type": "websocket.send", "text": dumps(refused.frame)})
+        await send({"type": "websocket.close", "code": CLOSE_UNAUTHORIZED})
+        return
+    try:
+        channels = parse_channels(query.get("channels", [""])[0])
+        last_event_id = parse_last_event_id(query.get("last_event_id", [None])[0])
+    except StreamRefused as refused:
+        await send({"type": "websocket.send", "text": dumps(refused.frame)})
+        await send({"type": "websocket.close", "code": CLOSE_BAD_REQUEST})
+        return
+    session = await open_session(principal, channels, last_event_id)
+    closed = asyncio.Event()
+
+    async def pump() -> None:
+        async for frame in frames(session):
+            await send({"type": "websocket.send", "text": dumps(frame)})
+
+    async def listen() -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            if message["type"] == "websocket.receive":
+                try:
+                    data = json.loads(message.get("text") or "{}")
+                except ValueError:
+                    data = {}
+                if isinstance(data, dict) and data.get("type") == "ping":
+                    await send({"type": "websocket.send", "text": dumps({"type": "pong"})})
+
+    async def expire() -> None:
+        remaining = seconds_until_expiry(principal)
+        if remaining is None:
+            await closed.wait()
+            return
+        await asyncio.sleep(remaining)
+        await send(
+            {
+                "type": "websocket.send",
+                "text": dumps({"type": "error", "code": "token_expired", "detail": "The access token has expired."}),
+            }
+        )
+        await send({"type": "websocket.close", "code": CLOSE_UNAUTHORIZED})
+
+    tasks = [asyncio.create_task(pump()), asyncio.create_task(listen()), asyncio.create_task(expire())]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        closed.set()
+        for task in tasks:
+            task.cancel()
+        await close_session(session)

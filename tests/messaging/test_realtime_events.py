@@ -1,0 +1,72 @@
+"""Realtime events are rows written in the transaction of the change, addressed to active members only."""
+
+import pytest
+
+from modules.messaging.models import Message, Thread
+from modules.realtime.access import authorize
+from modules.realtime.models import RealtimeEvent
+from tests.messaging.conftest import clear_events, direct, events, group, sent, topics, user_topics
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_message_reaches_members_and_nobody_else(people):
+    a, b, c, stranger = people(4)
+    thread = group(a, b, c)
+    clear_events()
+    message = sent(b, thread["id"], "hello all")
+    recorded = events("message:new")
+    assert {e.topic for e in recorded} == user_topics(a, b, c)
+    assert topics("notification:new") == user_topics(a, c)  # the sender is not notified of their own message
+    assert f"user:{stranger.user.id}" not in topics()
+    payload = recorded[0].payload["message"]
+    assert payload["id"] == message["id"] and payload["body"] == "hello all" and payload["status"] == "sent"
+    assert payload["sender"]["id"] == b.user.id and payload["thread"] == thread["id"]
+    assert len({e.txid for e in events()}) == 1  # the message and its notifications: one transaction
+
+
+def test_creating_threads_announces_them_to_their_members(people):
+    a, b, c = people(3)
+    thread = group(a, b, initial_message="first")
+    assert topics("thread:updated") == user_topics(a, b)
+    assert topics("message:new") == user_topics(a, b)
+    clear_events()
+    direct(a, c)
+    assert topics() == user_topics(a, c) and {e.type for e in events()} == {"thread:updated"}
+    clear_events()
+    direct(c, a)  # already exists: nothing new to announce
+    assert events() == []
+    assert thread["id"] != direct(a, c)["id"]
+
+
+def test_failed_requests_record_no_events(people):
+    a, b = people(2)
+    thread = direct(a, b)
+    clear_events()
+    assert a.post("/messages/", {"thread": thread["id"], "body": ""}).status == 422
+    assert a.post(f"/threads/{thread['id']}/leave/").status == 400
+    assert events() == []
+
+
+def test_a_rolled_back_change_leaves_no_events(people, monkeypatch):
+    a, b = people(2)
+
+    def explode(**kwargs):
+        raise RuntimeError("fails after the first message was published")
+
+    monkeypatch.setattr("modules.messaging.services.thread_views_for_members", explode)
+    response = a.post("/threads/", {"participant_ids": [b.user.id], "initial_message": "hi"})
+    assert response.status == 500
+    assert not Thread.objects.exists() and not Message.objects.exists()
+    assert not RealtimeEvent.objects.exists()
+
+
+def test_thread_topics_are_open_to_active_members_only(people):
+    a, b, stranger = people(3)
+    thread = group(a, b)
+    topic = f"thread:{thread['id']}"
+    assert authorize(a.user.id, topic) and authorize(b.user.id, topic)
+    assert not authorize(stranger.user.id, topic)
+    b.post(f"/threads/{thread['id']}/leave/")
+    assert not authorize(b.user.id, topic)
+    assert not authorize(a.user.id, "thread:999999999")

@@ -1,0 +1,126 @@
+"""The /ws endpoint against a real daphne process and real PostgreSQL."""
+
+import datetime as dt
+import json
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from modules.accounts.tokens import refresh_token_generate
+from tests.factories import UserFactory
+from tests.posts.factories import PostFactory
+from tests.realtime.conftest import emit, recv_events, recv_json, token_for, ws_url
+
+pytestmark = pytest.mark.integration
+
+
+def refused(url: str) -> tuple[dict, int]:
+    with connect(url) as ws:
+        frame = recv_json(ws)
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+    return frame, closed.value.rcvd.code
+
+
+@pytest.mark.parametrize("token", ["", "garbage", "refresh"])
+def test_bad_tokens_get_an_error_frame_and_4401(daphne_server, person, token):
+    if token == "refresh":
+        token = refresh_token_generate()[0]
+    frame, code = refused(ws_url(daphne_server, token))
+    assert frame["type"] == "error" and frame["code"] in {"token_invalid", "not_authenticated"}
+    assert code == 4401
+
+
+def test_expired_token(daphne_server, person):
+    token = token_for(person, now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    frame, code = refused(ws_url(daphne_server, token))
+    assert (frame["code"], code) == ("token_expired", 4401)
+
+
+def test_socket_is_closed_when_its_token_expires(daphne_server, person, settings):
+    almost = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=settings.JWT_ACCESS_TTL_SECONDS - 2)
+    with connect(ws_url(daphne_server, token_for(person, now=almost))) as ws:
+        frame = recv_json(ws, timeout=15)
+        assert frame == {"type": "error", "code": "token_expired", "detail": "The access token has expired."}
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+        assert closed.value.rcvd.code == 4401
+
+
+def test_ping_pong_and_own_events_only(socket, person):
+    emit(f"user:{person.id}", "test:mine", n=1)
+    emit(f"user:{person.id + 1000}", "test:someone_else", n=2)
+    emit(f"user:{person.id}", "test:mine", n=3)
+    frames = recv_events(socket, 2)
+    assert [f["payload"]["n"] for f in frames] == [1, 3]
+    assert set(frames[0]) == {"id", "type", "topic", "payload", "created_at"}
+    assert frames[0]["topic"] == f"user:{person.id}" and frames[0]["type"] == "test:mine"
+
+
+def test_rolled_back_changes_announce_nothing(socket, person):
+    from django.db import transaction
+
+    from modules.realtime.public import publish
+
+    def publish_then_fail():
+        with transaction.atomic():
+            publish([f"user:{person.id}"], "test:ghost", {})
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        publish_then_fail()
+    emit(f"user:{person.id}", "test:after", n=1)
+    assert [f["type"] for f in recv_events(socket, 1)] == ["test:after"]
+
+
+def test_channels_only_where_the_user_may_see(daphne_server, person):
+    author = UserFactory()
+    public_post = PostFactory(author=author)
+    private_post = PostFactory(author=author, visibility="private")
+    url = ws_url(
+        daphne_server,
+        token_for(person),
+        channels=f"post:{public_post.id},post:{private_post.id},thread:1,user:999,bogus",
+    )
+    with connect(url) as ws:
+        refusals = [recv_json(ws) for _ in range(4)]
+        assert {r["channel"] for r in refusals} == {f"post:{private_post.id}", "thread:1", "user:999", "bogus"}
+        assert all(r["code"] == "channel_forbidden" for r in refusals)
+        emit(f"post:{private_post.id}", "test:secret")
+        emit(f"post:{public_post.id}", "test:public")
+        assert [f["type"] for f in recv_events(ws, 1)] == ["test:public"]
+
+
+def test_resume_replays_exactly_what_was_missed_in_order(daphne_server, person):
+    with connect(ws_url(daphne_server, token_for(person))) as ws:
+        ws.send(json.dumps({"type": "ping"}))
+        recv_json(ws)
+        emit(f"user:{person.id}", n=1)
+        last_seen = recv_events(ws, 1)[0]["id"]
+    for n in range(2, 7):  # while disconnected
+        emit(f"user:{person.id}", n=n)
+    with connect(ws_url(daphne_server, token_for(person), last_event_id=last_seen)) as ws:
+        replayed = recv_events(ws, 5)
+        assert [f["payload"]["n"] for f in replayed] == [2, 3, 4, 5, 6]
+        emit(f"user:{person.id}", n=7)
+        assert [f["payload"]["n"] for f in recv_events(ws, 1)] == [7]  # then live, no duplicates
+
+
+def test_resume_from_an_unknown_or_purged_event_asks_to_resync(daphne_server, person):
+    with connect(ws_url(daphne_server, token_for(person), last_event_id=987654321)) as ws:
+        assert recv_json(ws)["type"] == "resync_required"
+        emit(f"user:{person.id}", n=1)
+        assert recv_events(ws, 1)[0]["payload"] == {"n": 1}
+
+
+def test_readiness_reports_the_listener(socket, daphne_server):
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{daphne_server.url}/api/v1/health/ready/", timeout=10) as response:
+            body = json.loads(response.read())
+    except urllib.error.HTTPError as error:  # no worker in this test: 503, but the checks are listed
+        body = json.loads(error.read())
+    assert body["checks"]["realtime"]["ok"] is True
+    assert "listening" in body["checks"]["realtime"]["detail"]
