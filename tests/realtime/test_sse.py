@@ -49,3 +49,15 @@ def test_stream_requires_a_valid_token(daphne_server, person):
     )
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize("last_event_id", ["abc", "0", "99999999999999999999999"])
+def test_a_malformed_last_event_id_is_a_422_before_streaming(daphne_server, person, last_event_id):
+    response = httpx.get(
+        f"{daphne_server.url}/api/v1/events/stream/",
+        headers={"Authorization": f"Bearer {token_for(person)}", "Last-Event-ID": last_event_id},
+        timeout=10,
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_last_event_id"
+    assert response.json()["errors"] == {"last_event_id": ["last_event_id must be the id of an event."]}

@@ -9,6 +9,7 @@ from websockets.sync.client import connect
 
 from modules.accounts.tokens import refresh_token_generate
 from tests.factories import UserFactory
+from tests.messaging.factories import DirectThreadFactory
 from tests.posts.factories import PostFactory
 from tests.realtime.conftest import emit, recv_events, recv_json, token_for, ws_url
 
@@ -90,6 +91,35 @@ def test_channels_only_where_the_user_may_see(daphne_server, person):
         emit(f"post:{private_post.id}", "test:secret")
         emit(f"post:{public_post.id}", "test:public")
         assert [f["type"] for f in recv_events(ws, 1)] == ["test:public"]
+
+
+def test_thread_channels_only_for_members(daphne_server, person):
+    mine = DirectThreadFactory(user_a=person)
+    others = DirectThreadFactory()
+    url = ws_url(daphne_server, token_for(person), channels=f"thread:{mine.id},thread:{others.id}")
+    with connect(url) as ws:
+        refusal = recv_json(ws)
+        assert (refusal["code"], refusal["channel"]) == ("channel_forbidden", f"thread:{others.id}")
+        emit(f"thread:{others.id}", "test:not_yours")
+        emit(f"thread:{mine.id}", "test:yours")
+        [frame] = recv_events(ws, 1)
+        assert (frame["type"], frame["topic"]) == ("test:yours", f"thread:{mine.id}")
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"last_event_id": "abc"}, "last_event_id"),
+        ({"last_event_id": "-5"}, "last_event_id"),
+        ({"last_event_id": "1" * 30}, "last_event_id"),
+        ({"channels": ",".join(f"post:{n}" for n in range(1, 52))}, "channels"),
+    ],
+)
+def test_malformed_queries_get_an_error_frame_and_4400(daphne_server, person, query, field):
+    frame, code = refused(ws_url(daphne_server, token_for(person), **query))
+    assert frame["type"] == "error" and frame["field"] == field
+    assert frame["code"] in {"invalid_last_event_id", "too_many_channels"}
+    assert code == 4400
 
 
 def test_resume_replays_exactly_what_was_missed_in_order(daphne_server, person):
