@@ -19,8 +19,8 @@ from modules.realtime.streams import (
     dumps,
     frames,
     open_session,
-    parse_last_event_id,
     parse_channels,
+    parse_last_event_id,
     seconds_until_expiry,
 )
 

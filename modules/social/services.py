@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from modules.accounts.public import active_user_exists
 from modules.core.public import BadRequest, NotFound, PermissionDenied
+
 # notifications reads mutes and blocks from social: bind the module, read its names at call time.
 from modules.notifications import public as notifications
 from modules.social.contracts import FollowState
