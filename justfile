@@ -82,6 +82,21 @@ bench *args:
     python3 scripts/bootstrap.py --bench
     {{python}} scripts/bench.py {{args}}
 
+# Load-test the feeds and POST /posts/ on 10,000 seeded users, 200,000 posts and 1,000,000 likes (DEBUG off)
+bench-feed *args:
+    python3 scripts/bootstrap.py --bench
+    {{python}} scripts/bench_feed.py {{args}}
+
+# Realtime delivery: 1,000 WebSocket clients on two daphne processes, messages posted over REST at 200/s for 60 s
+bench-realtime *args:
+    python3 scripts/bootstrap.py --bench
+    {{python}} scripts/bench_realtime.py {{args}}
+
+# AI mentor: 100 concurrent SSE reply streams from a fake LLM provider on one daphne, while /api/v1/health/ is polled
+bench-mentor *args:
+    python3 scripts/bootstrap.py --bench
+    {{python}} scripts/bench_mentor.py {{args}}
+
 # Compute a month's contributor-rewards snapshot (a new provisional revision when its inputs changed)
 rewards-snapshot period *args:
     {{python}} manage.py rewards_snapshot {{period}} {{args}}

@@ -289,6 +289,59 @@ def redact(url: str) -> str:
     return url
 
 
+def log_tail(path: Path | None, lines: int = 30) -> str:
+    if not path or not path.exists():
+        return "(no output)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def daphne_start(port: int, env: dict[str, str], log_path: Path, announce=say) -> subprocess.Popen:
+    """daphne serving selflink.asgi on 127.0.0.1:`port` (output in `log_path`), once /api/v1/health/ answers."""
+    command = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "selflink.asgi:application"]
+    announce(f"  $ {show(command)}  (access log included, as under `just dev`)")
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    deadline = time.monotonic() + 60
+    health = f"http://127.0.0.1:{port}/api/v1/health/"
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise BenchError(
+                    f"daphne exited with code {process.returncode} before answering:\n{log_tail(log_path)}"
+                )
+            with contextlib.suppress(OSError):
+                status, body = http_json("GET", health, timeout=2)
+                if status == 200:
+                    announce(f"daphne is up (pid {process.pid}): GET /api/v1/health/ -> {body}")
+                    return process
+            time.sleep(0.2)
+        raise BenchError(f"daphne did not answer {health} within 60 s:\n{log_tail(log_path)}")
+    except BaseException:  # not up (or Ctrl-C meanwhile): the caller never gets it, so it must not outlive us
+        process.kill()
+        process.wait()
+        raise
+
+
+def process_stop(
+    process: subprocess.Popen | None, name: str, *, timeout: float, announce=say, signum: int = signal.SIGTERM
+) -> None:
+    """Ask a child to stop (`signum`), then kill it when it has not exited within `timeout` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    announce(f"stopping {name} (pid {process.pid})")
+    process.send_signal(signum)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # daphne: requests cut off mid-flight (the load generator interrupted) leave threads waiting for the
+        # stopped event loop, and the interpreter waits for them at exit: see docs/BENCHMARKS.md.
+        announce(f"{name} did not exit within {timeout:g} s: killing it")
+        process.kill()
+        process.wait()
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -390,45 +443,10 @@ class Bench:
             "127.0.0.1, so the per-IP limits would reject almost all of them; the limiter itself still runs "
             "(one counter upsert per login/refresh), so its cost is measured"
         )
-        command = [
-            PYTHON,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "selflink.asgi:application",
-        ]
-        say(f"  $ {show(command)}  (access log included, as under `just dev`)")
-        with open(self.daphne_log, "w") as log:
-            self.daphne = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=self.child_env(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 60
-        health = f"{self.base_url}/api/v1/health/"
-        while time.monotonic() < deadline:
-            if self.daphne.poll() is not None:
-                raise BenchError(
-                    f"daphne exited with code {self.daphne.returncode} before answering:\n{self.daphne_tail()}"
-                )
-            with contextlib.suppress(OSError):
-                status, body = http_json("GET", health, timeout=2)
-                if status == 200:
-                    say(f"daphne is up (pid {self.daphne.pid}): GET /api/v1/health/ -> {body}")
-                    return
-            time.sleep(0.2)
-        raise BenchError(f"daphne did not answer {health} within 60 s:\n{self.daphne_tail()}")
+        self.daphne = daphne_start(port, self.child_env(), self.daphne_log)
 
     def daphne_tail(self, lines: int = 30) -> str:
-        if not self.daphne_log or not self.daphne_log.exists():
-            return "(no daphne output)"
-        return "\n".join(self.daphne_log.read_text(errors="replace").splitlines()[-lines:])
+        return log_tail(self.daphne_log, lines)
 
     def login(self, count: int) -> list[dict]:
         say(f"signing in {count} bench users through POST /api/v1/auth/login/ (one per k6 VU)")
@@ -609,25 +627,8 @@ class Bench:
     # -- cleanup ----------------------------------------------------------------------------------
 
     def cleanup(self) -> None:
-        if self.k6 is not None and self.k6.poll() is None:
-            say("stopping k6")
-            self.k6.send_signal(signal.SIGINT)
-            try:
-                self.k6.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.k6.kill()
-                self.k6.wait()
-        if self.daphne is not None and self.daphne.poll() is None:
-            say(f"stopping daphne (pid {self.daphne.pid})")
-            self.daphne.terminate()
-            try:
-                self.daphne.wait(timeout=DAPHNE_STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                # Requests cut off mid-flight (k6 interrupted) leave threads waiting for the stopped event
-                # loop, and the interpreter waits for them at exit: see docs/BENCHMARKS.md.
-                say(f"daphne did not exit within {DAPHNE_STOP_SECONDS} s of SIGTERM: killing it")
-                self.daphne.kill()
-                self.daphne.wait()
+        process_stop(self.k6, "k6", timeout=10, signum=signal.SIGINT)
+        process_stop(self.daphne, "daphne", timeout=DAPHNE_STOP_SECONDS)
         if self.embedded is not None:
             stopped = self.embedded.release()
             self.embedded = None

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 
 from modules.accounts.api import router as auth_router
 from modules.core.public import EXTRA_OPENAPI_SCHEMAS, install_error_handlers
+from modules.mentor.api import router as mentor_router
 from modules.messaging.api import router as messaging_router
 from modules.notifications.api import router as notifications_router
 from modules.ops.api import router as health_router
@@ -56,4 +57,5 @@ api.add_router("", search_router)
 api.add_router("", realtime_router)
 api.add_router("", notifications_router)
 api.add_router("", messaging_router)
+api.add_router("", mentor_router)
 api.add_router("/rewards", rewards_router)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "modules.realtime",
     "modules.notifications",
     "modules.messaging",
+    "modules.mentor",
 ]
 
 MIDDLEWARE = [
@@ -295,6 +296,49 @@ env.require(
     "FCM_SERVICE_ACCOUNT_FILE does not name a readable file",
 )
 
+# --- AI mentor (docs/ARCHITECTURE.md#ai-mentor) -----------------------------------------------------
+
+# offline: deterministic replies composed from the person's own context (no LLM, works on a fresh machine);
+# openai: any OpenAI-compatible Chat Completions server (OpenAI, Ollama, vLLM, llama.cpp, LM Studio, OpenRouter …).
+MENTOR_PROVIDER = env.choice("MENTOR_PROVIDER", "offline", ("offline", "openai"))
+MENTOR_BASE_URL = env.str("MENTOR_BASE_URL", "https://api.openai.com/v1").rstrip("/")
+MENTOR_API_KEY = env.str("MENTOR_API_KEY", "")  # the platform key (secret, never logged); empty for keyless servers
+MENTOR_MODEL = env.str("MENTOR_MODEL", "gpt-4o-mini")
+MENTOR_CONNECT_TIMEOUT_SECONDS = env.int("MENTOR_CONNECT_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
+MENTOR_FIRST_TOKEN_TIMEOUT_SECONDS = env.int("MENTOR_FIRST_TOKEN_TIMEOUT_SECONDS", 20, minimum=1, maximum=300)
+MENTOR_IDLE_TIMEOUT_SECONDS = env.int("MENTOR_IDLE_TIMEOUT_SECONDS", 15, minimum=1, maximum=300)
+MENTOR_TIMEOUT_SECONDS = env.int("MENTOR_TIMEOUT_SECONDS", 90, minimum=1, maximum=900)  # a whole reply
+MENTOR_MAX_TOKENS = env.int("MENTOR_MAX_TOKENS", 800, minimum=16, maximum=32_000)
+MENTOR_MAX_RETRIES = env.int("MENTOR_MAX_RETRIES", 1, minimum=0, maximum=5)
+# Bring your own key (X-LLM-Key): the base URLs and models a request may choose; the first ones are the defaults.
+# No base URL: personal keys are refused.
+MENTOR_BYO_BASE_URLS = [url.rstrip("/") for url in env.list("MENTOR_BYO_BASE_URLS", ["https://api.openai.com/v1"])]
+MENTOR_BYO_MODELS = env.list("MENTOR_BYO_MODELS", ["gpt-4o-mini", "gpt-4.1-mini", "gpt-4.1"])
+RATE_MENTOR_PER_USER = env.rate("RATE_MENTOR_PER_USER", "20/m")
+# Messages per person and UTC day answered with the platform's provider (replies with a personal key are not counted).
+MENTOR_DAILY_QUOTA = env.int("MENTOR_DAILY_QUOTA", 200, minimum=1)
+MENTOR_MAX_INPUT_CHARS = env.int("MENTOR_MAX_INPUT_CHARS", 4000, minimum=100, maximum=20_000)
+MENTOR_HISTORY_MAX_CHARS = env.int("MENTOR_HISTORY_MAX_CHARS", 6000, minimum=0, maximum=200_000)
+MENTOR_RETENTION_DAYS = env.int("MENTOR_RETENTION_DAYS", 365, minimum=1)
+# Shown with the supportive reply to crisis signals: "label|https://…" entries, comma-separated.
+MENTOR_CRISIS_RESOURCES = env.list(
+    "MENTOR_CRISIS_RESOURCES", ["Find A Helpline (free and confidential helplines worldwide)|https://findahelpline.com"]
+)
+for _name, _urls in (("MENTOR_BASE_URL", [MENTOR_BASE_URL]), ("MENTOR_BYO_BASE_URLS", MENTOR_BYO_BASE_URLS)):
+    env.require(all(u.startswith(("https://", "http://")) for u in _urls), f"{_name} must be http(s) URLs")
+# Personal keys travel to these servers: only over TLS in production.
+env.require(
+    not IS_PRODUCTION or all(u.startswith("https://") for u in MENTOR_BYO_BASE_URLS),
+    "MENTOR_BYO_BASE_URLS must use https in production",
+)
+env.require(
+    all(
+        "|" in entry and entry.split("|", 1)[1].startswith(("https://", "http://")) for entry in MENTOR_CRISIS_RESOURCES
+    ),
+    "MENTOR_CRISIS_RESOURCES entries must look like label|https://…",
+)
+env.require(MENTOR_PROVIDER != "openai" or bool(MENTOR_MODEL), "MENTOR_MODEL is required with MENTOR_PROVIDER=openai")
+
 # --- contributor rewards ------------------------------------------------------------------------
 
 # HMAC secret of the GitHub webhook; without it the webhook refuses every delivery. Never logged.
@@ -356,6 +400,10 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "dramatiq": {"level": "WARNING" if IS_TEST else "INFO"},
         "apscheduler": {"level": "WARNING"},
+        # The LLM client logs request options at debug level; keys and conversations stay out of the logs.
+        "openai": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 

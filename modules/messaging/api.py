@@ -69,15 +69,18 @@ def _receipt(receipt: services.Receipt, user_id: int) -> dict:
 
 
 def _send(request: HttpRequest, payload: ThreadMessageIn, files, thread_id: int):
-    message, created = services.message_send(
-        sender_id=_viewer(request),
+    viewer = _viewer(request)
+    sent = services.message_send_with_view(
+        sender_id=viewer,
         thread_id=thread_id,
         body=payload.body,
         client_uuid=payload.client_uuid,
         reply_to_message_id=payload.reply_to_message_id,
         attachments=files.getlist("attachments"),
     )
-    return Status(201 if created else 200, _message(request, message.id))
+    if sent.view is not None:  # a new message: the view built while sending (no second read)
+        return Status(201, message_out(sent.view, viewer, request))
+    return Status(201 if sent.created else 200, _message(request, sent.message.id))
 
 
 def _limit_messages(request: HttpRequest) -> None:

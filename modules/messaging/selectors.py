@@ -137,9 +137,11 @@ def _visible_messages(thread_id: int) -> QuerySet[Message]:
 
 
 def cards_for(*, viewer_id: int, user_ids: Iterable[int]) -> dict[int, UserCard]:
-    """User cards as `viewer_id` sees them (is_following), deactivated accounts left out (2 queries)."""
+    """User cards as `viewer_id` sees them (is_following), deactivated accounts left out (2 queries; 1 when the
+    viewer is the only one: nobody follows themself, the database forbids it)."""
     summaries = user_summaries(user_ids=set(user_ids))
-    followed = following_among(viewer_id=viewer_id, user_ids=summaries) if summaries else set()
+    others = [user_id for user_id in summaries if user_id != viewer_id]
+    followed = following_among(viewer_id=viewer_id, user_ids=others) if others else set()
     return {
         s.id: UserCard(id=s.id, handle=s.handle, name=s.name, photo_path=s.photo_path, is_following=s.id in followed)
         for s in summaries.values()
@@ -182,36 +184,69 @@ def _message_views(messages: list[Message], cards: dict[int, UserCard]) -> list[
         if asset_id in assets:
             media.setdefault(message_id, []).append(assets[asset_id])
     reactions = _reactions(ids)
-    reply_ids = {m.reply_to_id for m in messages if m.reply_to_id}
-    replies = {
+    replies = _replies({m.reply_to_id for m in messages if m.reply_to_id})
+    return [
+        _view(
+            m,
+            cards[m.sender_id],
+            attachments=media.get(m.id, []),
+            reactions=reactions.get(m.id, []),
+            reply_to=replies.get(m.reply_to_id) if m.reply_to_id else None,
+        )
+        for m in messages
+    ]
+
+
+def _replies(message_ids: set[int]) -> dict[int, ReplyPreview]:
+    if not message_ids:
+        return {}
+    return {
         row["id"]: ReplyPreview(
             id=row["id"],
             sender_id=row["sender_id"],
             text_preview=row["body"][:PREVIEW_CHARS],
             has_attachments=row["media_count"] > 0,
         )
-        for row in Message.objects.filter(id__in=reply_ids).values("id", "sender_id", "body", "media_count")
+        for row in Message.objects.filter(id__in=message_ids).values("id", "sender_id", "body", "media_count")
     }
-    return [
-        MessageView(
-            id=m.id,
-            thread_id=m.thread_id,
-            sender_id=m.sender_id,
-            sender=cards[m.sender_id],
-            body=m.body,
-            type=m.type,
-            status=m.status,
-            client_uuid=m.client_uuid,
-            delivered_at=m.delivered_at,
-            read_at=m.read_at,
-            attachments=media.get(m.id, []),
-            reactions=reactions.get(m.id, []),
-            reply_to=replies.get(m.reply_to_id) if m.reply_to_id else None,
-            created_at=m.created_at,
-            deleted=m.deleted,
-        )
-        for m in messages
-    ]
+
+
+def _view(
+    m: Message,
+    sender: UserCard,
+    *,
+    attachments: list[MediaData],
+    reactions: list[ReactionSummary],
+    reply_to: ReplyPreview | None,
+) -> MessageView:
+    return MessageView(
+        id=m.id,
+        thread_id=m.thread_id,
+        sender_id=m.sender_id,
+        sender=sender,
+        body=m.body,
+        type=m.type,
+        status=m.status,
+        client_uuid=m.client_uuid,
+        delivered_at=m.delivered_at,
+        read_at=m.read_at,
+        attachments=attachments,
+        reactions=reactions,
+        reply_to=reply_to,
+        created_at=m.created_at,
+        deleted=m.deleted,
+    )
+
+
+def sent_message_view(message: Message, *, attachments: list[MediaData]) -> MessageView | None:
+    """The sender's view of a message stored in the current transaction, from what the sender already holds:
+    no reactions yet, the attachments just stored, their own card (1 query; 2 for a reply). None when the
+    sender's account is inactive (as `message_views` leaves such messages out)."""
+    cards = cards_for(viewer_id=message.sender_id, user_ids=[message.sender_id])
+    if message.sender_id not in cards:
+        return None
+    reply_to = _replies({message.reply_to_id}).get(message.reply_to_id) if message.reply_to_id else None
+    return _view(message, cards[message.sender_id], attachments=list(attachments), reactions=[], reply_to=reply_to)
 
 
 def message_views(messages: Iterable[Message], *, viewer_id: int) -> list[MessageView]:

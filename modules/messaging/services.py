@@ -36,6 +36,7 @@ from modules.messaging.models import (
 )
 from modules.messaging.presenters import message_payload, reactions_out, thread_payload
 from modules.messaging.selectors import (
+    MessageView,
     ReactionSummary,
     active_member_ids,
     latest_message_id,
@@ -43,6 +44,7 @@ from modules.messaging.selectors import (
     message_get,
     message_views,
     reactions_of,
+    sent_message_view,
     thread_view,
     thread_views_for_members,
 )
@@ -75,6 +77,13 @@ class ReactionChange:
 
 
 @dataclass(frozen=True)
+class SentMessage:
+    message: Message
+    created: bool  # False: a retry of a stored message (same client_uuid)
+    view: MessageView | None  # the sender's view, built in the sending transaction (None for a retry)
+
+
+@dataclass(frozen=True)
 class TypingResult:
     thread_id: int
     is_typing: bool
@@ -88,11 +97,15 @@ def _topics(member_ids: Iterable[int]) -> list[str]:
     return [user_topic(user_id) for user_id in member_ids]
 
 
-def _lock_thread(thread_id: int) -> Thread:
-    thread = Thread.objects.select_for_update(no_key=True).filter(id=thread_id).first()
-    if thread is None:
-        raise NotFound("Thread not found.")
-    return thread
+def _lock_thread(thread_id: int) -> None:
+    """Lock the thread row (`FOR NO KEY UPDATE`) until the transaction ends; 404 when there is no such thread."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Thread._meta.db_table} WHERE id = %s FOR NO KEY UPDATE",  # noqa: S608 - own table
+            [thread_id],
+        )
+        if cursor.fetchone() is None:
+            raise NotFound("Thread not found.")
 
 
 def _publish_grouped(payloads: dict[int, dict], type_: str) -> None:
@@ -384,6 +397,24 @@ def _replay(existing: Message, *, thread_id: int, body: str) -> Message:
     return existing
 
 
+_INSERT_MESSAGE_SQL = """
+    INSERT INTO {message} (thread_id, sender_id, body, type, client_uuid, reply_to_id, media_count, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (sender_id, client_uuid) DO NOTHING
+    RETURNING id
+"""
+# After the insert, in one round trip: the thread's last message, the end of the sender's "typing", and who the
+# active members are now (a statement after the lock: a member who left meanwhile is not among them).
+_AFTER_INSERT_SQL = """
+    WITH touched AS (
+        UPDATE {thread} SET last_message_id = %(message)s, last_activity_at = %(at)s WHERE id = %(thread)s
+    ), typing AS (
+        DELETE FROM {typing} WHERE thread_id = %(thread)s AND user_id = %(sender)s
+    )
+    SELECT user_id FROM {member} WHERE thread_id = %(thread)s AND left_at IS NULL ORDER BY joined_at, id
+"""
+
+
 def _insert_message(
     thread: Thread,
     *,
@@ -392,36 +423,57 @@ def _insert_message(
     client_uuid: uuid.UUID,
     reply_to_id: int | None,
     media: list[MediaData] = (),
-) -> tuple[Message, bool]:
-    """Store a message in a locked thread and announce it; (existing, False) when the client_uuid was taken."""
+) -> SentMessage:
+    """Store a message in a locked thread the sender is an active member of (404 otherwise) and announce it;
+    `created` False (nothing written) when the sender's client_uuid was taken."""
     kinds = {m.kind for m in media}
     kind = MessageType.VIDEO if "video" in kinds else MessageType.IMAGE if kinds else MessageType.TEXT
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                thread=thread,
-                sender_id=sender_id,
-                body=body,
-                type=kind,
-                client_uuid=client_uuid,
-                reply_to_id=reply_to_id,
-                media_count=len(media),
-            )
-    except IntegrityError:
-        existing = _existing(sender_id, client_uuid)
-        if existing is None:
-            raise
-        return existing, False
+    now = timezone.now()
+    tables = {
+        "message": Message._meta.db_table,
+        "thread": Thread._meta.db_table,
+        "typing": TypingState._meta.db_table,
+        "member": ThreadMember._meta.db_table,
+    }
+    with connection.cursor() as cursor:
+        # ON CONFLICT instead of a savepoint: a concurrent retry waits for the first attempt, then finds its row.
+        cursor.execute(
+            _INSERT_MESSAGE_SQL.format(**tables),
+            [thread.id, sender_id, body, kind, client_uuid, reply_to_id, len(media), now],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            if not ThreadMember.objects.filter(thread_id=thread.id, user_id=sender_id, left_at__isnull=True).exists():
+                raise NotFound("Thread not found.")
+            existing = _existing(sender_id, client_uuid)
+            if existing is None:  # the conflicting row is not visible: treated like any integrity error
+                raise IntegrityError("client_uuid taken by a message that cannot be read")
+            return SentMessage(message=existing, created=False, view=None)
+        message = Message(
+            id=row[0],
+            thread=thread,
+            sender_id=sender_id,
+            body=body,
+            type=kind,
+            client_uuid=client_uuid,
+            reply_to_id=reply_to_id,
+            media_count=len(media),
+            created_at=now,
+        )
+        message._state.adding, message._state.db = False, connection.alias
+        cursor.execute(
+            _AFTER_INSERT_SQL.format(**tables),
+            {"message": message.id, "at": now, "thread": thread.id, "sender": sender_id},
+        )
+        members = [member_id for (member_id,) in cursor.fetchall()]
+    if sender_id not in members:
+        raise NotFound("Thread not found.")  # left while an upload ran: the transaction rolls back
     MessageAttachment.objects.bulk_create(
         [MessageAttachment(message=message, asset_id=m.id, position=index) for index, m in enumerate(media)]
     )
-    Thread.objects.filter(id=thread.id).update(last_message=message, last_activity_at=message.created_at)
-    TypingState.objects.filter(thread_id=thread.id, user_id=sender_id).delete()  # sending ends "typing"
-    members = active_member_ids(thread_id=thread.id)
-    views = message_views([message], viewer_id=sender_id)
-    if views:
-        payload = {"message": message_payload(views[0], sender_id)}
-        publish(_topics(members), "message:new", payload)
+    view = sent_message_view(message, attachments=list(media))
+    if view is not None:
+        publish(_topics(members), "message:new", {"message": message_payload(view, sender_id)})
     for member_id in members:
         if member_id != sender_id:
             notify(
@@ -433,10 +485,10 @@ def _insert_message(
                 text=body or _MEDIA_ONLY_TEXT[kind],
                 data={"message_id": message.id},
             )
-    return message, True
+    return SentMessage(message=message, created=True, view=view)
 
 
-def message_send(
+def message_send_with_view(
     *,
     sender_id: int,
     thread_id: int,
@@ -444,8 +496,9 @@ def message_send(
     client_uuid: uuid.UUID | None = None,
     reply_to_message_id: int | None = None,
     attachments: list[UploadedFile] = (),
-) -> tuple[Message, bool]:
-    """Send a message to a thread the sender is an active member of; (message, created).
+) -> SentMessage:
+    """Send a message to a thread the sender is an active member of: the message, whether it was created, and
+    the sender's view of it (built in the sending transaction, so answering costs no further reads).
 
     A retry with the same client_uuid returns the stored message (created False), even when it races the
     first attempt. Direct threads check blocks and the recipient's dm_policy on every message."""
@@ -455,7 +508,7 @@ def message_send(
     client_uuid = client_uuid or uuid.uuid4()
     existing = _existing(sender_id, client_uuid)
     if existing is not None:
-        return _replay(existing, thread_id=thread_id, body=body), False
+        return SentMessage(message=_replay(existing, thread_id=thread_id, body=body), created=False, view=None)
     if not body and not files:
         raise ValidationFailed.for_field("body", "Write something or attach a file.", code="empty_message")
     _check_can_write(member.thread, sender_id)
@@ -467,27 +520,48 @@ def message_send(
     media = _upload_attachments(owner_id=sender_id, files=files)
     try:
         with transaction.atomic():
-            thread = _lock_thread(thread_id)
-            if not ThreadMember.objects.filter(thread_id=thread_id, user_id=sender_id, left_at__isnull=True).exists():
-                raise NotFound("Thread not found.")  # left while the upload ran
-            message, created = _insert_message(
-                thread,
+            _lock_thread(thread_id)
+            sent = _insert_message(
+                member.thread,
                 sender_id=sender_id,
                 body=body,
                 client_uuid=client_uuid,
                 reply_to_id=reply_to_message_id,
                 media=media,
             )
-            if not created:
+            if not sent.created:
                 media_delete_many(ids=[m.id for m in media])
-                return _replay(message, thread_id=thread_id, body=body), False
+                return SentMessage(
+                    message=_replay(sent.message, thread_id=thread_id, body=body), created=False, view=None
+                )
     except IntegrityError as exc:  # e.g. the replied-to message vanished with its sender's account
         media_delete_many(ids=[m.id for m in media])
         raise NotFound("Thread not found.") from exc
     except Exception:
         media_delete_many(ids=[m.id for m in media])
         raise
-    return message, True
+    return sent
+
+
+def message_send(
+    *,
+    sender_id: int,
+    thread_id: int,
+    body: str,
+    client_uuid: uuid.UUID | None = None,
+    reply_to_message_id: int | None = None,
+    attachments: list[UploadedFile] = (),
+) -> tuple[Message, bool]:
+    """`message_send_with_view` without the view: (message, created)."""
+    sent = message_send_with_view(
+        sender_id=sender_id,
+        thread_id=thread_id,
+        body=body,
+        client_uuid=client_uuid,
+        reply_to_message_id=reply_to_message_id,
+        attachments=attachments,
+    )
+    return sent.message, sent.created
 
 
 def message_delete(*, user_id: int, message_id: int) -> Message:

@@ -18,6 +18,7 @@ import datetime as dt
 import math
 import uuid
 from dataclasses import dataclass
+from operator import itemgetter
 
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -33,6 +34,7 @@ CANDIDATES = 500
 MAX_AGE = dt.timedelta(days=14)
 SESSION_ITEMS = 300
 SESSION_TTL = dt.timedelta(hours=6)
+MICROSECOND = dt.timedelta(microseconds=1)
 
 SIGNALS = {
     "recency": "exp(−ln 2 × age in hours / 24): 1 when just posted, 0.5 after a day, 0.25 after two",
@@ -193,7 +195,8 @@ def _item_post_id(item: list | dict) -> int:
     return item["post_id"] if isinstance(item, dict) else item[0]
 
 
-def _ranked_session(viewer_id: int, feed: str, now: dt.datetime, audience: Audience) -> FeedSession:
+def _ranked_session(viewer_id: int, feed: str, now: dt.datetime, audience: Audience) -> tuple[FeedSession, dict]:
+    """A new session of the viewer's ranked feed, and the summaries of its authors (read for the handles)."""
     since = now - dt.timedelta(hours=24)
     candidates = (
         visible_posts(audience)
@@ -218,25 +221,28 @@ def _ranked_session(viewer_id: int, feed: str, now: dt.datetime, audience: Audie
         age = now - created_at
         follows = author_id in followees
         values = _values(age=age, likes_24h=likes_24h, comments_24h=comments_24h, follows=follows, video=video)
-        item = [post_id, age // dt.timedelta(microseconds=1), likes_24h, comments_24h, int(follows), int(video)]
-        ranked.append((_total(values, weights), created_at, post_id, author_id, item))
-    ranked.sort(key=lambda entry: (-entry[0], -entry[1].timestamp(), -entry[2]))
+        item = [post_id, age // MICROSECOND, likes_24h, comments_24h, int(follows), int(video)]
+        ranked.append((-_total(values, weights), -created_at.timestamp(), -post_id, author_id, item))
+    ranked.sort(key=itemgetter(0, 1, 2))  # score descending, then newest first
     # Posts of deactivated authors are left out (visible_posts already excludes them; this also covers an
     # account deactivated meanwhile). The order of the others does not depend on them, so the authors' handles
     # are fetched for the top of the ranking only, and further down only if some of those authors are gone.
     items: list[list] = []
-    handles: dict[int, str | None] = {}
+    authors: dict = {}
+    looked_up: set[int] = set()
     position = 0
     while len(items) < SESSION_ITEMS and position < len(ranked):
         chunk = ranked[position : position + SESSION_ITEMS - len(items)]
         position += len(chunk)
-        unknown = {entry[3] for entry in chunk} - handles.keys()
-        found = user_summaries(user_ids=unknown) if unknown else {}
-        handles.update({author_id: found[author_id].handle if author_id in found else None for author_id in unknown})
-        items += [[*item, handles[author_id]] for _, _, _, author_id, item in chunk if handles[author_id] is not None]
-    return FeedSession.objects.create(
+        unknown = {entry[3] for entry in chunk} - looked_up
+        if unknown:
+            authors.update(user_summaries(user_ids=unknown))
+            looked_up |= unknown
+        items += [[*item, authors[author_id].handle] for *_, author_id, item in chunk if author_id in authors]
+    session = FeedSession.objects.create(
         id=uuid.uuid4(), viewer_id=viewer_id, feed=feed, rules_version=RULES_VERSION, items=items, created_at=now
     )
+    return session, authors
 
 
 def ranked_feed(
@@ -258,10 +264,11 @@ def ranked_feed(
         if session.rules_version != RULES_VERSION and any(not isinstance(item, dict) for item in window):
             raise CursorExpired()  # stored inputs are explained by the rules they were ranked with
         audience = Audience.of(viewer_id)
+        authors = None
     else:
         audience = Audience.of(viewer_id, with_mutes=True)
-        session, offset = _ranked_session(viewer_id, feed, now, audience), 0
-        window = session.items[:limit]
+        session, authors = _ranked_session(viewer_id, feed, now, audience)
+        offset, window = 0, session.items[:limit]
     # Visibility is checked again now: a post deleted, hidden or blocked since the refresh is left out.
     ids = [_item_post_id(item) for item in window]
     visible = {p.id: p for p in visible_posts(audience).filter(id__in=ids).defer("search_vector")}
@@ -269,7 +276,7 @@ def ranked_feed(
     why = {_item_post_id(item): _item_why(feed, item) for item in window if _item_post_id(item) in visible}
     next_offset = offset + limit
     next_cursor = encode_cursor(tag, [str(session.id), next_offset]) if next_offset < len(session.items) else None
-    return FeedPage(items=post_views(ordered, viewer_id=viewer_id, why=why), next=next_cursor)
+    return FeedPage(items=post_views(ordered, viewer_id=viewer_id, why=why, authors=authors), next=next_cursor)
 
 
 def chronological_feed(*, viewer_id: int, feed: str, cursor: str | None, limit: int) -> FeedPage:

@@ -79,13 +79,18 @@ class PostView:
     why: dict | None = None
 
 
-def post_views(posts: Iterable[Post], *, viewer_id: int, why: dict[int, dict] | None = None) -> list[PostView]:
-    """Typed views of posts, in order, with authors, media and the viewer's like (4 queries for any count)."""
+def post_views(
+    posts: Iterable[Post], *, viewer_id: int, why: dict[int, dict] | None = None, authors: dict | None = None
+) -> list[PostView]:
+    """Typed views of posts, in order, with authors, media and the viewer's like (4 queries for any count).
+    `authors`: the active authors' summaries by id, when the caller read them in the same request (posts of
+    anyone not in it are left out, as deactivated)."""
     posts = list(posts)
     if not posts:
         return []
     ids = [post.id for post in posts]
-    authors = user_summaries(user_ids={post.author_id for post in posts})
+    if authors is None:
+        authors = user_summaries(user_ids={post.author_id for post in posts})
     links = list(
         PostMedia.objects.filter(post_id__in=ids).order_by("post_id", "position").values_list("post_id", "asset_id")
     )

@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
 from selflink.wsgi import application
 from tests.conftest import client_for
 from tests.factories import UserFactory, WorkerHeartbeatFactory
+from tests.mentor.fakellm import FakeLLMServer
 
 # The SSE stream never ends by design (and is async-only): tests/realtime/test_sse.py drives it on daphne.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).exclude(operation_id="eventsStream")
@@ -35,6 +36,21 @@ def keep_the_test_connection():
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(scope="module")
+def fake_llm():
+    server = FakeLLMServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(autouse=True)
+def personal_keys_reach_a_local_server(settings, fake_llm):
+    """The schema documents X-LLM-Key, so generated requests send one: it must reach a server on 127.0.0.1 (an
+    unreachable provider is a 502 by design, and the tests never leave the machine)."""
+    settings.MENTOR_BYO_BASE_URLS = [fake_llm.url]
+    settings.MENTOR_BYO_MODELS = ["fake-model"]
 
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

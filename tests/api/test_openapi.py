@@ -29,6 +29,23 @@ def test_committed_schema_matches_the_code():
     )
 
 
+def test_schema_names_are_unique_across_modules():
+    """Ninja names a component after its class: two modules' `SessionOut` would silently share one entry, and
+    one of them would be documented (and generated into the client) with the other's fields."""
+    import importlib
+    import inspect
+
+    from ninja import Schema
+
+    owners: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "modules").glob("*/schemas.py")):
+        module = importlib.import_module(f"modules.{path.parent.name}.schemas")
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, Schema) and value.__module__ == module.__name__:
+                owners.setdefault(name, []).append(module.__name__)
+    assert not {name: mods for name, mods in owners.items() if len(mods) > 1}
+
+
 def test_operation_ids_are_unique_camel_case(schema):
     ids = [operation["operationId"] for _, _, operation in operations(schema)]
     assert len(ids) == len(set(ids))

@@ -1,0 +1,145 @@
+"""Staff views of the mentor, for support: sessions with their messages, memory, profiles and background tasks.
+
+Everything is read-only (messages are never edited here). Superusers may delete a session (a person's deletion
+request handled by support). No secret is shown: the mentor stores none.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
+from unfold.decorators import display
+
+from modules.mentor.models import MentorMemory, MentorMessage, MentorProfile, MentorSession, MentorTask
+
+
+class ReadOnlyAdmin(ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MentorMessageInline(TabularInline):
+    model = MentorMessage
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    fields = ("id", "role", "content", "provider", "model", "byo", "status", "safety", "created_at")
+    readonly_fields = fields
+    ordering = ("id",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MentorSession)
+class MentorSessionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "kind", "mode", "language", "day", "title", "messages", "last_message_at")
+    list_filter = (
+        ("kind", ChoicesDropdownFilter),
+        ("mode", ChoicesDropdownFilter),
+        ("last_message_at", RangeDateFilter),
+    )
+    list_filter_submit = True
+    search_fields = ("=id", "user__handle", "user__email", "title")
+    list_select_related = ("user",)
+    ordering = ("-last_message_at",)
+    readonly_fields = ("user", "kind", "mode", "language", "day", "title", "created_at", "last_message_at")
+    inlines = [MentorMessageInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(message_total=Count("messages"))
+
+    @display(description="messages", ordering="message_total")
+    def messages(self, obj):
+        return obj.message_total
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(MentorMessage)
+class MentorMessageAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "session", "role", "excerpt", "provider", "status", "safety", "created_at")
+    list_filter = (
+        ("role", ChoicesDropdownFilter),
+        ("provider", ChoicesDropdownFilter),
+        ("safety", ChoicesDropdownFilter),
+        ("created_at", RangeDateFilter),
+    )
+    list_filter_submit = True
+    search_fields = ("=id", "=session__id", "user__handle", "user__email")
+    list_select_related = ("user", "session")
+    ordering = ("-id",)
+    readonly_fields = (
+        "session",
+        "user",
+        "role",
+        "content",
+        "provider",
+        "model",
+        "byo",
+        "status",
+        "safety",
+        "created_at",
+    )
+
+    @display(description="content")
+    def excerpt(self, obj):
+        return (obj.content[:80] + "…") if len(obj.content) > 80 else obj.content
+
+
+@admin.register(MentorMemory)
+class MentorMemoryAdmin(ReadOnlyAdmin):
+    list_display = ("user", "messages_summarised", "provider", "updated_at", "cleared_at")
+    search_fields = ("user__handle", "user__email")
+    list_select_related = ("user",)
+    readonly_fields = (
+        "user",
+        "summary",
+        "covered_message_id",
+        "floor_message_id",
+        "messages_summarised",
+        "provider",
+        "updated_at",
+        "cleared_at",
+    )
+
+
+@admin.register(MentorProfile)
+class MentorProfileAdmin(ReadOnlyAdmin):
+    list_display = ("user", "tone", "language", "updated_at")
+    list_filter = (("tone", ChoicesDropdownFilter), ("language", ChoicesDropdownFilter))
+    search_fields = ("user__handle", "user__email")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "tone", "language", "goals", "created_at", "updated_at")
+
+
+@admin.register(MentorTask)
+class MentorTaskAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "status", "error_code", "created_at", "finished_at")
+    list_filter = (("status", ChoicesDropdownFilter), ("created_at", RangeDateFilter))
+    list_filter_submit = True
+    search_fields = ("=id", "user__handle", "user__email")
+    list_select_related = ("user",)
+    ordering = ("-created_at",)
+    readonly_fields = (
+        "id",
+        "user",
+        "session",
+        "request_message",
+        "reply_message",
+        "status",
+        "error_code",
+        "error_detail",
+        "created_at",
+        "finished_at",
+    )

@@ -1,0 +1,107 @@
+"""The offline mentor: deterministic replies composed from the person's own context and the persona's phrasing.
+
+It needs no model and no network, so the mentor works on a fresh machine, and the same request always gets the
+same reply. A reply is built from, in order: an opener for the mode (with the person's name), the keywords of the
+message and the question it asks, a link to one of their goals (the one sharing most words with the message),
+the themes of their recent journal entries, a remark when an earlier conversation is remembered, the tone's line
+and a closing question for the mode. Choices between phrasings depend on a hash of the message, never on chance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+
+from modules.mentor.contracts import Prompt
+from modules.mentor.personas import Persona, persona
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_SENTENCE = re.compile(r"[^.!?\n…]+[.!?…]*")
+MIN_WORD = 3
+MAX_QUESTION_CHARS = 160
+
+
+def _pick(options: list[str], seed: str, salt: str) -> str:
+    digest = hashlib.sha256(f"{salt}|{seed}".encode()).digest()
+    return options[int.from_bytes(digest[:4], "big") % len(options)]
+
+
+def keywords(text: str, stopwords: set[str], limit: int = 3) -> list[str]:
+    words = [w for w in _WORD.findall(text.lower()) if len(w) >= MIN_WORD and w not in stopwords]
+    counts = Counter(words)
+    first_seen = {word: index for index, word in reversed(list(enumerate(words)))}
+    ranked = sorted(counts, key=lambda w: (-counts[w], -len(w) if counts[w] == 1 else 0, first_seen[w]))
+    return ranked[:limit]
+
+
+def first_question(text: str) -> str | None:
+    for sentence in _SENTENCE.findall(text):
+        sentence = sentence.strip()
+        if sentence.endswith("?") and len(sentence) > 3:
+            if len(sentence) > MAX_QUESTION_CHARS:
+                sentence = sentence[: MAX_QUESTION_CHARS - 2].rsplit(" ", 1)[0].rstrip(" ,;:") + "…?"
+            return sentence
+    return None
+
+
+def _join(items: list[str], word_and: str) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {word_and} {items[-1]}"
+
+
+def _quote(text: str, voice: Persona) -> str:
+    return f"{voice.offline['quote_open']}{text}{voice.offline['quote_close']}"
+
+
+def _best_goal(goals: tuple[str, ...], message_words: set[str]) -> str:
+    def overlap(goal: str) -> int:
+        return len(set(_WORD.findall(goal.lower())) & message_words)
+
+    return max(goals, key=lambda goal: (overlap(goal), -goals.index(goal)))
+
+
+def compose(prompt: Prompt) -> str:
+    voice = persona(prompt.language)
+    offline = voice.offline
+    stopwords = set(offline["stopwords"])
+    context = prompt.context
+    text = prompt.user_text.strip()
+    seed = f"{prompt.mode}|{prompt.language}|{text}"
+    name = context.name.split()[0] if context.name.strip() else ""
+    name_suffix = voice.line("name_suffix", name=name) if name else ""
+
+    parts = [_pick(offline["openers"][prompt.mode], seed, "opener").format(name_suffix=name_suffix)]
+    question = first_question(text)
+    found = keywords(text.replace(question, " ") if question else text, stopwords)
+    if found:
+        parts.append(voice.line("keywords", keywords=_join(found, offline["and"])))
+    if question:
+        parts.append(voice.line("question", question=_quote(question, voice)))
+    if not found and not question:
+        parts.append(voice.line("empty"))
+
+    if context.goals:
+        goal = _best_goal(context.goals, set(_WORD.findall(text.lower())))
+        parts.append(voice.line("goal", goal=_quote(goal, voice)))
+    elif prompt.mode == "goals":
+        parts.append(voice.line("no_goal"))
+
+    if context.journal and prompt.mode in ("daily", "reflection", "default"):
+        themes = keywords(" ".join(context.journal), stopwords)
+        if themes:
+            parts.append(voice.line("journal", themes=_join(themes, offline["and"])))
+    if context.memory and prompt.history_messages == 0:
+        parts.append(voice.line("memory"))
+
+    tone_line = offline["tones"].get(prompt.tone, "")
+    if tone_line:
+        parts.append(tone_line)
+    parts.append(_pick(offline["prompts"][prompt.mode], seed, "prompt"))
+    return " ".join(part.strip() for part in parts if part.strip())
+
+
+def chunks(text: str) -> list[str]:
+    """The reply as a stream of tokens: one word with the whitespace before it per chunk."""
+    return re.findall(r"\s*\S+", text)

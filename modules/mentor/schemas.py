@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from django.conf import settings
+from ninja import Field, Schema
+from pydantic import AfterValidator, ConfigDict, field_validator
+
+from modules.core.public import MAX_SAFE_ID, CursorParams
+
+ModeValue = Literal["default", "daily", "reflection", "goals"]
+LanguageValue = Literal["en", "ka", "ru"]
+ToneValue = Literal["warm", "direct", "calm"]
+ProviderValue = Literal["offline", "openai", "safety"]
+SafetyValue = Literal["", "crisis", "output_blocked", "prompt_leak"]
+HARD_MAX_INPUT = 20_000  # MENTOR_MAX_INPUT_CHARS can only be lower
+
+MODES_DESCRIPTION = (
+    "`default` (open conversation), `daily` (a check-in about today), `reflection` (looking back on an experience), "
+    "`goals` (relating things to your goals and a next step)."
+)
+
+
+def _message_text(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("Write something first.")
+    limit = settings.MENTOR_MAX_INPUT_CHARS
+    if len(value) > limit:
+        raise ValueError(f"Keep it under {limit} characters.")
+    if "\x00" in value:
+        raise ValueError("The text contains a NUL character.")
+    return value
+
+
+MessageText = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=HARD_MAX_INPUT,
+        description="Your message (at most MENTOR_MAX_INPUT_CHARS characters, 4000 by default).",
+    ),
+    AfterValidator(_message_text),
+]
+SessionRef = Annotated[
+    int | None,
+    Field(
+        ge=1,
+        le=MAX_SAFE_ID,
+        description=(
+            "Continue this chat session. Without it, your latest chat in the same mode continues when its last "
+            "message is less than 6 hours old; otherwise a new session starts."
+        ),
+    ),
+]
+
+
+class MentorChatIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    message: MessageText
+    mode: ModeValue = Field("default", description=MODES_DESCRIPTION)
+    language: LanguageValue | None = Field(None, description="Reply language; default: your mentor profile's.")
+    session_id: SessionRef = None
+
+
+class MentorChatParams(Schema):
+    async_: bool = Field(
+        False,
+        alias="async",
+        description="Answer in a background job: 202 with a task id (poll it, or wait for `mentor:reply`). Not "
+        "with X-LLM-Key.",
+    )
+
+
+class MentorStreamParams(Schema):
+    message: MessageText
+    mode: ModeValue = Field("default", description=MODES_DESCRIPTION)
+    language: LanguageValue | None = Field(None, description="Reply language; default: your mentor profile's.")
+    session_id: SessionRef = None
+
+
+class MentorChatOut(Schema):
+    session_id: int
+    mode: ModeValue
+    language: LanguageValue
+    reply: str
+    message_id: int = Field(description="The mentor's reply message.")
+    user_message_id: int = Field(description="Your message, as stored.")
+    provider: ProviderValue = Field(
+        description="`offline`: composed by the built-in offline mentor; `openai`: an OpenAI-compatible model; "
+        "`safety`: the supportive reply to crisis signals, with help resources."
+    )
+    model: str
+    safety: SafetyValue = Field(description="Why the reply was replaced by a safety text, if it was.")
+
+
+class MentorTaskAcceptedOut(Schema):
+    task_id: uuid.UUID
+    status: Literal["pending"]
+    session_id: int
+    user_message_id: int
+
+
+class MentorTaskOut(Schema):
+    task_id: uuid.UUID
+    status: Literal["pending", "running", "done", "failed"]
+    session_id: int | None
+    message_id: int | None = Field(description="The reply message, once done.")
+    reply: str | None
+    provider: ProviderValue | None
+    error_code: str | None = Field(description="Set when failed, e.g. `provider_timeout`.")
+    error_detail: str | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+class MentorMessageOut(Schema):
+    id: int
+    session_id: int
+    session_kind: Literal["chat", "daily"]
+    mode: ModeValue
+    role: Literal["user", "assistant"]
+    content: str
+    provider: ProviderValue | None = Field(description="Who wrote a reply; null on your own messages.")
+    model: str
+    status: Literal["complete", "partial", "error"] = Field(
+        description="`partial`: the stream was closed by the client before the end; `error`: cut off by a "
+        "provider error (what arrived is kept)."
+    )
+    safety: SafetyValue
+    created_at: dt.datetime
+
+
+class MentorMessagePageOut(Schema):
+    results: list[MentorMessageOut]
+    next: str | None
+
+
+class MentorHistoryParams(CursorParams):
+    session_id: int | None = Field(None, ge=1, le=MAX_SAFE_ID, description="Only this session's messages.")
+
+
+class MentorSessionOut(Schema):
+    id: int
+    kind: Literal["chat", "daily"]
+    mode: ModeValue
+    language: LanguageValue
+    date: dt.date | None = Field(description="The journal day (daily sessions).")
+    title: str
+    message_count: int
+    created_at: dt.datetime
+    last_message_at: dt.datetime
+
+
+class MentorSessionPageOut(Schema):
+    results: list[MentorSessionOut]
+    next: str | None
+
+
+class MentorSessionListParams(CursorParams):
+    kind: Literal["chat", "daily"] | None = Field(None, description="Only chats or only journal days.")
+
+
+class MentorSessionDetailOut(MentorSessionOut):
+    messages: list[MentorMessageOut] = Field(description="Oldest first; at most the newest 200.")
+    has_more_messages: bool = Field(description="Older messages exist: page through `mentorHistory?session_id=`.")
+
+
+class MentorDailyEntryIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    text: MessageText
+    date: dt.date | None = Field(
+        None, description="The journal day (YYYY-MM-DD, your local date); default: today in UTC."
+    )
+    language: LanguageValue | None = Field(None, description="Reply language; default: your mentor profile's.")
+
+
+class MentorDailyEntryOut(Schema):
+    session_id: int
+    date: dt.date
+    entry: MentorMessageOut
+    reply: MentorMessageOut
+    provider: ProviderValue
+
+
+class MentorDailyHistoryParams(Schema):
+    limit: int = Field(7, ge=1, le=100, description="How many journal days (the latest first).")
+
+
+class MentorDailyDayOut(Schema):
+    session_id: int
+    date: dt.date
+    language: LanguageValue
+    entries: int
+    last_entry: str
+    last_reply: str
+    last_message_at: dt.datetime
+
+
+class MentorDailyHistoryOut(Schema):
+    results: list[MentorDailyDayOut]
+
+
+class MentorProfileOut(Schema):
+    tone: ToneValue
+    language: LanguageValue
+    goals: list[str]
+    updated_at: dt.datetime | None
+
+
+Goal = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class MentorProfilePatch(Schema):
+    """Send only what changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tone: ToneValue | None = Field(None, description="`warm`, `direct` or `calm`.")
+    language: LanguageValue | None = Field(None, description="The mentor's default language.")
+    goals: list[Goal] | None = Field(None, max_length=10, description="Up to 10 goals; replaces the list.")
+
+    @field_validator("goals")
+    @classmethod
+    def _clean_goals(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        goals = list(dict.fromkeys(" ".join(goal.split()) for goal in value))
+        if any(not goal for goal in goals):
+            raise ValueError("Goals cannot be blank.")
+        return goals
+
+
+class MentorMemoryOut(Schema):
+    summary: str = Field(description="What the mentor remembers of your earlier conversations (empty if nothing).")
+    messages_summarised: int
+    provider: Literal["", "offline", "openai"] = Field(description="Who wrote the summary.")
+    updated_at: dt.datetime | None
+    cleared_at: dt.datetime | None
+
+
+class MentorHistoryDeletedOut(Schema):
+    deleted_sessions: int
+    deleted_messages: int

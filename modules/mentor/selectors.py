@@ -1,0 +1,213 @@
+"""Reads: the mentor profile, the context the mentor works with, history, sessions, journal, memory, tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from modules.accounts.public import account_get
+from modules.core.public import NotFound, Page, paginate_queryset
+from modules.mentor.contracts import LANGUAGES, TaskView, UserContext
+from modules.mentor.models import (
+    MentorMemory,
+    MentorMessage,
+    MentorProfile,
+    MentorSession,
+    MentorTask,
+    ReplyStatus,
+    Role,
+    SessionKind,
+)
+from modules.profiles.public import compatibility_profile_get, personal_profile_get
+
+JOURNAL_DAYS = 14
+JOURNAL_ENTRIES = 5
+JOURNAL_ENTRY_CHARS = 200
+SESSION_MESSAGES = 200  # a session's detail shows its newest messages; older ones page through history
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    tone: str
+    language: str
+    goals: list[str]
+    updated_at: dt.datetime | None
+
+
+def profile_get(*, user_id: int) -> ProfileView:
+    """The mentor profile; before the first change: warm tone, the account's language, no goals."""
+    row = MentorProfile.objects.filter(user_id=user_id).first()
+    if row is not None:
+        return ProfileView(tone=row.tone, language=row.language, goals=list(row.goals), updated_at=row.updated_at)
+    language = account_get(user_id=user_id).settings.language
+    return ProfileView(tone="warm", language=language if language in LANGUAGES else "en", goals=[], updated_at=None)
+
+
+def user_context(
+    *, user_id: int, profile: ProfileView | None = None, before_message_id: int | None = None
+) -> UserContext:
+    """Everything the mentor may know about the person, compact: account and profile facts, goals, the last
+    journal entries of the past two weeks (written before the message being answered), and the memory summary."""
+    profile = profile or profile_get(user_id=user_id)
+    account = account_get(user_id=user_id)
+    personal = personal_profile_get(user_id=user_id)
+    compat = compatibility_profile_get(user_id=user_id)
+    since = timezone.now() - dt.timedelta(days=JOURNAL_DAYS)
+    journal = MentorMessage.objects.filter(
+        user_id=user_id, role=Role.USER, session__kind=SessionKind.DAILY, created_at__gte=since
+    )
+    if before_message_id is not None:
+        journal = journal.filter(id__lt=before_message_id)
+    journal = journal.order_by("-id")[:JOURNAL_ENTRIES]
+    memory = MentorMemory.objects.filter(user_id=user_id).values_list("summary", flat=True).first() or ""
+    return UserContext(
+        user_id=user_id,
+        name=personal.first_name or account.name,
+        intention=account.intention,
+        bio=account.bio,
+        values=tuple(compat.values),
+        love_languages=tuple(compat.love_language),
+        relationship_goal=compat.relationship_goal or "",
+        attachment_style=compat.attachment_style or "",
+        goals=tuple(profile.goals),
+        journal=tuple(entry.content[:JOURNAL_ENTRY_CHARS] for entry in journal),
+        memory=memory,
+        tone=profile.tone,
+        language=profile.language,
+    )
+
+
+def session_history(*, session_id: int, before_message_id: int, limit: int = 40) -> list[tuple[str, str]]:
+    """The (role, content) of the session's messages before one message, oldest first. Replies cut off by a
+    provider error are left out."""
+    rows = (
+        MentorMessage.objects.filter(session_id=session_id, id__lt=before_message_id)
+        .exclude(status=ReplyStatus.ERROR)
+        .order_by("-id")
+        .values_list("role", "content")[:limit]
+    )
+    return list(reversed(rows))
+
+
+def quota_used(*, user_id: int, since: dt.datetime) -> int:
+    return MentorMessage.objects.filter(user_id=user_id, role=Role.USER, byo=False, created_at__gte=since).count()
+
+
+def messages_page(*, user_id: int, session_id: int | None, cursor: str | None, limit: int) -> Page[MentorMessage]:
+    """Your mentor messages, newest first (optionally of one session)."""
+    queryset = MentorMessage.objects.filter(user_id=user_id).select_related("session")
+    if session_id is not None:
+        queryset = queryset.filter(session_id=session_id)
+    return paginate_queryset(queryset, ordering=("-id",), cursor=cursor, limit=limit)
+
+
+def _sessions(user_id: int):
+    return MentorSession.objects.filter(user_id=user_id).annotate(message_count=Count("messages"))
+
+
+def sessions_page(*, user_id: int, kind: str | None, cursor: str | None, limit: int) -> Page[MentorSession]:
+    queryset = _sessions(user_id)
+    if kind is not None:
+        queryset = queryset.filter(kind=kind)
+    return paginate_queryset(queryset, ordering=("-last_message_at", "-id"), cursor=cursor, limit=limit)
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    session: MentorSession
+    messages: list[MentorMessage]
+    has_more_messages: bool
+
+
+def session_get(*, user_id: int, session_id: int, kind: str | None = None) -> SessionDetail:
+    queryset = _sessions(user_id).filter(id=session_id)
+    if kind is not None:
+        queryset = queryset.filter(kind=kind)
+    session = queryset.first()
+    if session is None:
+        raise NotFound("No such mentor session.")
+    newest = list(MentorMessage.objects.filter(session_id=session.id).order_by("-id")[: SESSION_MESSAGES + 1])
+    has_more = len(newest) > SESSION_MESSAGES
+    return SessionDetail(
+        session=session, messages=list(reversed(newest[:SESSION_MESSAGES])), has_more_messages=has_more
+    )
+
+
+def session_owned(*, user_id: int, session_id: int, kind: str) -> MentorSession:
+    session = MentorSession.objects.filter(user_id=user_id, id=session_id, kind=kind).first()
+    if session is None:
+        raise NotFound("No such mentor session.")
+    return session
+
+
+@dataclass(frozen=True)
+class DailySummary:
+    session_id: int
+    day: dt.date
+    language: str
+    entries: int
+    last_entry: str
+    last_reply: str
+    last_message_at: dt.datetime
+
+
+def daily_history(*, user_id: int, limit: int) -> list[DailySummary]:
+    """Your journal days, the latest day first, with the last entry and the mentor's last reply."""
+    sessions = list(
+        MentorSession.objects.filter(user_id=user_id, kind=SessionKind.DAILY)
+        .annotate(
+            entries=Count("messages", filter=Q(messages__role=Role.USER)),
+            last_entry_id=Max("messages__id", filter=Q(messages__role=Role.USER)),
+            last_reply_id=Max("messages__id", filter=Q(messages__role=Role.ASSISTANT)),
+        )
+        .order_by("-day", "-id")[:limit]
+    )
+    ids = [s.last_entry_id for s in sessions if s.last_entry_id] + [
+        s.last_reply_id for s in sessions if s.last_reply_id
+    ]
+    texts = dict(MentorMessage.objects.filter(id__in=ids).values_list("id", "content"))
+    return [
+        DailySummary(
+            session_id=s.id,
+            day=s.day,
+            language=s.language,
+            entries=s.entries,
+            last_entry=texts.get(s.last_entry_id, ""),
+            last_reply=texts.get(s.last_reply_id, ""),
+            last_message_at=s.last_message_at,
+        )
+        for s in sessions
+    ]
+
+
+def messages_get(*, user_id: int, message_ids: list[int]) -> dict[int, MentorMessage]:
+    return {
+        m.id: m for m in MentorMessage.objects.filter(user_id=user_id, id__in=message_ids).select_related("session")
+    }
+
+
+def memory_get(*, user_id: int) -> MentorMemory:
+    return MentorMemory.objects.filter(user_id=user_id).first() or MentorMemory(user_id=user_id)
+
+
+def task_get(*, user_id: int, task_id: uuid.UUID) -> TaskView:
+    task = MentorTask.objects.filter(user_id=user_id, id=task_id).select_related("reply_message").first()
+    if task is None:
+        raise NotFound("No such mentor task.")
+    reply = task.reply_message
+    return TaskView(
+        id=task.id,
+        status=task.status,
+        session_id=task.session_id,
+        message_id=reply.id if reply else None,
+        reply=reply.content if reply else None,
+        provider=reply.provider if reply else None,
+        error_code=task.error_code,
+        error_detail=task.error_detail,
+        created_at=task.created_at,
+        finished_at=task.finished_at,
+    )

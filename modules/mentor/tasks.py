@@ -1,0 +1,32 @@
+"""Mentor jobs. Messages carry ids only: never a message text, never a key."""
+
+import logging
+import uuid
+
+import dramatiq
+
+from modules.core.public import periodic
+from modules.mentor.services import memory_update, mentor_purge, task_run
+
+logger = logging.getLogger(__name__)
+
+
+@dramatiq.actor(queue_name="mentor", max_retries=0, time_limit=15 * 60 * 1000)
+def mentor_chat_reply(task_id: str) -> None:
+    """Answer a message sent with `?async=true` (platform provider), then announce `mentor:reply`."""
+    outcome = task_run(task_id=uuid.UUID(task_id))
+    logger.info("mentor task %s: %s", task_id, outcome)
+
+
+@dramatiq.actor(queue_name="mentor", max_retries=2, time_limit=15 * 60 * 1000)
+def mentor_memory_update(user_id: int) -> None:
+    """Rewrite the person's memory summary when enough is new since the last one."""
+    if memory_update(user_id=user_id):
+        logger.info("mentor memory of user %s updated", user_id)
+
+
+@periodic(cron="29 4 * * *")
+@dramatiq.actor(queue_name="maintenance", max_retries=3)
+def mentor_purge_expired() -> None:
+    """Delete mentor messages older than MENTOR_RETENTION_DAYS (and emptied sessions, old task records)."""
+    logger.info("mentor retention: deleted %s", mentor_purge())

@@ -1,0 +1,1151 @@
+#!/usr/bin/env python3
+"""Realtime delivery under load: messages posted over REST, received over WebSockets on other server processes
+(`just bench-realtime`).
+
+Steps, each announced as it runs:
+
+1. Database: the embedded PostgreSQL with its own database `selflink_bench_realtime` (never the `selflink` dev
+   database). When DATABASE_URL is set the script refuses to run unless a server is given explicitly with
+   --database-url; even then only its database `selflink_bench_realtime` is used.
+2. `manage.py migrate`, then --clients bench users (created once, kept between runs) paired into direct threads
+   (user k with user k + clients/2: every user is in exactly one 1:1 conversation), each with an open sign-in
+   session and an access token. Messages, notifications, realtime events, sessions and rate-limit counters of
+   earlier runs are truncated first, so every run starts from the same state.
+3. --servers daphne processes on free ports (SELFLINK_ENV=development, DEBUG=false, DATABASE_POOL_MAX=20), with
+   the per-user message and thread rate limits relaxed (the limiter still runs).
+4. --generators load-generator processes (asyncio: `websockets` and a minimal keep-alive HTTP/1.1 client) open
+   one WebSocket per bench user, spread over the servers so that the two people of a thread sit on different
+   processes; each socket proves it is subscribed with a ping/pong before the run starts.
+5. Open-loop load: POST /api/v1/threads/{id}/messages/ at --rate per second in total for --duration seconds
+   (after an unmeasured --warmup), from random senders, each request to the sender's own server and each body
+   carrying a unique id. Sockets only timestamp raw frames while the run lasts (parsed afterwards), then listen
+   for a --grace period.
+6. Report: delivery latency (receive time minus the moment the POST was sent, same machine clock) of
+   `message:new` to the recipient (on the other process), to the sender's own socket and of the recipient's
+   `notification:new`; lost events (never received within the grace period) and duplicates (the same message
+   twice on one socket); the REST latency, errors and achieved rate; CPU time and memory of every daphne,
+   every load generator and PostgreSQL. Also written to bench-results/bench-realtime-<timestamp>.json. Exit code
+   1 when an event was lost or duplicated, more than 1% of the sends failed, or the rate was not held.
+
+The servers and load generators are stopped and the database released on exit, on Ctrl-C and on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import random
+import select
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
+    RELAXED_RATE,
+    BenchError,
+    daphne_start,
+    duration_seconds,
+    free_port,
+    log_tail,
+    machine_busy_now,
+    machine_cpu_seconds,
+    positive_int,
+    process_cpu_seconds,
+    process_stop,
+    redact,
+    show,
+)
+
+PYTHON = sys.executable
+RESULTS_DIR = ROOT / "bench-results"
+
+BENCH_DATABASE = "selflink_bench_realtime"
+BENCH_EMAIL_DOMAIN = "bench.example.com"
+RELAXED_LIMITS = ("RATE_MESSAGES_PER_USER", "RATE_THREADS_PER_USER")
+POOL_MAX = 20
+TARGET_P99_MS = 150.0
+MAX_ERROR_RATE = 0.01
+MIN_RATE_SHARE = 0.95  # the achieved send rate must be at least this share of --rate
+DAPHNE_STOP_SECONDS = 5
+CONNECT_CONCURRENCY = 50  # WebSocket handshakes in flight per load generator
+REQUEST_TIMEOUT = 10.0  # seconds; a POST without a response by then is an error (the server may still deliver it)
+IN_FLIGHT = 128  # POSTs in flight per server and load generator (a daphne has 20 database connections)
+BODY_PREFIX = "rt-bench "
+
+
+def say(message: str) -> None:
+    print(f"[bench-realtime] {message}", flush=True)
+
+
+def bench_email(index: int) -> str:
+    return f"rt-{index:05d}@{BENCH_EMAIL_DOMAIN}"
+
+
+def with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="just bench-realtime", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--clients", type=positive_int, default=1000, help="WebSocket clients = bench users (even; default 1000)"
+    )
+    parser.add_argument("--rate", type=positive_int, default=200, help="messages posted per second (default 200)")
+    parser.add_argument(
+        "--duration", type=duration_seconds, default=60, help="measured load: 60, 60s or 1m (default 60 s)"
+    )
+    parser.add_argument("--servers", type=positive_int, default=2, help="daphne processes (default 2)")
+    parser.add_argument("--generators", type=positive_int, default=2, help="load-generator processes (default 2)")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=5,
+        choices=range(61),
+        metavar="SECONDS",
+        help="seconds of the same load before the measured part, not measured (default 5)",
+    )
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=5.0,
+        help="seconds to keep listening after the last send: an event not received by then is lost (default 5)",
+    )
+    parser.add_argument("--seed", type=int, default=2026, help="random seed for the choice of senders (default 2026)")
+    parser.add_argument(
+        "--database-url",
+        help=f"use this PostgreSQL server instead of the embedded one (only its database {BENCH_DATABASE!r} is "
+        "used; required when DATABASE_URL is set)",
+    )
+    # Internal: steps that run in child processes.
+    parser.add_argument("--internal-seed", metavar="OUTPUT", help=argparse.SUPPRESS)
+    parser.add_argument("--internal-load", nargs=2, metavar=("CONFIG", "OUTPUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.clients < 2 or args.clients % 2:
+        parser.error("--clients must be an even number of at least 2 (users are paired into direct threads)")
+    if args.generators > args.clients:
+        parser.error("--generators cannot exceed --clients")
+    if args.grace <= 0:
+        parser.error("--grace must be positive")
+    return args
+
+
+# --- seeding (runs in a child process: `bench_realtime.py --internal-seed OUTPUT`) ----------------------
+
+
+def seed(clients: int, output: Path) -> None:
+    """Users (kept between runs), one direct thread per pair and one session + access token per user, on a
+    database emptied of what earlier runs wrote."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "selflink.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+
+    from modules.accounts.models import AuthSession, User
+    from modules.accounts.tokens import access_token_issue
+    from modules.core.models import RateLimitCounter
+    from modules.messaging.models import Thread, ThreadMember
+    from modules.notifications.models import Notification
+    from modules.realtime.models import RealtimeEvent
+
+    database = connection.settings_dict["NAME"]
+    if database != BENCH_DATABASE:
+        raise SystemExit(f"refusing to seed database {database!r}: only {BENCH_DATABASE!r} is emptied and seeded")
+    limit = settings.RATE_MESSAGES_PER_USER
+    say(
+        f"  seeding database {database!r} as the servers will see it: DEBUG={settings.DEBUG}, "
+        f"DATABASE_POOL_MAX={settings.DATABASE_POOL_MAX}, RATE_MESSAGES_PER_USER={limit.count}/{limit.seconds}s, "
+        f"JWT_ACCESS_TTL_SECONDS={settings.JWT_ACCESS_TTL_SECONDS}"
+    )
+    started = time.monotonic()
+    emails = [bench_email(index) for index in range(1, clients + 1)]
+    existing = dict(User.objects.filter(email__in=emails).values_list("email", "id"))
+    missing = [(index, email) for index, email in enumerate(emails, start=1) if email not in existing]
+    if missing:
+        unusable = make_password(None)  # nobody signs in with a password: sessions are opened directly below
+        User.objects.bulk_create(
+            [
+                User(email=email, handle=f"rt_{index:05d}", name=f"Realtime User {index}", password=unusable)
+                for index, email in missing
+            ],
+            batch_size=2000,
+        )
+        existing = dict(User.objects.filter(email__in=emails).values_list("email", "id"))
+    say(f"  users: {len(missing)} created, {clients - len(missing)} already there")
+    ids = [existing[email] for email in emails]
+
+    with transaction.atomic():
+        # Everything earlier runs wrote (this database holds nothing else): every run starts the same.
+        tables = [
+            model._meta.db_table
+            for model in (Thread, ThreadMember, Notification, RealtimeEvent, AuthSession, RateLimitCounter)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")  # model table names
+        half = clients // 2
+        pairs = [(ids[k], ids[k + half]) for k in range(half)]
+        threads = Thread.objects.bulk_create(
+            [
+                Thread(is_group=False, created_by_id=a, direct_user_low=min(a, b), direct_user_high=max(a, b))
+                for a, b in pairs
+            ]
+        )
+        ThreadMember.objects.bulk_create(
+            [
+                ThreadMember(thread=thread, user_id=user)
+                for thread, pair in zip(threads, pairs, strict=True)
+                for user in pair
+            ]
+        )
+        sessions = AuthSession.objects.bulk_create([AuthSession(user_id=user_id) for user_id in ids])
+    say("  truncated earlier messages, notifications, events, sessions and rate-limit counters")
+    say(f"  {len(threads)} direct threads (user k with user k + {half}), {len(sessions)} sessions")
+    thread_of = {}
+    for thread, (a, b) in zip(threads, pairs, strict=True):
+        thread_of[a] = (thread.id, b)
+        thread_of[b] = (thread.id, a)
+    out = [
+        {
+            "user": session.user_id,
+            "token": access_token_issue(user_id=session.user_id, session_id=session.id),
+            "thread": thread_of[session.user_id][0],
+            "partner": thread_of[session.user_id][1],
+        }
+        for session in sessions
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    say(f"  seeded and analysed in {time.monotonic() - started:.1f} s")
+    output.write_text(json.dumps({"clients": out, "database": database}))
+    output.chmod(0o600)  # live access tokens of the bench users
+
+
+# --- load generator (runs in a child process: `bench_realtime.py --internal-load CONFIG OUTPUT`) --------
+
+
+def emit(line: str) -> None:
+    """A protocol line for the orchestrator (stdout is a pipe it reads)."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+class HttpPool:
+    """A minimal HTTP/1.1 client for one server: keep-alive connections, at most `limit` requests in flight.
+
+    httpx cost about 2 ms of load-generator CPU per request on this machine (on 2 cores, CPU taken from the
+    servers being measured) and its pool handles a long queue of waiting requests in quadratic time; this sends a
+    fixed request shape and reads a Content-Length body, which is all the benchmark needs."""
+
+    def __init__(self, address: str, limit: int) -> None:
+        self.host, port = address.rsplit(":", 1)
+        self.port = int(port)
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.gate = asyncio.Semaphore(limit)
+
+    async def post_json(self, path: str, body: bytes, token: str) -> tuple[int, bytes]:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        async with self.gate:
+            reused = bool(self.idle)
+            reader, writer = self.idle.pop() if reused else await asyncio.open_connection(self.host, self.port)
+            try:
+                writer.write(head + body)
+                try:
+                    response_head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    if not reused:
+                        raise
+                    # The server closed an idle connection before reading the request: send it again on a new
+                    # one (nothing was processed; even if it had been, the client_uuid makes the retry a no-op).
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(self.host, self.port)
+                    writer.write(head + body)
+                    response_head = await reader.readuntil(b"\r\n\r\n")
+                status = int(response_head[9:12])
+                headers = response_head.decode("latin-1").lower()
+                marker = "\r\ncontent-length:"
+                if marker not in headers:
+                    raise ConnectionError("response without Content-Length")
+                length = int(headers.split(marker, 1)[1].split("\r\n", 1)[0])
+                data = await reader.readexactly(length)
+            except BaseException:
+                writer.close()
+                raise
+            if "\r\nconnection: close" in headers:
+                writer.close()
+            else:
+                self.idle.append((reader, writer))
+            return status, data
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+        self.idle = []
+
+
+async def load(config: dict, output: Path) -> None:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    clients = config["clients"]
+    servers = config["servers"]
+    loop = asyncio.get_running_loop()
+    frames: list[tuple[int, float, str]] = []  # (user, monotonic receive time, raw frame): parsed after the run
+    closed: dict[int, str] = {}
+    sockets = []
+    readers = []
+    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+    connect_started = time.monotonic()
+
+    async def read(user: int, ws) -> None:
+        try:
+            async for raw in ws:
+                frames.append((user, time.monotonic(), raw))
+        except ConnectionClosed as exc:
+            closed[user] = f"{exc.__class__.__name__}: {exc}"
+            return
+        closed[user] = "closed by the server"
+
+    async def open_socket(client: dict) -> None:
+        url = f"ws://{servers[client['server']]}/ws?token={client['token']}"
+        async with gate:
+            ws = await connect(url, compression=None, ping_interval=None, max_size=None, open_timeout=60)
+            # The server reads client frames only once the subscription is registered: a pong proves it.
+            await ws.send('{"type":"ping"}')
+            while True:
+                raw = await asyncio.wait_for(ws.recv(), timeout=60)
+                if '"pong"' in raw:
+                    break
+                if '"error"' in raw:
+                    raise RuntimeError(f"user {client['user']}: {raw}")
+        sockets.append(ws)
+        readers.append(asyncio.create_task(read(client["user"], ws)))
+
+    await asyncio.gather(*(open_socket(client) for client in clients))
+    emit(f"ready {len(sockets)} {time.monotonic() - connect_started:.2f}")
+
+    line = await loop.run_in_executor(None, sys.stdin.readline)
+    if not line.startswith("go "):
+        raise SystemExit(f"expected 'go <time>' from the orchestrator, got {line!r}")
+    start = float(line.split()[1])
+
+    rate = config["rate"]  # this generator's share
+    warmup, duration = config["warmup"], config["duration"]
+    first = start - warmup + config["offset"]
+    count = round(rate * (warmup + duration))
+    rng = random.Random(config["seed"])  # noqa: S311 - choice of senders, not security
+    http = [HttpPool(server, IN_FLIGHT) for server in servers]
+    sends: list[list] = []
+    lag_max = 0.0
+
+    async def send(sequence: int, client: dict, scheduled: float) -> None:
+        key = f"{config['index']}-{sequence}"
+        body = json.dumps({"body": f"{BODY_PREFIX}{key}", "client_uuid": str(rng_uuid(sequence))}).encode()
+        path = f"/api/v1/threads/{client['thread']}/messages/"
+        sent = time.monotonic()
+        status, message_id, error = 0, None, ""
+        try:
+            status, data = await asyncio.wait_for(
+                http[client["server"]].post_json(path, body, client["token"]), timeout=REQUEST_TIMEOUT
+            )
+            if status in (200, 201):
+                message_id = json.loads(data)["id"]
+            else:
+                error = data[:200].decode(errors="replace")
+        except TimeoutError:
+            error = f"Timeout: no response within {REQUEST_TIMEOUT:g} s"
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            error = f"{exc.__class__.__name__}: {exc}"[:200]
+        done = time.monotonic()
+        sends.append(
+            [
+                key,
+                client["user"],
+                client["partner"],
+                scheduled,
+                sent,
+                done,
+                status,
+                message_id,
+                error,
+                scheduled < start,
+            ]
+        )
+
+    def rng_uuid(sequence: int):
+        import uuid
+
+        return uuid.UUID(int=(config["index"] << 64) | (sequence << 16) | rng.getrandbits(16), version=4)
+
+    tasks = []
+    for sequence in range(count):
+        scheduled = first + sequence / rate
+        delay = scheduled - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        else:
+            lag_max = max(lag_max, -delay)
+        tasks.append(asyncio.create_task(send(sequence, rng.choice(clients), scheduled)))
+    await asyncio.gather(*tasks)
+    sends_done = time.monotonic()
+    await asyncio.sleep(max(0.0, config["grace"] - (time.monotonic() - (start + duration))))
+    listened_until = time.monotonic()
+    for pool in http:
+        pool.close()
+    for task in readers:
+        task.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+
+    received = []
+    other_types: dict[str, int] = {}
+    for user, at, raw in frames:
+        frame = json.loads(raw)
+        kind = frame.get("type")
+        payload = frame.get("payload") or {}
+        if kind == "message:new":
+            body = payload["message"]["body"]
+            key = body[len(BODY_PREFIX) :] if body.startswith(BODY_PREFIX) else None
+            received.append([user, kind, key, payload["message"]["id"], frame.get("id"), at])
+        elif kind == "notification:new":
+            message_id = (payload["notification"].get("data") or {}).get("message_id")
+            received.append([user, kind, None, message_id, frame.get("id"), at])
+        else:
+            other_types[kind] = other_types.get(kind, 0) + 1
+    output.write_text(
+        json.dumps(
+            {
+                "sends": sends,
+                "received": received,
+                "other_types": other_types,
+                "closed_early": {str(user): reason for user, reason in closed.items()},  # all before the end
+                "schedule_lag_max_s": lag_max,
+                "sends_done": sends_done,
+                "listened_until": listened_until,
+            }
+        )
+    )
+
+
+def load_main(config_path: Path, output: Path) -> None:
+    config = json.loads(config_path.read_text())
+    asyncio.run(load(config, output))
+
+
+# --- measurements -----------------------------------------------------------------------------------
+
+
+def memory_kib(pid: int, field: str = "VmRSS") -> int | None:
+    """A memory figure of a process in KiB: VmRSS (from status) or Pss (from smaps_rollup)."""
+    source = "smaps_rollup" if field == "Pss" else "status"
+    try:
+        for line in Path(f"/proc/{pid}/{source}").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def children_of(parent: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            pids.append(int(entry.name))
+    return pids
+
+
+def other_benchmarks() -> list[str]:
+    """Command lines of other benchmark or test runs on this machine (they compete for the CPUs)."""
+    found = []
+    mine = {os.getpid()}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in mine:
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        markers = ("bench_feed.py", "bench_rewards.py", "scripts/bench.py", "/k6 run", "pytest")
+        if any(marker in command for marker in markers) and "bench_realtime.py" not in command:
+            found.append(command[:160])
+    return found
+
+
+class Sampler(threading.Thread):
+    """Every second: the memory of the tracked processes (peak and last) and of PostgreSQL's processes."""
+
+    def __init__(self, processes: dict[str, int], postmaster: int | None) -> None:
+        super().__init__(daemon=True)
+        self.processes = processes
+        self.postmaster = postmaster
+        self.peak: dict[str, int] = {}
+        self.last: dict[str, int] = {}
+        self.postgres_peak = {"rss": 0, "pss": 0, "processes": 0}
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            self.sample()
+            self.stopping.wait(1.0)
+
+    def sample(self) -> None:
+        for name, pid in self.processes.items():
+            rss = memory_kib(pid)
+            if rss is not None:
+                self.last[name] = rss
+                self.peak[name] = max(self.peak.get(name, 0), rss)
+        if self.postmaster:
+            pids = [self.postmaster, *children_of(self.postmaster)]
+            rss = sum(memory_kib(pid) or 0 for pid in pids)
+            pss = sum(memory_kib(pid, "Pss") or 0 for pid in pids)
+            if pss > self.postgres_peak["pss"]:
+                self.postgres_peak = {"rss": rss, "pss": pss, "processes": len(pids)}
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=5)
+        self.sample()
+
+
+def cpu_snapshot(processes: dict[str, int], postmaster: int | None) -> dict[str, float]:
+    snapshot = {name: process_cpu_seconds(pid) or 0.0 for name, pid in processes.items()}
+    if postmaster:
+        snapshot["postgres"] = sum(process_cpu_seconds(pid) or 0.0 for pid in [postmaster, *children_of(postmaster)])
+    machine = machine_cpu_seconds()
+    if machine:
+        snapshot["machine_busy"], snapshot["machine_total"] = machine
+    return snapshot
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between the closest ranks (values sorted ascending)."""
+    if not values:
+        return None
+    position = (len(values) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+def distribution(seconds: list[float]) -> dict:
+    values = sorted(value * 1000 for value in seconds)
+    stats = {"count": len(values)}
+    for name, fraction in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p999", 0.999)):
+        value = percentile(values, fraction)
+        stats[f"{name}_ms"] = None if value is None else round(value, 2)
+    stats["max_ms"] = round(values[-1], 2) if values else None
+    return stats
+
+
+# --- orchestration ----------------------------------------------------------------------------------
+
+
+class RealtimeBench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.embedded = None
+        self.database_url = ""
+        self.postmaster: int | None = None
+        self.servers: list[subprocess.Popen] = []
+        self.server_logs: list[Path] = []
+        self.addresses: list[str] = []
+        self.generators: list[subprocess.Popen] = []
+        self.workdir = Path(tempfile.mkdtemp(prefix="selflink-bench-realtime-"))
+        self.busy_before: float | None = None
+        self.others: list[str] = []
+
+    # -- steps ------------------------------------------------------------------------------------
+
+    def database(self) -> None:
+        import psycopg
+
+        explicit = self.args.database_url
+        if explicit:
+            say(
+                f"database: {BENCH_DATABASE!r} on the server of {redact(explicit)} (given with --database-url; "
+                "only that database is created if missing, emptied and written)"
+            )
+            with psycopg.connect(with_database(explicit, "postgres"), autocommit=True) as conn:
+                if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DATABASE,)).fetchone():
+                    conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+            self.database_url = with_database(explicit, BENCH_DATABASE)
+            return
+        if os.environ.get("DATABASE_URL"):
+            raise BenchError(
+                "DATABASE_URL is set, and the benchmark empties and fills a database on its server. To benchmark on "
+                'that server anyway, pass it explicitly: just bench-realtime --database-url "$DATABASE_URL" (only its '
+                f"database {BENCH_DATABASE!r} is used), or unset DATABASE_URL to use the embedded PostgreSQL."
+            )
+        from selflink.embedded_postgres import server
+
+        self.embedded = server
+        say(
+            f"database: embedded PostgreSQL, database {BENCH_DATABASE!r} (created if missing; the 'selflink' dev "
+            "database is not touched)"
+        )
+        self.database_url = server.acquire(database=BENCH_DATABASE)
+        info = server.info()
+        self.postmaster = info.pid if info else None
+        say(f"embedded PostgreSQL ready on 127.0.0.1:{info.port if info else '?'} (data in {server.pgdata})")
+
+    def run_seconds(self) -> float:
+        return self.args.warmup + self.args.duration + self.args.grace
+
+    def child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "SELFLINK_ENV": "development",
+                "DEBUG": "false",
+                "DATABASE_URL": self.database_url,
+                "REALTIME_DATABASE_URL": self.database_url,
+                "DATABASE_POOL_MAX": str(POOL_MAX),
+                "RATE_LIMITS_ENABLED": "true",
+                "LOG_LEVEL": "warning",
+                "PYTHONUNBUFFERED": "1",
+                # Sockets close when their token expires: the tokens must outlive the run.
+                "JWT_ACCESS_TTL_SECONDS": str(int(min(24 * 3600, max(15 * 60, self.run_seconds() + 900)))),
+                **dict.fromkeys(RELAXED_LIMITS, RELAXED_RATE),
+            }
+        )
+        return env
+
+    def run_child(self, description: str, command: list[str]) -> None:
+        say(description)
+        say(f"  $ {show(command)}")
+        result = subprocess.run(command, cwd=ROOT, env=self.child_env(), check=False, start_new_session=True)
+        if result.returncode != 0:
+            raise BenchError(f"{description}: exit code {result.returncode}")
+
+    def migrate_and_seed(self) -> list[dict]:
+        self.run_child("applying migrations to the bench database", [PYTHON, "manage.py", "migrate", "--no-input"])
+        output = self.workdir / "seed.json"
+        self.run_child(
+            f"seeding {self.args.clients} bench users in {self.args.clients // 2} direct threads, one session and "
+            "access token each",
+            [
+                PYTHON,
+                str(Path(__file__).resolve()),
+                "--internal-seed",
+                str(output),
+                "--clients",
+                str(self.args.clients),
+            ],
+        )
+        return json.loads(output.read_text())["clients"]
+
+    def start_servers(self) -> None:
+        RESULTS_DIR.mkdir(exist_ok=True)
+        say(
+            f"starting {self.args.servers} daphne processes: SELFLINK_ENV=development DEBUG=false, "
+            f"DATABASE_POOL_MAX={POOL_MAX} each, one realtime listener each"
+        )
+        say(
+            f"rate limits relaxed for these servers only: {', '.join(RELAXED_LIMITS)} = {RELAXED_RATE} (defaults "
+            "60/m and 20/m); the limiter still runs (one counter upsert per message), so its cost is measured"
+        )
+        for number in range(1, self.args.servers + 1):
+            port = free_port()
+            log = RESULTS_DIR / f"daphne-realtime-{self.stamp}-{number}.log"
+            say(f"daphne {number} on 127.0.0.1:{port}, output in {log.relative_to(ROOT)}")
+            self.server_logs.append(log)
+            self.servers.append(daphne_start(port, self.child_env(), log, announce=say))
+            self.addresses.append(f"127.0.0.1:{port}")
+
+    def assign(self, clients: list[dict]) -> tuple[list[list[dict]], float]:
+        """Server of each client (partners on different servers when there are several) and generator."""
+        half = len(clients) // 2
+        servers, generators = self.args.servers, self.args.generators
+        by_user = {}
+        for index, client in enumerate(clients):
+            pair = index % half
+            client["server"] = (pair + (index >= half)) % servers
+            by_user[client["user"]] = client
+        cross = sum(by_user[c["partner"]]["server"] != c["server"] for c in clients) / len(clients)
+        shares: list[list[dict]] = [[] for _ in range(generators)]
+        for index, client in enumerate(clients):
+            shares[index % generators].append(client)
+        return shares, cross
+
+    def start_generators(self, shares: list[list[dict]]) -> None:
+        generators = len(shares)
+        say(
+            f"starting {generators} load generators (asyncio: websockets, keep-alive HTTP/1.1), "
+            f"{self.args.rate / generators:g} messages/s each, each opening one WebSocket per bench user it acts for "
+            f"({', '.join(str(len(share)) for share in shares)})"
+        )
+        for index, share in enumerate(shares):
+            config = self.workdir / f"load-{index}.json"
+            config.write_text(
+                json.dumps(
+                    {
+                        "index": index,
+                        "clients": share,
+                        "servers": self.addresses,
+                        "rate": self.args.rate / generators,
+                        "offset": index / self.args.rate,  # interleave the generators' sends
+                        "warmup": self.args.warmup,
+                        "duration": self.args.duration,
+                        "grace": self.args.grace,
+                        "seed": self.args.seed * 1000 + index,
+                    }
+                )
+            )
+            config.chmod(0o600)  # holds live tokens
+            command = [
+                PYTHON,
+                str(Path(__file__).resolve()),
+                "--internal-load",
+                str(config),
+                str(self.workdir / f"load-{index}.out.json"),
+            ]
+            if index == 0:
+                say(f"  $ {show(command)}  (one per generator)")
+            self.generators.append(
+                subprocess.Popen(
+                    command,
+                    cwd=ROOT,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    start_new_session=True,
+                )
+            )
+
+    def wait_ready(self) -> None:
+        say(f"opening {self.args.clients} WebSockets (each confirmed subscribed with a ping/pong)")
+        waiting = {generator.stdout: index for index, generator in enumerate(self.generators)}
+        deadline = time.monotonic() + 180
+        while waiting:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise BenchError("the load generators did not open their WebSockets within 180 s")
+            readable, _, _ = select.select(list(waiting), [], [], min(remaining, 1.0))
+            for stream in readable:
+                index = waiting.pop(stream)
+                line = stream.readline().strip()
+                if not line.startswith("ready "):
+                    code = self.generators[index].wait()
+                    raise BenchError(f"load generator {index + 1} failed (exit {code}): {line or 'no output'}")
+                _, count, seconds = line.split()
+                say(f"  generator {index + 1}: {count} sockets open and subscribed in {float(seconds):.1f} s")
+            for index, generator in enumerate(self.generators):
+                if generator.poll() is not None and generator.stdout in waiting:
+                    raise BenchError(f"load generator {index + 1} exited with code {generator.returncode}")
+
+    def run_load(self) -> dict:
+        a = self.args
+        processes = {f"daphne {n}": server.pid for n, server in enumerate(self.servers, 1)}
+        processes |= {f"load generator {n}": gen.pid for n, gen in enumerate(self.generators, 1)}
+        sampler = Sampler(processes, self.postmaster)
+        sampler.start()
+        start = time.monotonic() + 1.0
+        for generator in self.generators:
+            generator.stdin.write(f"go {start}\n")
+            generator.stdin.flush()
+        warm = f"{a.warmup} s warm-up (not measured), then " if a.warmup else ""
+        say(
+            f"posting messages: {warm}{a.rate}/s for {a.duration} s (open loop: on schedule whatever the responses), "
+            f"then listening {a.grace:g} s more"
+        )
+        load_before = os.getloadavg()
+        time.sleep(max(0.0, start - time.monotonic()))
+        time.sleep(a.warmup)
+        before = cpu_snapshot(processes, self.postmaster)
+        measured_from = time.monotonic()
+        previous, previous_at = before, measured_from
+        for second in range(a.duration):
+            time.sleep(max(0.0, measured_from + second + 1 - time.monotonic()))
+            if (second + 1) % 15 == 0 and second + 1 < a.duration:
+                now, now_at = cpu_snapshot(processes, self.postmaster), time.monotonic()
+                shares = ", ".join(
+                    f"{name} {(now[name] - previous.get(name, 0.0)) / (now_at - previous_at):.0%}"
+                    for name in now
+                    if name not in ("machine_busy", "machine_total")
+                )
+                say(f"  {second + 1} s of {a.duration} s; CPU over the last {now_at - previous_at:.0f} s: {shares}")
+                previous, previous_at = now, now_at
+        after = cpu_snapshot(processes, self.postmaster)
+        measured_seconds = time.monotonic() - measured_from
+        load_after = os.getloadavg()
+        say(f"  sending done; listening for late events ({a.grace:g} s)")
+        for index, generator in enumerate(self.generators):
+            try:
+                code = generator.wait(timeout=a.grace + REQUEST_TIMEOUT + 120)
+            except subprocess.TimeoutExpired as exc:
+                raise BenchError(f"load generator {index + 1} did not finish") from exc
+            if code != 0:
+                raise BenchError(f"load generator {index + 1} exited with code {code}")
+        sampler.stop()
+        for index, server in enumerate(self.servers):
+            if server.poll() is not None:
+                raise BenchError(
+                    f"daphne {index + 1} died during the run (exit {server.returncode}):\n"
+                    f"{log_tail(self.server_logs[index])}"
+                )
+        outputs = [json.loads((self.workdir / f"load-{i}.out.json").read_text()) for i in range(len(self.generators))]
+        cpu = {
+            name: round(after[name] - before.get(name, 0.0), 2)
+            for name in after
+            if name not in ("machine_busy", "machine_total")
+        }
+        machine = None
+        if "machine_total" in after and "machine_total" in before:
+            total = after["machine_total"] - before["machine_total"]
+            machine = {
+                "cpu_seconds_available": round(total, 1),
+                "busy_share": round((after["machine_busy"] - before["machine_busy"]) / total, 3) if total else None,
+            }
+        return {
+            "outputs": outputs,
+            "cpu_seconds": cpu,
+            "measured_seconds": measured_seconds,
+            "machine": machine,
+            "rss_kib": {"peak": sampler.peak, "last": sampler.last},
+            "postgres_memory_kib": sampler.postgres_peak,
+            "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in load_after]},
+        }
+
+    # -- analysis ---------------------------------------------------------------------------------
+
+    def analyse(self, run: dict) -> dict:
+        sends = {}
+        for output in run["outputs"]:
+            for key, sender, recipient, scheduled, sent, done, status, message_id, error, warmup in output["sends"]:
+                sends[key] = {
+                    "sender": sender,
+                    "recipient": recipient,
+                    "scheduled": scheduled,
+                    "sent": sent,
+                    "done": done,
+                    "status": status,
+                    "message_id": message_id,
+                    "error": error,
+                    "warmup": warmup,
+                }
+        key_of_message = {s["message_id"]: key for key, s in sends.items() if s["message_id"] is not None}
+        seen: dict[tuple[int, str, str], list[float]] = {}
+        event_ids: dict[tuple[int, int], int] = {}
+        strays = 0
+        for output in run["outputs"]:
+            for user, kind, key, message_id, event_id, at in output["received"]:
+                key = key if kind == "message:new" else key_of_message.get(message_id)
+                if key not in sends:
+                    strays += 1  # not one of this run's messages (cannot happen on a fresh database)
+                    continue
+                seen.setdefault((user, kind, key), []).append(at)
+                event_ids[user, event_id] = event_ids.get((user, event_id), 0) + 1
+        duplicated_event_ids = sum(count - 1 for count in event_ids.values() if count > 1)
+
+        streams = {
+            "recipient_message": ("message:new", "recipient", "message:new to the recipient (other process)"),
+            "sender_echo": ("message:new", "sender", "message:new to the sender (own process)"),
+            "recipient_notification": ("notification:new", "recipient", "notification:new to the recipient"),
+        }
+        results = {}
+        for name, (kind, who, label) in streams.items():
+            latencies, lost, duplicated, unconfirmed = [], 0, 0, 0
+            for key, send in sends.items():
+                times = seen.get((send[who], kind, key))
+                if send["status"] != 201:
+                    unconfirmed += bool(times)  # a send that failed or timed out on the client, delivered anyway
+                    continue
+                if not times:
+                    lost += 1
+                    continue
+                duplicated += len(times) - 1
+                if not send["warmup"]:
+                    latencies.append(min(times) - send["sent"])
+            results[name] = {
+                "label": label,
+                **distribution(latencies),
+                "lost": lost,
+                "duplicated": duplicated,
+                "delivered_without_201": unconfirmed,
+            }
+
+        measured = [s for s in sends.values() if not s["warmup"]]
+        ok = [s for s in measured if s["status"] == 201]
+        errors = [s for s in measured if s["status"] != 201]
+        error_kinds: dict[str, int] = {}
+        for s in errors:
+            kind = f"HTTP {s['status']}" if s["status"] else s["error"].split(":")[0]
+            error_kinds[kind] = error_kinds.get(kind, 0) + 1
+        window = self.args.duration
+        lag = [max(0.0, s["sent"] - s["scheduled"]) for s in measured]
+        rest = {
+            "label": "POST /api/v1/threads/{id}/messages/",
+            "requests": len(measured),
+            **distribution([s["done"] - s["sent"] for s in measured]),
+            "errors": len(errors),
+            "error_rate": round(len(errors) / len(measured), 5) if measured else 1.0,
+            "error_kinds": error_kinds,
+            "error_examples": sorted({s["error"] for s in errors if s["error"]})[:5],
+            "achieved_rate": round(len(ok) / window, 1),
+            "send_lag_p99_ms": distribution(lag)["p99_ms"],
+            "send_lag_max_ms": distribution(lag)["max_ms"],
+            "warmup_requests": len(sends) - len(measured),
+        }
+        first = min((s["scheduled"] for s in measured), default=0.0)
+        # Per-second sends and recipient p99, to see drift over the run.
+        per_second: list[dict] = []
+        buckets: dict[int, list[float]] = {}
+        counts: dict[int, int] = {}
+        for key, s in sends.items():
+            if s["warmup"] or s["status"] != 201:
+                continue
+            second = int(s["scheduled"] - first)
+            counts[second] = counts.get(second, 0) + 1
+            times = seen.get((s["recipient"], "message:new", key))
+            if times:
+                buckets.setdefault(second, []).append(min(times) - s["sent"])
+        for second in range(window):
+            stats = distribution(buckets.get(second, []))
+            per_second.append(
+                {"second": second, "sent": counts.get(second, 0), "p50_ms": stats["p50_ms"], "p99_ms": stats["p99_ms"]}
+            )
+        closed = {}
+        for output in run["outputs"]:
+            closed.update(output["closed_early"])
+        other_types: dict[str, int] = {}
+        for output in run["outputs"]:
+            for kind, count in output["other_types"].items():
+                other_types[kind] = other_types.get(kind, 0) + count
+        return {
+            "delivery": results,
+            "rest": rest,
+            "duplicated_event_ids": duplicated_event_ids,
+            "stray_events": strays,
+            "other_event_types": other_types,
+            "sockets_closed_early": closed,
+            "per_second": per_second,
+            "generator_schedule_lag_max_ms": round(max(o["schedule_lag_max_s"] for o in run["outputs"]) * 1000, 2),
+        }
+
+    # -- report -----------------------------------------------------------------------------------
+
+    def report(self, run: dict, analysis: dict, cross: float) -> int:
+        a = self.args
+        say(
+            f"results: {a.clients} WebSocket clients on {a.servers} daphne processes ({cross:.0%} of recipients on "
+            f"another process than their sender), {a.rate} messages/s for {a.duration} s"
+        )
+        times = " ".join(f"{column:>8}" for column in ("p50 ms", "p90 ms", "p99 ms", "max ms"))
+        header = f"{'delivery (POST sent -> frame received)':<46} {'events':>7} {times} {'lost':>5} {'dup':>5}"
+        print(header)
+        print("-" * len(header))
+
+        def ms(value) -> str:
+            return "-" if value is None else f"{value:.1f}"
+
+        for row in analysis["delivery"].values():
+            print(
+                f"{row['label']:<46} {row['count']:>7} {ms(row['p50_ms']):>8} {ms(row['p90_ms']):>8} "
+                f"{ms(row['p99_ms']):>8} {ms(row['max_ms']):>8} {row['lost']:>5} {row['duplicated']:>5}"
+            )
+        rest = analysis["rest"]
+        print()
+        header = f"{'REST':<46} {'requests':>8} {'sent/s':>7} {times} {'errors':>7}"
+        print(header)
+        print("-" * len(header))
+        print(
+            f"{rest['label']:<46} {rest['requests']:>8} {rest['achieved_rate']:>7.1f} {ms(rest['p50_ms']):>8} "
+            f"{ms(rest['p90_ms']):>8} {ms(rest['p99_ms']):>8} {ms(rest['max_ms']):>8} {rest['errors']:>7}"
+        )
+        print(
+            f"  (sent/s: 201 responses per second of the measured window; start of the POST behind schedule: "
+            f"p99 {ms(rest['send_lag_p99_ms'])} ms, max {ms(rest['send_lag_max_ms'])} ms)"
+        )
+        if rest["error_kinds"]:
+            print(f"  errors: {rest['error_kinds']}; e.g. {rest['error_examples'][:2]}")
+        print()
+        seconds = run["measured_seconds"]
+        header = f"{'process (measured window)':<28} {'CPU s':>7} {'CPU %':>7} {'RSS MiB':>8} {'peak MiB':>9}"
+        print(header)
+        print("-" * len(header))
+        for name, cpu in run["cpu_seconds"].items():
+            if name == "postgres":
+                continue
+            last = run["rss_kib"]["last"].get(name, 0) / 1024
+            peak = run["rss_kib"]["peak"].get(name, 0) / 1024
+            print(f"{name:<28} {cpu:>7.1f} {cpu / seconds:>7.0%} {last:>8.0f} {peak:>9.0f}")
+        if "postgres" in run["cpu_seconds"]:
+            pg = run["postgres_memory_kib"]
+            cpu = run["cpu_seconds"]["postgres"]
+            print(
+                f"{'postgres (all processes)':<28} {cpu:>7.1f} {cpu / seconds:>7.0%} {pg['pss'] / 1024:>8.0f} "
+                f"{'':>9}  (PSS of {pg['processes']} processes; RSS sum {pg['rss'] / 1024:.0f} MiB counts shared "
+                "buffers in each)"
+            )
+        machine = run["machine"]
+        if machine:
+            print(
+                f"machine: {os.cpu_count()} CPUs, {machine['busy_share']:.0%} busy during the measured window; load "
+                f"average {run['load_average']['before'][0]} before, {run['load_average']['after'][0]} after"
+            )
+        print()
+        main = analysis["delivery"]["recipient_message"]
+        lost = sum(row["lost"] for row in analysis["delivery"].values())
+        duplicated = sum(row["duplicated"] for row in analysis["delivery"].values()) + analysis["duplicated_event_ids"]
+        target_met = main["p99_ms"] is not None and main["p99_ms"] <= TARGET_P99_MS
+        rate_held = rest["achieved_rate"] >= MIN_RATE_SHARE * a.rate
+        failures = []
+        if lost:
+            failures.append(f"{lost} events lost")
+        if duplicated:
+            failures.append(f"{duplicated} duplicated events")
+        if rest["error_rate"] > MAX_ERROR_RATE:
+            failures.append(f"{rest['error_rate']:.1%} of the sends failed")
+        if not rate_held:
+            failures.append(f"send rate {rest['achieved_rate']}/s below {MIN_RATE_SHARE:.0%} of {a.rate}/s")
+        if analysis["sockets_closed_early"]:
+            failures.append(f"{len(analysis['sockets_closed_early'])} sockets closed during the run")
+        result = {
+            "timestamp": self.stamp,
+            "command": shlex.join(["just", "bench-realtime", *sys.argv[1:]]),
+            "config": {
+                "clients": a.clients,
+                "rate": a.rate,
+                "duration_seconds": a.duration,
+                "warmup_seconds": a.warmup,
+                "grace_seconds": a.grace,
+                "servers": a.servers,
+                "generators": a.generators,
+                "threads": "direct, one per pair of users",
+                "cross_process_share": round(cross, 3),
+                "database_pool_max": POOL_MAX,
+                "database": "embedded" if self.embedded else "--database-url",
+                "relaxed_rate_limits": dict.fromkeys(RELAXED_LIMITS, RELAXED_RATE),
+            },
+            "machine": {
+                "cpus": os.cpu_count(),
+                "cpu_busy_before_start": None if self.busy_before is None else round(self.busy_before, 3),
+                "during_measured_window": machine,
+                "load_average": run["load_average"],
+                "other_benchmarks_running": self.others,
+                "platform": platform.platform(),
+                "python": platform.python_version(),
+            },
+            "target_p99_ms": TARGET_P99_MS,
+            "target_met": target_met,
+            **analysis,
+            "cpu_seconds": run["cpu_seconds"],
+            "measured_seconds": round(seconds, 2),
+            "rss_kib": run["rss_kib"],
+            "postgres_memory_kib": run["postgres_memory_kib"],
+            "passed": not failures,
+            "failures": failures,
+        }
+        out = RESULTS_DIR / f"bench-realtime-{self.stamp}.json"
+        out.write_text(json.dumps(result, indent=2) + "\n")
+        say(f"results written to {out.relative_to(ROOT)}")
+        verdict = "met" if target_met else "NOT met"
+        say(f"target: p99 delivery to the recipient <= {TARGET_P99_MS:.0f} ms: {verdict} ({ms(main['p99_ms'])} ms)")
+        if failures:
+            say(f"FAILED: {'; '.join(failures)}")
+            return 1
+        say("passed: no event lost or duplicated, sends under 1% errors, rate held")
+        return 0
+
+    def run(self) -> int:
+        self.database()  # first: it may refuse to run at all
+        self.busy_before = machine_busy_now()
+        busy = "unknown" if self.busy_before is None else f"{self.busy_before:.0%}"
+        say(
+            f"machine: {os.cpu_count()} CPUs, shared by the load generators, daphne and PostgreSQL; CPU busy before "
+            f"start: {busy}; load average {os.getloadavg()[0]:.2f}"
+        )
+        self.others = other_benchmarks()
+        if self.others:
+            say("  warning: other benchmarks or test runs are active; the numbers will be noisier than usual:")
+            for command in self.others[:5]:
+                say(f"    {command}")
+        elif self.busy_before is not None and self.busy_before > 0.15:
+            say("  warning: other processes are using the CPUs; the numbers will be lower and noisier than usual")
+        clients = self.migrate_and_seed()
+        self.start_servers()
+        shares, cross = self.assign(clients)
+        self.start_generators(shares)
+        self.wait_ready()
+        run = self.run_load()
+        say("analysing: matching every received frame to its send")
+        analysis = self.analyse(run)
+        return self.report(run, analysis, cross)
+
+    # -- cleanup ----------------------------------------------------------------------------------
+
+    def cleanup(self) -> None:
+        for index, generator in enumerate(self.generators, 1):
+            process_stop(generator, f"load generator {index}", timeout=5, announce=say)
+        for index, server in enumerate(self.servers, 1):
+            process_stop(server, f"daphne {index}", timeout=DAPHNE_STOP_SECONDS, announce=say)
+        if self.embedded is not None:
+            stopped = self.embedded.release()
+            self.embedded = None
+            if stopped:
+                say("embedded PostgreSQL released and stopped (nothing else was using it)")
+            else:
+                say("embedded PostgreSQL released; left running for its other users")
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.internal_seed:
+        seed(args.clients, Path(args.internal_seed))
+        return 0
+    if args.internal_load:
+        load_main(Path(args.internal_load[0]), Path(args.internal_load[1]))
+        return 0
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    bench = RealtimeBench(args)
+    try:
+        return bench.run()
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+    except BenchError as exc:
+        say(f"FAILED: {exc}")
+        return 1
+    finally:
+        # A second Ctrl-C must not leave a server, a load generator or the database running.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        bench.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
