@@ -767,7 +767,7 @@ class RealtimeBench:
         processes |= {f"load generator {n}": gen.pid for n, gen in enumerate(self.generators, 1)}
         sampler = Sampler(processes, self.postmaster)
         sampler.start()
-        start = time.monotonic() + 1.0
+        start = time.monotonic() + 1.0 + a.warmup  # the measured part; the generators begin warmup seconds earlier
         for generator in self.generators:
             generator.stdin.write(f"go {start}\n")
             generator.stdin.flush()
@@ -778,7 +778,6 @@ class RealtimeBench:
         )
         load_before = os.getloadavg()
         time.sleep(max(0.0, start - time.monotonic()))
-        time.sleep(a.warmup)
         before = cpu_snapshot(processes, self.postmaster)
         measured_from = time.monotonic()
         previous, previous_at = before, measured_from

@@ -38,7 +38,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LOCAL_DIR = Path(os.environ.get("SELFLINK_LOCAL_DIR") or PROJECT_ROOT / ".local")  # empty (as in .env.example): the default
+# Empty (as in .env.example) means the default.
+LOCAL_DIR = Path(os.environ.get("SELFLINK_LOCAL_DIR") or PROJECT_ROOT / ".local")
 PG_SUPERUSER = "postgres"
 ROOT_RUN_AS = "selflink-pg"
 DEFAULT_DATABASE = "selflink"

@@ -6,7 +6,7 @@ Actors who are deactivated, or blocked either way with the viewer, are left out 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.http import HttpRequest
 
@@ -25,11 +25,20 @@ def _display_name(card) -> str:
 
 
 def notifications_out(
-    rows: Sequence[Notification], *, viewer_id: int, request: HttpRequest | None = None
+    rows: Sequence[Notification],
+    *,
+    viewer_id: int,
+    request: HttpRequest | None = None,
+    actor_cards: Mapping | None = None,
 ) -> list[dict]:
+    """`actor_cards`: the summaries of the actors by id, when the caller already read them and knows none of them
+    is blocked with the viewer (no further queries)."""
     actor_ids = {actor_id for row in rows for actor_id in row.actor_ids}
-    hidden = social.blocked_either_way_ids(user_id=viewer_id) if actor_ids else set()
-    cards = user_summaries(user_ids=actor_ids - hidden) if actor_ids else {}
+    if actor_cards is not None:
+        cards = actor_cards
+    else:
+        hidden = social.blocked_either_way_ids(user_id=viewer_id) if actor_ids else set()
+        cards = user_summaries(user_ids=actor_ids - hidden) if actor_ids else {}
     out = []
     for row in rows:
         actors = [cards[actor_id] for actor_id in row.actor_ids if actor_id in cards]
@@ -69,6 +78,7 @@ def notification_out(row: Notification, *, viewer_id: int, request: HttpRequest 
     return notifications_out([row], viewer_id=viewer_id, request=request)[0]
 
 
-def notification_json(row: Notification) -> dict:
+def notification_json(row: Notification, *, actor_cards: Mapping | None = None) -> dict:
     """The JSON form of a notification for realtime events (absolute URLs from PUBLIC_BASE_URL)."""
-    return NotificationOut.model_validate(notification_out(row, viewer_id=row.recipient_id)).model_dump(mode="json")
+    out = notifications_out([row], viewer_id=row.recipient_id, actor_cards=actor_cards)[0]
+    return NotificationOut.model_validate(out).model_dump(mode="json")

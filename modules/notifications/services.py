@@ -85,9 +85,8 @@ def notify(
     if actor_id is not None:
         if actor_id == recipient_id:
             return
-        if actor_id in social.muted_ids(user_id=recipient_id) or social.is_blocked_either_way(
-            user_a=recipient_id, user_b=actor_id
-        ):
+        ties = social.relationship(viewer_id=recipient_id, other_id=actor_id)  # mutes and blocks in one query
+        if ties.is_muted or ties.blocked_either_way:
             return
     active = user_summaries(user_ids=[recipient_id] if actor_id is None else [recipient_id, actor_id])
     if recipient_id not in active or (actor_id is not None and actor_id not in active):
@@ -116,7 +115,10 @@ def notify(
                 )
             if notification is None:
                 return
-            publish([user_topic(recipient_id)], "notification:new", {"notification": notification_json(notification)})
+            # Its actors are known to be active and not blocked with the recipient, unless a group gained others.
+            known = active if set(notification.actor_ids) <= active.keys() else None
+            payload = {"notification": notification_json(notification, actor_cards=known)}
+            publish([user_topic(recipient_id)], "notification:new", payload)
             if settings.PUSH_ENABLED and type not in push_off and Device.objects.filter(user_id=recipient_id).exists():
                 transaction.on_commit(partial(_enqueue_push, notification.id), robust=True)
     except DatabaseError:
