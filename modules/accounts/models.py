@@ -98,6 +98,8 @@ class User(AbstractBaseUser, PermissionsMixin):
             # People search: trigram similarity on handle and name (pg_trgm).
             GinIndex(OpClass("handle", name="gin_trgm_ops"), name="user_handle_trgm_idx"),
             GinIndex(OpClass(Lower("name"), name="gin_trgm_ops"), name="user_name_trgm_idx"),
+            # Every feed and search hides deactivated accounts: a tiny index over just them (not a scan of all).
+            models.Index(fields=["id"], condition=models.Q(is_active=False), name="user_inactive_idx"),
         ]
 
     def __str__(self) -> str:
