@@ -116,7 +116,7 @@ if EMBEDDED_DATABASE:
 DATABASE_POOL_MAX = env.int("DATABASE_POOL_MAX", 0 if IS_TEST else 20, minimum=0, maximum=500)
 # Connections opened at start and kept open, so the first requests after a quiet spell do not each wait for a
 # connection to be set up.
-DATABASE_POOL_MIN = env.int("DATABASE_POOL_MIN", 4, minimum=0, maximum=500)
+DATABASE_POOL_MIN = env.int("DATABASE_POOL_MIN", min(4, DATABASE_POOL_MAX), minimum=0, maximum=500)
 env.require(
     DATABASE_POOL_MIN <= DATABASE_POOL_MAX or not DATABASE_POOL_MAX, "DATABASE_POOL_MIN exceeds DATABASE_POOL_MAX"
 )
