@@ -608,16 +608,9 @@ class Bench:
         return 0
 
     def run(self) -> int:
-        if not K6.exists():
-            raise BenchError(f"{K6} not found: run `python3 scripts/bootstrap.py --bench` (installs k6)")
-        self.database()  # first: it may refuse to run at all
-        k6_version = subprocess.run([str(K6), "version"], capture_output=True, text=True, check=False).stdout.strip()
-        say(f"load generator: {k6_version}")
-        self.busy_before = machine_busy_now()
-        busy = "unknown" if self.busy_before is None else f"{self.busy_before:.0%}"
-        say(f"machine: {os.cpu_count()} CPUs, shared by k6, daphne and PostgreSQL; CPU busy before start: {busy}")
-        if self.busy_before is not None and self.busy_before > 0.15:
-            say("  warning: other processes are using the CPUs; the numbers will be lower and noisier than usual")
+        k6_version = k6_check()
+        self.database()  # before anything else is started: it may refuse to run at all
+        self.busy_before = machine_check("k6, daphne and PostgreSQL")
         target_ids = self.migrate_and_seed()
         self.start_daphne()
         credentials = self.login(self.args.vus)
@@ -630,12 +623,8 @@ class Bench:
         process_stop(self.k6, "k6", timeout=10, signum=signal.SIGINT)
         process_stop(self.daphne, "daphne", timeout=DAPHNE_STOP_SECONDS)
         if self.embedded is not None:
-            stopped = self.embedded.release()
+            embedded_release(self.embedded)
             self.embedded = None
-            if stopped:
-                say("embedded PostgreSQL released and stopped (nothing else was using it)")
-            else:
-                say("embedded PostgreSQL released; left running for its other users (`just dev`, `just db start`)")
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -643,27 +632,57 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def run_bench(bench, announce=say) -> int:
+    """`bench.run()`, and `bench.cleanup()` whatever happens: Ctrl-C and SIGTERM interrupt it (exit code 130), a
+    BenchError is a failure (1). A second Ctrl-C during the cleanup must not leave a server or the database running."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return bench.run()
+    except KeyboardInterrupt:
+        announce("interrupted")
+        return 130
+    except BenchError as exc:
+        announce(f"FAILED: {exc}")
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        bench.cleanup()
+
+
+def embedded_release(embedded, announce=say) -> None:
+    """Hand back the embedded PostgreSQL; it stops only when nothing else (`just dev`, `just db start`) uses it."""
+    if embedded.release():
+        announce("embedded PostgreSQL released and stopped (nothing else was using it)")
+    else:
+        announce("embedded PostgreSQL released; left running for its other users (`just dev`, `just db start`)")
+
+
+def k6_check(announce=say) -> str:
+    """The k6 version, after making sure it is installed; and a word on how busy the machine already is."""
+    if not K6.exists():
+        raise BenchError(f"{K6} not found: run `python3 scripts/bootstrap.py --bench` (installs k6)")
+    version = subprocess.run([str(K6), "version"], capture_output=True, text=True, check=False).stdout.strip()
+    announce(f"load generator: {version}")
+    return version
+
+
+def machine_check(shared_by: str, announce=say) -> float | None:
+    """How busy the CPUs are before the run (None when unknown), announced with a warning when it will show."""
+    busy = machine_busy_now()
+    shown = "unknown" if busy is None else f"{busy:.0%}"
+    announce(f"machine: {os.cpu_count()} CPUs, shared by {shared_by}; CPU busy before start: {shown}")
+    if busy is not None and busy > 0.15:
+        announce("  warning: other processes are using the CPUs; the numbers will be lower and noisier than usual")
+    return busy
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.internal_seed:
         seed(args.users, args.follows, Path(args.internal_seed))
         return 0
-
-    signal.signal(signal.SIGTERM, _interrupt)
-    bench = Bench(args)
-    try:
-        return bench.run()
-    except KeyboardInterrupt:
-        say("interrupted")
-        return 130
-    except BenchError as exc:
-        say(f"FAILED: {exc}")
-        return 1
-    finally:
-        # A second Ctrl-C must not leave daphne or the database running.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        bench.cleanup()
+    return run_bench(Bench(args))
 
 
 if __name__ == "__main__":

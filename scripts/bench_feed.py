@@ -57,13 +57,16 @@ sys.path.insert(0, str(ROOT))
 from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
     BenchError,
     duration_seconds,
+    embedded_release,
     free_port,
     http_json,
-    machine_busy_now,
+    k6_check,
+    machine_check,
     machine_cpu_seconds,
     positive_int,
     process_cpu_seconds,
     redact,
+    run_bench,
     show,
 )
 
@@ -1374,16 +1377,9 @@ class FeedBench:
         return 0
 
     def run(self) -> int:
-        if not K6.exists():
-            raise BenchError(f"{K6} not found: run `python3 scripts/bootstrap.py --bench` (installs k6)")
-        self.database()  # first: it may refuse to run at all
-        k6_version = subprocess.run([str(K6), "version"], capture_output=True, text=True, check=False).stdout.strip()
-        say(f"load generator: {k6_version}")
-        self.busy_before = machine_busy_now()
-        busy = "unknown" if self.busy_before is None else f"{self.busy_before:.0%}"
-        say(f"machine: {os.cpu_count()} CPUs, shared by k6, daphne and PostgreSQL; CPU busy before start: {busy}")
-        if self.busy_before is not None and self.busy_before > 0.15:
-            say("  warning: other processes are using the CPUs; the numbers will be lower and noisier than usual")
+        k6_version = k6_check(say)
+        self.database()  # before anything else is started: it may refuse to run at all
+        self.busy_before = machine_check("k6, daphne and PostgreSQL", say)
         signed_in_ids = self.migrate_and_seed()
         if not self.args.no_plans:
             self.explain(signed_in_ids)
@@ -1414,12 +1410,8 @@ class FeedBench:
                 self.daphne.kill()
                 self.daphne.wait()
         if self.embedded is not None:
-            stopped = self.embedded.release()
+            embedded_release(self.embedded, say)
             self.embedded = None
-            if stopped:
-                say("embedded PostgreSQL released and stopped (nothing else was using it)")
-            else:
-                say("embedded PostgreSQL released; left running for its other users (`just dev`, `just db start`)")
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -1438,10 +1430,6 @@ def get_json(url: str, token: str) -> tuple[int, dict]:
         return exc.code, {"detail": exc.read()[:300].decode(errors="replace")}
 
 
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.internal_seed:
@@ -1450,22 +1438,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.internal_plans:
         plans([int(i) for i in args.viewers.split(",")], Path(args.internal_plans))
         return 0
-
-    signal.signal(signal.SIGTERM, _interrupt)
-    bench = FeedBench(args)
-    try:
-        return bench.run()
-    except KeyboardInterrupt:
-        say("interrupted")
-        return 130
-    except BenchError as exc:
-        say(f"FAILED: {exc}")
-        return 1
-    finally:
-        # A second Ctrl-C must not leave daphne or the database running.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        bench.cleanup()
+    return run_bench(FeedBench(args), say)
 
 
 if __name__ == "__main__":

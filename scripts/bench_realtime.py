@@ -42,7 +42,6 @@ import random
 import select
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -59,6 +58,7 @@ from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
     BenchError,
     daphne_start,
     duration_seconds,
+    embedded_release,
     free_port,
     log_tail,
     machine_busy_now,
@@ -67,6 +67,7 @@ from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
     process_cpu_seconds,
     process_stop,
     redact,
+    run_bench,
     show,
 )
 
@@ -1107,17 +1108,9 @@ class RealtimeBench:
         for index, server in enumerate(self.servers, 1):
             process_stop(server, f"daphne {index}", timeout=DAPHNE_STOP_SECONDS, announce=say)
         if self.embedded is not None:
-            stopped = self.embedded.release()
+            embedded_release(self.embedded, say)
             self.embedded = None
-            if stopped:
-                say("embedded PostgreSQL released and stopped (nothing else was using it)")
-            else:
-                say("embedded PostgreSQL released; left running for its other users")
         shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1128,22 +1121,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.internal_load:
         load_main(Path(args.internal_load[0]), Path(args.internal_load[1]))
         return 0
-
-    signal.signal(signal.SIGTERM, _interrupt)
-    bench = RealtimeBench(args)
-    try:
-        return bench.run()
-    except KeyboardInterrupt:
-        say("interrupted")
-        return 130
-    except BenchError as exc:
-        say(f"FAILED: {exc}")
-        return 1
-    finally:
-        # A second Ctrl-C must not leave a server, a load generator or the database running.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        bench.cleanup()
+    return run_bench(RealtimeBench(args), say)
 
 
 if __name__ == "__main__":
