@@ -1,7 +1,9 @@
-"""Staff views of the mentor, for support: sessions with their messages, memory, profiles and background tasks.
+"""Staff views of the mentor, for support: sessions, messages, memory, profiles and background tasks.
 
-Everything is read-only (messages are never edited here). Superusers may delete a session (a person's deletion
-request handled by support). No secret is shown: the mentor stores none.
+Metadata only: what people tell the mentor (messages, journal entries, session titles taken from them, goals,
+the memory summary) stays theirs; they read and delete it through the API, staff never see it here. Everything is
+read-only; superusers may delete a session (a person's deletion request handled by support). No secret is shown:
+the mentor stores none.
 """
 
 from django.contrib import admin
@@ -29,7 +31,7 @@ class MentorMessageInline(TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
-    fields = ("id", "role", "content", "provider", "model", "byo", "status", "safety", "created_at")
+    fields = ("id", "role", "length", "provider", "model", "byo", "status", "safety", "created_at")
     readonly_fields = fields
     ordering = ("id",)
 
@@ -39,20 +41,25 @@ class MentorMessageInline(TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @display(description="characters")
+    def length(self, obj):
+        return len(obj.content)
+
 
 @admin.register(MentorSession)
 class MentorSessionAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "kind", "mode", "language", "day", "title", "messages", "last_message_at")
+    list_display = ("id", "user", "kind", "mode", "language", "day", "messages", "last_message_at")
     list_filter = (
         ("kind", ChoicesDropdownFilter),
         ("mode", ChoicesDropdownFilter),
         ("last_message_at", RangeDateFilter),
     )
     list_filter_submit = True
-    search_fields = ("=id", "user__handle", "user__email", "title")
+    search_fields = ("=id", "user__handle", "user__email")
     list_select_related = ("user",)
     ordering = ("-last_message_at",)
-    readonly_fields = ("user", "kind", "mode", "language", "day", "title", "created_at", "last_message_at")
+    readonly_fields = ("user", "kind", "mode", "language", "day", "created_at", "last_message_at")
+    fields = readonly_fields  # what is listed here, nothing else (no message text)
     inlines = [MentorMessageInline]
 
     def get_queryset(self, request):
@@ -68,7 +75,7 @@ class MentorSessionAdmin(ReadOnlyAdmin):
 
 @admin.register(MentorMessage)
 class MentorMessageAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "session", "role", "excerpt", "provider", "status", "safety", "created_at")
+    list_display = ("id", "user", "session", "role", "length", "provider", "status", "safety", "created_at")
     list_filter = (
         ("role", ChoicesDropdownFilter),
         ("provider", ChoicesDropdownFilter),
@@ -83,7 +90,7 @@ class MentorMessageAdmin(ReadOnlyAdmin):
         "session",
         "user",
         "role",
-        "content",
+        "length",
         "provider",
         "model",
         "byo",
@@ -91,10 +98,11 @@ class MentorMessageAdmin(ReadOnlyAdmin):
         "safety",
         "created_at",
     )
+    fields = readonly_fields  # what is listed here, nothing else (no message text)
 
-    @display(description="content")
-    def excerpt(self, obj):
-        return (obj.content[:80] + "…") if len(obj.content) > 80 else obj.content
+    @display(description="characters")
+    def length(self, obj):
+        return len(obj.content)
 
 
 @admin.register(MentorMemory)
@@ -104,7 +112,6 @@ class MentorMemoryAdmin(ReadOnlyAdmin):
     list_select_related = ("user",)
     readonly_fields = (
         "user",
-        "summary",
         "covered_message_id",
         "floor_message_id",
         "messages_summarised",
@@ -112,6 +119,7 @@ class MentorMemoryAdmin(ReadOnlyAdmin):
         "updated_at",
         "cleared_at",
     )
+    fields = readonly_fields  # what is listed here, nothing else (no message text)
 
 
 @admin.register(MentorProfile)
@@ -120,7 +128,8 @@ class MentorProfileAdmin(ReadOnlyAdmin):
     list_filter = (("tone", ChoicesDropdownFilter), ("language", ChoicesDropdownFilter))
     search_fields = ("user__handle", "user__email")
     list_select_related = ("user",)
-    readonly_fields = ("user", "tone", "language", "goals", "created_at", "updated_at")
+    readonly_fields = ("user", "tone", "language", "created_at", "updated_at")
+    fields = readonly_fields  # what is listed here, nothing else (no message text)
 
 
 @admin.register(MentorTask)
@@ -143,3 +152,4 @@ class MentorTaskAdmin(ReadOnlyAdmin):
         "created_at",
         "finished_at",
     )
+    fields = readonly_fields  # what is listed here, nothing else (no message text)
