@@ -44,7 +44,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -656,6 +656,45 @@ def embedded_release(embedded, announce=say) -> None:
         announce("embedded PostgreSQL released and stopped (nothing else was using it)")
     else:
         announce("embedded PostgreSQL released; left running for its other users (`just dev`, `just db start`)")
+
+
+def with_database(url: str, name: str) -> str:
+    """`url` with its database replaced by `name`."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def own_database(name: str, explicit: str | None, recipe: str, announce=say) -> tuple[object | None, str, int | None]:
+    """The database `name` of a benchmark that empties and fills it: on the server of `explicit` (its --database-url;
+    created there if missing), else in the embedded PostgreSQL (started if needed; the `selflink` dev database is not
+    touched). Refuses when DATABASE_URL is set and no URL was given explicitly. Returns (the embedded server to
+    release, or None; the database URL; the postmaster's pid, or None)."""
+    if explicit:
+        import psycopg
+
+        announce(
+            f"database: {name!r} on the server of {redact(explicit)} (given with --database-url; only that database "
+            "is created if missing, emptied and written)"
+        )
+        with psycopg.connect(with_database(explicit, "postgres"), autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
+        return None, with_database(explicit, name), None
+    if os.environ.get("DATABASE_URL"):
+        raise BenchError(
+            "DATABASE_URL is set, and the benchmark empties and fills a database on its server. To benchmark on that "
+            f'server anyway, pass it explicitly: {recipe} --database-url "$DATABASE_URL" (only its database {name!r} '
+            "is used), or unset DATABASE_URL to use the embedded PostgreSQL."
+        )
+    from selflink.embedded_postgres import server
+
+    announce(
+        f"database: embedded PostgreSQL, database {name!r} (created if missing; the 'selflink' dev database is not "
+        "touched)"
+    )
+    url = server.acquire(database=name)
+    info = server.info()
+    announce(f"embedded PostgreSQL ready on 127.0.0.1:{info.port if info else '?'} (data in {server.pgdata})")
+    return server, url, info.pid if info else None
 
 
 def k6_check(announce=say) -> str:

@@ -49,7 +49,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -68,6 +67,7 @@ from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
     redact,
     run_bench,
     show,
+    with_database,
 )
 
 PYTHON = sys.executable
@@ -110,11 +110,6 @@ def say(message: str) -> None:
 
 def bench_email(index: int) -> str:
     return f"feed-{index:05d}@{BENCH_EMAIL_DOMAIN}"
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def concurrency_list(text: str) -> list[int]:

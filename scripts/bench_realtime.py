@@ -48,7 +48,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -63,10 +62,10 @@ from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
     log_tail,
     machine_busy_now,
     machine_cpu_seconds,
+    own_database,
     positive_int,
     process_cpu_seconds,
     process_stop,
-    redact,
     run_bench,
     show,
 )
@@ -94,10 +93,6 @@ def say(message: str) -> None:
 
 def bench_email(index: int) -> str:
     return f"rt-{index:05d}@{BENCH_EMAIL_DOMAIN}"
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -586,36 +581,9 @@ class RealtimeBench:
     # -- steps ------------------------------------------------------------------------------------
 
     def database(self) -> None:
-        import psycopg
-
-        explicit = self.args.database_url
-        if explicit:
-            say(
-                f"database: {BENCH_DATABASE!r} on the server of {redact(explicit)} (given with --database-url; "
-                "only that database is created if missing, emptied and written)"
-            )
-            with psycopg.connect(with_database(explicit, "postgres"), autocommit=True) as conn:
-                if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DATABASE,)).fetchone():
-                    conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-            self.database_url = with_database(explicit, BENCH_DATABASE)
-            return
-        if os.environ.get("DATABASE_URL"):
-            raise BenchError(
-                "DATABASE_URL is set, and the benchmark empties and fills a database on its server. To benchmark on "
-                'that server anyway, pass it explicitly: just bench-realtime --database-url "$DATABASE_URL" (only its '
-                f"database {BENCH_DATABASE!r} is used), or unset DATABASE_URL to use the embedded PostgreSQL."
-            )
-        from selflink.embedded_postgres import server
-
-        self.embedded = server
-        say(
-            f"database: embedded PostgreSQL, database {BENCH_DATABASE!r} (created if missing; the 'selflink' dev "
-            "database is not touched)"
+        self.embedded, self.database_url, self.postmaster = own_database(
+            BENCH_DATABASE, self.args.database_url, "just bench-realtime", say
         )
-        self.database_url = server.acquire(database=BENCH_DATABASE)
-        info = server.info()
-        self.postmaster = info.pid if info else None
-        say(f"embedded PostgreSQL ready on 127.0.0.1:{info.port if info else '?'} (data in {server.pgdata})")
 
     def run_seconds(self) -> float:
         return self.args.warmup + self.args.duration + self.args.grace
