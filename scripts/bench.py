@@ -220,6 +220,38 @@ def seed(users: int, follows: int, output: Path) -> None:
 # --- orchestration ---------------------------------------------------------------------------------
 
 
+def seed_users(count: int, *, prefix: str, name: str, database: str, announce=say) -> list[int]:
+    """In a seeding child process: set Django up, refuse any database but `database` (the one the benchmark may
+    empty), and make sure `count` bench users `<prefix>-00001@…` exist (kept between runs, created when missing;
+    nobody signs in with a password). Their ids, in order."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "selflink.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+
+    from modules.accounts.models import User
+
+    if connection.settings_dict["NAME"] != database:
+        raise SystemExit(f"refusing to seed database {connection.settings_dict['NAME']!r}: only {database!r} is")
+    emails = [f"{prefix}-{index:05d}@{BENCH_EMAIL_DOMAIN}" for index in range(1, count + 1)]
+    existing = dict(User.objects.filter(email__in=emails).values_list("email", "id"))
+    missing = [(index, email) for index, email in enumerate(emails, start=1) if email not in existing]
+    if missing:
+        unusable = make_password(None)  # sessions are opened directly by the benchmarks
+        User.objects.bulk_create(
+            [
+                User(email=email, handle=f"{prefix}_{index:05d}", name=f"{name} {index}", password=unusable)
+                for index, email in missing
+            ],
+            batch_size=2000,
+        )
+        existing = dict(User.objects.filter(email__in=emails).values_list("email", "id"))
+    announce(f"  users: {len(missing)} created, {count - len(missing)} already there")
+    return [existing[email] for email in emails]
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

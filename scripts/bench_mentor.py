@@ -71,6 +71,7 @@ from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
     positive_int,
     process_stop,
     run_bench,
+    seed_users,
     show,
 )
 from scripts.bench_realtime import Sampler, cpu_snapshot, distribution, other_benchmarks  # noqa: E402
@@ -79,7 +80,6 @@ PYTHON = sys.executable
 RESULTS_DIR = ROOT / "bench-results"
 
 BENCH_DATABASE = "selflink_bench_mentor"
-BENCH_EMAIL_DOMAIN = "bench.example.com"
 POOL_MAX = 20
 RELAXED_QUOTA = "1000000"
 MAX_ERROR_RATE = 0.01
@@ -123,10 +123,6 @@ def other_runs(workdir: Path) -> list[str]:
         if int(pid) not in (os.getpid(), os.getppid()) and str(workdir) not in command:
             found.append(command[:160])
     return found
-
-
-def bench_email(index: int) -> str:
-    return f"mentor-{index:05d}@{BENCH_EMAIL_DOMAIN}"
 
 
 def reply_tokens(count: int) -> list[str]:
@@ -209,22 +205,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def seed(users: int, output: Path) -> None:
     """Users (kept between runs) with one session and access token each, on a database emptied of what earlier
     runs wrote."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "selflink.settings")
-    import django
-
-    django.setup()
+    ids = seed_users(users, prefix="mentor", name="Mentor User", database=BENCH_DATABASE, announce=say)
     from django.conf import settings
-    from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
 
-    from modules.accounts.models import AuthSession, User
+    from modules.accounts.models import AuthSession
     from modules.accounts.tokens import access_token_issue
     from modules.core.models import RateLimitCounter
     from modules.mentor.models import MentorMemory, MentorMessage, MentorProfile, MentorSession, MentorTask
 
     database = connection.settings_dict["NAME"]
-    if database != BENCH_DATABASE:
-        raise SystemExit(f"refusing to seed database {database!r}: only {BENCH_DATABASE!r} is emptied and seeded")
     limit = settings.RATE_MENTOR_PER_USER
     say(
         f"  seeding database {database!r} as the server will see it: DEBUG={settings.DEBUG}, "
@@ -233,21 +223,6 @@ def seed(users: int, output: Path) -> None:
         f"JWT_ACCESS_TTL_SECONDS={settings.JWT_ACCESS_TTL_SECONDS}"
     )
     started = time.monotonic()
-    emails = [bench_email(index) for index in range(1, users + 1)]
-    existing = dict(User.objects.filter(email__in=emails).values_list("email", "id"))
-    missing = [(index, email) for index, email in enumerate(emails, start=1) if email not in existing]
-    if missing:
-        unusable = make_password(None)  # nobody signs in with a password: sessions are opened directly below
-        User.objects.bulk_create(
-            [
-                User(email=email, handle=f"mentor_{index:05d}", name=f"Mentor User {index}", password=unusable)
-                for index, email in missing
-            ],
-            batch_size=2000,
-        )
-        existing = dict(User.objects.filter(email__in=emails).values_list("email", "id"))
-    say(f"  users: {len(missing)} created, {users - len(missing)} already there")
-    ids = [existing[email] for email in emails]
 
     with transaction.atomic():
         # Everything earlier runs wrote (this database holds nothing else): every run starts the same.

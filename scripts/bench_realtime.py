@@ -67,6 +67,7 @@ from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
     process_cpu_seconds,
     process_stop,
     run_bench,
+    seed_users,
     show,
 )
 
@@ -74,7 +75,6 @@ PYTHON = sys.executable
 RESULTS_DIR = ROOT / "bench-results"
 
 BENCH_DATABASE = "selflink_bench_realtime"
-BENCH_EMAIL_DOMAIN = "bench.example.com"
 RELAXED_LIMITS = ("RATE_MESSAGES_PER_USER", "RATE_THREADS_PER_USER")
 POOL_MAX = 20
 TARGET_P99_MS = 150.0
@@ -89,10 +89,6 @@ BODY_PREFIX = "rt-bench "
 
 def say(message: str) -> None:
     print(f"[bench-realtime] {message}", flush=True)
-
-
-def bench_email(index: int) -> str:
-    return f"rt-{index:05d}@{BENCH_EMAIL_DOMAIN}"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -147,15 +143,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def seed(clients: int, output: Path) -> None:
     """Users (kept between runs), one direct thread per pair and one session + access token per user, on a
     database emptied of what earlier runs wrote."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "selflink.settings")
-    import django
-
-    django.setup()
+    ids = seed_users(clients, prefix="rt", name="Realtime User", database=BENCH_DATABASE, announce=say)
     from django.conf import settings
-    from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
 
-    from modules.accounts.models import AuthSession, User
+    from modules.accounts.models import AuthSession
     from modules.accounts.tokens import access_token_issue
     from modules.core.models import RateLimitCounter
     from modules.messaging.models import Thread, ThreadMember
@@ -163,8 +155,6 @@ def seed(clients: int, output: Path) -> None:
     from modules.realtime.models import RealtimeEvent
 
     database = connection.settings_dict["NAME"]
-    if database != BENCH_DATABASE:
-        raise SystemExit(f"refusing to seed database {database!r}: only {BENCH_DATABASE!r} is emptied and seeded")
     limit = settings.RATE_MESSAGES_PER_USER
     say(
         f"  seeding database {database!r} as the servers will see it: DEBUG={settings.DEBUG}, "
@@ -172,21 +162,6 @@ def seed(clients: int, output: Path) -> None:
         f"JWT_ACCESS_TTL_SECONDS={settings.JWT_ACCESS_TTL_SECONDS}"
     )
     started = time.monotonic()
-    emails = [bench_email(index) for index in range(1, clients + 1)]
-    existing = dict(User.objects.filter(email__in=emails).values_list("email", "id"))
-    missing = [(index, email) for index, email in enumerate(emails, start=1) if email not in existing]
-    if missing:
-        unusable = make_password(None)  # nobody signs in with a password: sessions are opened directly below
-        User.objects.bulk_create(
-            [
-                User(email=email, handle=f"rt_{index:05d}", name=f"Realtime User {index}", password=unusable)
-                for index, email in missing
-            ],
-            batch_size=2000,
-        )
-        existing = dict(User.objects.filter(email__in=emails).values_list("email", "id"))
-    say(f"  users: {len(missing)} created, {clients - len(missing)} already there")
-    ids = [existing[email] for email in emails]
 
     with transaction.atomic():
         # Everything earlier runs wrote (this database holds nothing else): every run starts the same.
