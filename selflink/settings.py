@@ -114,12 +114,6 @@ if EMBEDDED_DATABASE:
     DATABASE_URL = _embedded_postgres.acquire()
 
 DATABASE_POOL_MAX = env.int("DATABASE_POOL_MAX", 0 if IS_TEST else 20, minimum=0, maximum=500)
-# Connections opened at start and kept open, so the first requests after a quiet spell do not each wait for a
-# connection to be set up.
-DATABASE_POOL_MIN = env.int("DATABASE_POOL_MIN", min(4, DATABASE_POOL_MAX), minimum=0, maximum=500)
-env.require(
-    DATABASE_POOL_MIN <= DATABASE_POOL_MAX or not DATABASE_POOL_MAX, "DATABASE_POOL_MIN exceeds DATABASE_POOL_MAX"
-)
 # Health checks: a connection is tested before use (with the pool: on checkout), so one that a database
 # restart closed is replaced instead of failing a request.
 DATABASES = {
@@ -131,11 +125,7 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     env.errors.append("DATABASE_URL must be a PostgreSQL URL (postgres:// or postgresql://): SelfLink needs Postgres")
 DATABASES["default"]["OPTIONS"] = {
     "application_name": env.str("DATABASE_APPLICATION_NAME", "selflink"),
-    **(
-        {"pool": {"min_size": DATABASE_POOL_MIN, "max_size": DATABASE_POOL_MAX, "timeout": 10}}
-        if DATABASE_POOL_MAX
-        else {}
-    ),
+    **({"pool": {"min_size": 1, "max_size": DATABASE_POOL_MAX, "timeout": 10}} if DATABASE_POOL_MAX else {}),
 }
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", "test_selflink")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
