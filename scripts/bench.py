@@ -40,6 +40,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -252,20 +253,52 @@ def seed_users(count: int, *, prefix: str, name: str, database: str, announce=sa
     return [existing[email] for email in emails]
 
 
+def truncate(models) -> None:
+    """Empty the tables of `models` and what references them: a benchmark's own database holds nothing but what
+    earlier runs wrote, and every run starts from the same state."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(model._meta.db_table for model in models)} CASCADE")  # model table names
+
+
+def sessions_open(ids: list[int]) -> list[dict]:
+    """One sign-in session per bench user, and its access token: [{"user": id, "token": …}], in the order of `ids`."""
+    from modules.accounts.models import AuthSession
+    from modules.accounts.tokens import access_token_issue
+
+    sessions = AuthSession.objects.bulk_create([AuthSession(user_id=user_id) for user_id in ids])
+    return [
+        {"user": session.user_id, "token": access_token_issue(user_id=session.user_id, session_id=session.id)}
+        for session in sessions
+    ]
+
+
+def seed_hand_over(output: Path, data: dict) -> None:
+    """The last step of a seeding child: ANALYZE what it wrote, then hand `data` to the orchestrator in `output`."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    output.write_text(json.dumps(data))
+    output.chmod(0o600)  # live access tokens of the bench users
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def http_json(method: str, url: str, payload: dict | None = None, timeout: float = 10) -> tuple[int, dict]:
+def http_json(
+    method: str, url: str, payload: dict | None = None, timeout: float = 10, token: str | None = None
+) -> tuple[int, dict]:
+    """A JSON request to the local daphne (as the user of the access `token`, when given): (status, body)."""
     data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(  # noqa: S310 - http:// URL of the local daphne
-        url,
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-    )
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 - local daphne
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return response.status, json.loads(response.read() or b"{}")
@@ -374,20 +407,448 @@ def process_stop(
         process.wait()
 
 
-class Bench:
+def login(base_url: str, email: str) -> dict:
+    """POST /api/v1/auth/login/ as the bench user `email`: the response body (user, token, refreshToken)."""
+    status, body = http_json(
+        "POST", f"{base_url}/api/v1/auth/login/", {"email": email, "password": BENCH_PASSWORD}, timeout=30
+    )
+    if status != 200:
+        raise BenchError(f"login of {email} failed: HTTP {status} {body}")
+    return body
+
+
+# --- measurements of the realtime and mentor benchmarks (every process, over the measured window) ----------
+
+
+def emit(line: str) -> None:
+    """A protocol line of a child process for its orchestrator (stdout is a pipe it reads)."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def memory_kib(pid: int, field: str = "VmRSS") -> int | None:
+    """A memory figure of a process in KiB: VmRSS (from status) or Pss (from smaps_rollup)."""
+    source = "smaps_rollup" if field == "Pss" else "status"
+    try:
+        for line in Path(f"/proc/{pid}/{source}").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def children_of(parent: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            pids.append(int(entry.name))
+    return pids
+
+
+BENCH_MARKERS = (
+    "bench_feed.py",
+    "bench_rewards.py",
+    "bench_realtime.py",
+    "bench_mentor.py",
+    "scripts/bench.py",
+    "/k6 run",
+    "pytest",
+)
+
+
+def other_benchmarks(workdir: Path) -> list[str]:
+    """Command lines of other benchmark or test runs on this machine (they compete for the CPUs). Not this run:
+    this process, its parent (e.g. `just`) and its children (their command lines name its `workdir`)."""
+    found = []
+    mine = {os.getpid(), os.getppid()}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in mine:
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        if any(marker in command for marker in BENCH_MARKERS) and str(workdir) not in command:
+            found.append(command[:160])
+    return found
+
+
+def others_check(workdir: Path, announce=say) -> list[str]:
+    """`other_benchmarks()`, announced with a warning when there are any."""
+    others = other_benchmarks(workdir)
+    if others:
+        announce("  warning: other benchmarks or test runs are active; the numbers will be noisier than usual:")
+        for command in others[:5]:
+            announce(f"    {command}")
+    return others
+
+
+class Sampler(threading.Thread):
+    """Every second: the memory of the tracked processes (peak and last) and of PostgreSQL's processes."""
+
+    def __init__(self, processes: dict[str, int], postmaster: int | None) -> None:
+        super().__init__(daemon=True)
+        self.processes = processes
+        self.postmaster = postmaster
+        self.peak: dict[str, int] = {}
+        self.last: dict[str, int] = {}
+        self.postgres_peak = {"rss": 0, "pss": 0, "processes": 0}
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            self.sample()
+            self.stopping.wait(1.0)
+
+    def sample(self) -> None:
+        for name, pid in self.processes.items():
+            rss = memory_kib(pid)
+            if rss is not None:
+                self.last[name] = rss
+                self.peak[name] = max(self.peak.get(name, 0), rss)
+        if self.postmaster:
+            pids = [self.postmaster, *children_of(self.postmaster)]
+            rss = sum(memory_kib(pid) or 0 for pid in pids)
+            pss = sum(memory_kib(pid, "Pss") or 0 for pid in pids)
+            if pss > self.postgres_peak["pss"]:
+                self.postgres_peak = {"rss": rss, "pss": pss, "processes": len(pids)}
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=5)
+        self.sample()
+
+
+NON_CPU = ("machine_busy", "machine_total")  # the keys of a cpu_snapshot() that are not a process's CPU time
+
+
+def cpu_snapshot(processes: dict[str, int], postmaster: int | None) -> dict[str, float]:
+    snapshot = {name: process_cpu_seconds(pid) or 0.0 for name, pid in processes.items()}
+    if postmaster:
+        snapshot["postgres"] = sum(process_cpu_seconds(pid) or 0.0 for pid in [postmaster, *children_of(postmaster)])
+    machine = machine_cpu_seconds()
+    if machine:
+        snapshot["machine_busy"], snapshot["machine_total"] = machine
+    return snapshot
+
+
+def cpu_shares(now: dict[str, float], previous: dict[str, float], seconds: float) -> str:
+    """Each process's share of a CPU between two cpu_snapshot()s `seconds` apart, for the progress lines."""
+    return ", ".join(
+        f"{name} {(now[name] - previous.get(name, 0.0)) / seconds:.0%}" for name in now if name not in NON_CPU
+    )
+
+
+def window_figures(
+    before: dict[str, float], after: dict[str, float], sampler: Sampler, load: tuple[tuple, tuple], seconds: float
+) -> dict:
+    """The measured window's figures from its first and last cpu_snapshot(), the memory `sampler` (stopped) and the
+    load average before and after: CPU-seconds per process, the machine's busy share, RSS and PostgreSQL's PSS."""
+    cpu = {name: round(after[name] - before.get(name, 0.0), 2) for name in after if name not in NON_CPU}
+    machine = None
+    if "machine_total" in after and "machine_total" in before:
+        total = after["machine_total"] - before["machine_total"]
+        machine = {
+            "cpu_seconds_available": round(total, 1),
+            "busy_share": round((after["machine_busy"] - before["machine_busy"]) / total, 3) if total else None,
+        }
+    load_before, load_after = load
+    return {
+        "cpu_seconds": cpu,
+        "measured_seconds": seconds,
+        "machine": machine,
+        "rss_kib": {"peak": sampler.peak, "last": sampler.last},
+        "postgres_memory_kib": sampler.postgres_peak,
+        "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in load_after]},
+    }
+
+
+def print_processes(run: dict) -> None:
+    """The table of CPU time and memory per process over the measured window (from window_figures())."""
+    seconds = run["measured_seconds"]
+    header = f"{'process (measured window)':<28} {'CPU s':>7} {'CPU %':>7} {'RSS MiB':>8} {'peak MiB':>9}"
+    print(header)
+    print("-" * len(header))
+    for name, cpu in run["cpu_seconds"].items():
+        if name == "postgres":
+            continue
+        last = run["rss_kib"]["last"].get(name, 0) / 1024
+        peak = run["rss_kib"]["peak"].get(name, 0) / 1024
+        print(f"{name:<28} {cpu:>7.1f} {cpu / seconds:>7.0%} {last:>8.0f} {peak:>9.0f}")
+    if "postgres" in run["cpu_seconds"]:
+        pg = run["postgres_memory_kib"]
+        cpu = run["cpu_seconds"]["postgres"]
+        print(
+            f"{'postgres (all processes)':<28} {cpu:>7.1f} {cpu / seconds:>7.0%} {pg['pss'] / 1024:>8.0f} "
+            f"{'':>9}  (PSS of {pg['processes']} processes; RSS sum {pg['rss'] / 1024:.0f} MiB counts shared "
+            "buffers in each)"
+        )
+
+
+def print_machine(run: dict) -> None:
+    """How busy the whole machine was during the measured window (from window_figures()), when known."""
+    machine = run["machine"]
+    if machine:
+        print(
+            f"machine: {os.cpu_count()} CPUs, {machine['busy_share']:.0%} busy during the measured window; load "
+            f"average {run['load_average']['before'][0]} before, {run['load_average']['after'][0]} after"
+        )
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between the closest ranks (values sorted ascending)."""
+    if not values:
+        return None
+    position = (len(values) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+def distribution(seconds: list[float]) -> dict:
+    values = sorted(value * 1000 for value in seconds)
+    stats = {"count": len(values)}
+    for name, fraction in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p999", 0.999)):
+        value = percentile(values, fraction)
+        stats[f"{name}_ms"] = None if value is None else round(value, 2)
+    stats["max_ms"] = round(values[-1], 2) if values else None
+    return stats
+
+
+def ms(value: float | None) -> str:
+    """A latency in a report table: one decimal, `-` when there was nothing to measure."""
+    return "-" if value is None else f"{value:.1f}"
+
+
+def window_results(run: dict) -> dict:
+    """The measured window's figures (from window_figures()) as the results files keep them."""
+    return {
+        "cpu_seconds": run["cpu_seconds"],
+        "measured_seconds": round(run["measured_seconds"], 2),
+        "rss_kib": run["rss_kib"],
+        "postgres_memory_kib": run["postgres_memory_kib"],
+    }
+
+
+# --- orchestration: what every benchmark's orchestrator shares ----------------------------------------------
+
+
+class BenchRun:
+    """One run of a benchmark: its timestamp and work directory, the bench database, the environment of the server
+    processes, the children it runs, its daphne (when it has one), its results file and its cleanup."""
+
+    name = "bench"  # `just <name>`: the prefix of its lines and of its files in bench-results/
+    database_name = BENCH_DATABASE
+
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        self.embedded = None
+        self.embedded = None  # the embedded PostgreSQL, while this run holds it
         self.database_url = ""
+        self.postmaster: int | None = None
         self.daphne: subprocess.Popen | None = None
         self.daphne_log: Path | None = None
-        self.k6: subprocess.Popen | None = None
-        self.workdir = Path(tempfile.mkdtemp(prefix="selflink-bench-"))
-        self.base_url = ""
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"selflink-{self.name}-"))
         self.busy_before: float | None = None
+
+    def say(self, message: str) -> None:
+        print(f"[{self.name}] {message}", flush=True)
+
+    def database(self) -> None:
+        self.embedded, self.database_url, self.postmaster = own_database(
+            self.database_name, self.args.database_url, f"just {self.name}", self.say
+        )
+
+    def token_seconds(self) -> int:
+        """How long the bench users' access tokens must live: longer than the run."""
+        raise NotImplementedError
+
+    def server_settings(self) -> dict[str, str]:
+        """This benchmark's own settings for its children (relaxed rate limits, providers)."""
+        return {}
+
+    def child_env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "SELFLINK_ENV": "development",
+            "DEBUG": "false",
+            "DATABASE_URL": self.database_url,
+            "DATABASE_POOL_MAX": str(POOL_MAX),
+            "RATE_LIMITS_ENABLED": "true",
+            "LOG_LEVEL": "warning",
+            "PYTHONUNBUFFERED": "1",
+            "JWT_ACCESS_TTL_SECONDS": str(self.token_seconds()),
+            **self.server_settings(),
+        }
+
+    def run_child(self, description: str, command: list[str]) -> None:
+        self.say(description)
+        self.say(f"  $ {show(command)}")
+        result = subprocess.run(command, cwd=ROOT, env=self.child_env(), check=False, start_new_session=True)
+        if result.returncode != 0:
+            raise BenchError(f"{description}: exit code {result.returncode}")
+
+    def start_daphne(self, port: int, relaxed: str, settings: str = "") -> None:
+        """The one daphne of this run (`settings`: more of its settings worth naming; `relaxed`: which limits are
+        relaxed, and why), logging to bench-results/daphne[-<benchmark>]-<timestamp>.log."""
+        RESULTS_DIR.mkdir(exist_ok=True)
+        self.daphne_log = RESULTS_DIR / f"{self.name.replace('bench', 'daphne', 1)}-{self.stamp}.log"
+        self.say(
+            f"starting daphne on 127.0.0.1:{port}: one process, SELFLINK_ENV=development DEBUG=false, "
+            f"DATABASE_POOL_MAX={POOL_MAX}{settings}, output in {self.daphne_log.relative_to(ROOT)}"
+        )
+        self.say(relaxed)
+        self.daphne = daphne_start(port, self.child_env(), self.daphne_log, announce=self.say)
+
+    def daphne_tail(self, lines: int = 30) -> str:
+        return log_tail(self.daphne_log, lines)
+
+    def daphne_check(self) -> None:
+        """Fail the run when daphne died while it was being measured."""
+        if self.daphne and self.daphne.poll() is not None:
+            raise BenchError(f"daphne died during the run (exit {self.daphne.returncode}):\n{self.daphne_tail()}")
+
+    def results_path(self, suffix: str = ".json") -> Path:
+        return RESULTS_DIR / f"{self.name}-{self.stamp}{suffix}"
+
+    def write_results(self, result: dict) -> None:
+        out = self.results_path()
+        out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        self.say(f"results written to {out.relative_to(ROOT)}")
+
+    def machine_during(self, run: dict, others) -> dict:
+        """The machine part of the results file of a run measured with window_figures() (`others`: the other
+        benchmarks seen running)."""
+        return {
+            "cpus": os.cpu_count(),
+            "cpu_busy_before_start": None if self.busy_before is None else round(self.busy_before, 3),
+            "during_measured_window": run["machine"],
+            "load_average": run["load_average"],
+            "other_benchmarks_running": others,
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        }
+
+    def stop_daphne(self) -> None:
+        process_stop(self.daphne, "daphne", timeout=DAPHNE_STOP_SECONDS, announce=self.say)
+
+    def release(self) -> None:
+        """The last step of every cleanup: the database handed back, the work directory removed."""
+        if self.embedded is not None:
+            embedded_release(self.embedded, self.say)
+            self.embedded = None
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class K6Bench(BenchRun):
+    """A benchmark driven by k6 against one daphne (`bench.py`, `bench_feed.py`)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        super().__init__(args)
+        self.k6: subprocess.Popen | None = None
+        self.base_url = ""
         self.cpu_split: dict[str, float] = {}
 
+    def start_daphne(self, port: int, relaxed: str, settings: str = "") -> None:
+        self.base_url = f"http://127.0.0.1:{port}"
+        super().start_daphne(port, relaxed, settings)
+
+    def run_k6(self, script: Path, config: dict, plan: str, *, quiet: bool = False) -> dict:
+        """k6 running `script` with `config` (in the file named by BENCH_CONFIG; `plan` says what it does), and the
+        split of the CPU time during the run. k6's end-of-test summary, which the script writes."""
+        summary_path = self.results_path(".k6-summary.json")
+        config_path = self.workdir / "k6-config.json"
+        config_path.write_text(json.dumps({**config, "summaryPath": str(summary_path)}))
+        config_path.chmod(0o600)  # holds live tokens of the bench users
+        command = [str(K6), "run", "--no-color", *(["--quiet"] if quiet else []), str(script)]
+        self.say(f"running k6: {plan}")
+        self.say(f"  $ BENCH_CONFIG={config_path} {show(command)}")
+        env = {**os.environ, "BENCH_CONFIG": str(config_path), "K6_NO_USAGE_REPORT": "true"}
+        machine_before = machine_cpu_seconds()
+        daphne_before = process_cpu_seconds(self.daphne.pid) if self.daphne else None
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.k6 = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+        code = self.k6.wait()
+        self.k6 = None
+        self.report_cpu(machine_before, daphne_before, children_before)
+        if code != 0:
+            raise BenchError(f"k6 exited with code {code}")
+        self.daphne_check()
+        return json.loads(summary_path.read_text())
+
+    def report_cpu(self, machine_before, daphne_before, children_before) -> None:
+        """Who used the CPUs during the k6 run: k6 itself competes with the server for them."""
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)  # k6 is the only child reaped meanwhile
+        k6 = (children.ru_utime + children.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
+        machine_after = machine_cpu_seconds()
+        daphne_after = process_cpu_seconds(self.daphne.pid) if self.daphne else None
+        if machine_before is None or machine_after is None or daphne_before is None or daphne_after is None:
+            return
+        busy = machine_after[0] - machine_before[0]
+        capacity = machine_after[1] - machine_before[1]
+        daphne = daphne_after - daphne_before
+        rest = max(busy - k6 - daphne, 0.0)
+        self.cpu_split = {
+            "available": round(capacity, 1),
+            "k6": round(k6, 1),
+            "daphne": round(daphne, 1),
+            "postgres_and_other": round(rest, 1),
+            "idle": round(capacity - busy, 1),
+        }
+        self.say(
+            f"CPU time during the k6 run ({capacity:.0f} CPU-s available): k6 {k6:.0f} s ({k6 / capacity:.0%}), "
+            f"daphne {daphne:.0f} s ({daphne / capacity:.0%}), PostgreSQL and the rest {rest:.0f} s "
+            f"({rest / capacity:.0%}), idle {capacity - busy:.0f} s"
+        )
+
+    def machine(self, k6_version: str) -> dict:
+        """The machine part of the results file."""
+        return {
+            "cpus": os.cpu_count(),
+            "cpu_busy_before_start": None if self.busy_before is None else round(self.busy_before, 3),
+            "cpu_seconds_during_k6_run": self.cpu_split,
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "k6": k6_version,
+        }
+
+    def verdict(self, failing: list[dict], unit: str) -> int:
+        """Exit code 1, with the `unit`s (endpoints, scenarios) whose error rate is too high, or 0."""
+        if failing:
+            names = ", ".join(f"{row[unit]} ({row['error_rate'] * 100:.2f}%)" for row in failing)
+            self.say(f"FAILED: error rate above {MAX_ERROR_RATE:.0%} for {names}")
+            self.say(f"last lines of {self.daphne_log}:\n{self.daphne_tail()}")
+            return 1
+        self.say(f"passed: every {unit} under {MAX_ERROR_RATE:.0%} errors")
+        return 0
+
+    def cleanup(self) -> None:
+        process_stop(self.k6, "k6", timeout=10, announce=self.say, signum=signal.SIGINT)
+        self.stop_daphne()
+        self.release()
+
+
+def k6_endpoint(metrics: dict, name: str) -> tuple[int, dict, float]:
+    """From k6's summary, the requests tagged `endpoint:<name>`: (count, http_req_duration values, error rate). A
+    request is an error when it failed at HTTP level (non-2xx/3xx, network) or its check failed."""
+
+    def values(metric: str) -> dict:
+        return metrics.get(f"{metric}{{endpoint:{name}}}", {}).get("values", {})
+
+    count = int(values("http_reqs").get("count", 0))
+    failed, checks = values("http_req_failed"), values("checks")
+    error_rate = max(failed.get("rate", 0.0), 1 - checks.get("rate", 1.0)) if count else 1.0
+    return count, values("http_req_duration"), error_rate
+
+
+class Bench(K6Bench):
     # -- steps ------------------------------------------------------------------------------------
 
     def database(self) -> None:
@@ -414,33 +875,12 @@ class Bench:
         info = server.info()
         say(f"embedded PostgreSQL ready on 127.0.0.1:{info.port if info else '?'} (data in {server.pgdata})")
 
-    def child_env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            {
-                "SELFLINK_ENV": "development",
-                "DEBUG": "false",
-                "DATABASE_URL": self.database_url,
-                "DATABASE_POOL_MAX": str(POOL_MAX),
-                "RATE_LOGIN_PER_IP": RELAXED_RATE,
-                "RATE_REFRESH_PER_IP": RELAXED_RATE,
-                "RATE_LIMITS_ENABLED": "true",
-                "LOG_LEVEL": "warning",
-                "PYTHONUNBUFFERED": "1",
-                # Access tokens must outlive the run (the GET scenarios reuse the login's token throughout).
-                "JWT_ACCESS_TTL_SECONDS": str(
-                    max(15 * 60, self.args.warmup + 4 * (self.args.duration + SCENARIO_GAP_SECONDS) + 600)
-                ),
-            }
-        )
-        return env
+    def token_seconds(self) -> int:
+        # The GET scenarios reuse the login's access token throughout.
+        return max(15 * 60, self.args.warmup + 4 * (self.args.duration + SCENARIO_GAP_SECONDS) + 600)
 
-    def run_child(self, description: str, command: list[str]) -> None:
-        say(description)
-        say(f"  $ {show(command)}")
-        result = subprocess.run(command, cwd=ROOT, env=self.child_env(), check=False, start_new_session=True)
-        if result.returncode != 0:
-            raise BenchError(f"{description}: exit code {result.returncode}")
+    def server_settings(self) -> dict[str, str]:
+        return {"RATE_LOGIN_PER_IP": RELAXED_RATE, "RATE_REFRESH_PER_IP": RELAXED_RATE}
 
     def migrate_and_seed(self) -> list[int]:
         self.run_child("applying migrations to the bench database", [PYTHON, "manage.py", "migrate", "--no-input"])
@@ -460,122 +900,41 @@ class Bench:
         )
         return json.loads(output.read_text())["ids"]
 
-    def start_daphne(self) -> None:
-        port = self.args.port or free_port()
-        self.base_url = f"http://127.0.0.1:{port}"
-        RESULTS_DIR.mkdir(exist_ok=True)
-        self.daphne_log = RESULTS_DIR / f"daphne-{self.stamp}.log"
-        say(
-            f"starting daphne on 127.0.0.1:{port}: one process, SELFLINK_ENV=development DEBUG=false, "
-            f"DATABASE_POOL_MAX={POOL_MAX}, output in {self.daphne_log.relative_to(ROOT)}"
-        )
-        say(
-            f"rate limits relaxed for this server only: RATE_LOGIN_PER_IP={RELAXED_RATE}, "
-            f"RATE_REFRESH_PER_IP={RELAXED_RATE} (defaults 20/5m and 120/m). Every k6 request comes from "
-            "127.0.0.1, so the per-IP limits would reject almost all of them; the limiter itself still runs "
-            "(one counter upsert per login/refresh), so its cost is measured"
-        )
-        self.daphne = daphne_start(port, self.child_env(), self.daphne_log)
-
-    def daphne_tail(self, lines: int = 30) -> str:
-        return log_tail(self.daphne_log, lines)
-
     def login(self, count: int) -> list[dict]:
         say(f"signing in {count} bench users through POST /api/v1/auth/login/ (one per k6 VU)")
         started = time.monotonic()
         credentials = []
         for index in range(1, count + 1):
-            status, body = http_json(
-                "POST",
-                f"{self.base_url}/api/v1/auth/login/",
-                {"email": bench_email(index), "password": BENCH_PASSWORD},
-                timeout=30,
-            )
-            if status != 200:
-                raise BenchError(f"login of {bench_email(index)} failed: HTTP {status} {body}")
+            body = login(self.base_url, bench_email(index))
             credentials.append({"userId": body["user"]["id"], "access": body["token"], "refresh": body["refreshToken"]})
         elapsed = time.monotonic() - started
         say(f"  {count} sessions opened in {elapsed:.1f} s ({elapsed / count * 1000:.0f} ms per Argon2 login)")
         return credentials
 
-    def run_k6(self, credentials: list[dict], target_ids: list[int]) -> dict:
-        summary_path = RESULTS_DIR / f"bench-{self.stamp}.k6-summary.json"
-        config = self.workdir / "k6-config.json"
-        config.write_text(
-            json.dumps(
-                {
-                    "baseUrl": self.base_url,
-                    "vus": self.args.vus,
-                    "durationSeconds": self.args.duration,
-                    "gapSeconds": SCENARIO_GAP_SECONDS,
-                    "warmupSeconds": self.args.warmup,
-                    "credentials": credentials,
-                    "targetIds": target_ids,
-                    "summaryPath": str(summary_path),
-                }
-            )
-        )
-        config.chmod(0o600)  # holds live tokens of the bench users
-        warmup = self.args.warmup + SCENARIO_GAP_SECONDS if self.args.warmup > 0 else 0
-        total = warmup + 3 * self.args.duration + 2 * SCENARIO_GAP_SECONDS
-        warmup_text = f"a {self.args.warmup} s warm-up (not measured), then " if self.args.warmup else ""
-        command = [str(K6), "run", "--no-color", str(K6_SCRIPT)]
-        say(
-            f"running k6: {warmup_text}3 scenarios one after the other, "
-            f"{self.args.vus} VUs and {self.args.duration} s each (about {total} s in total): "
-            f"{', '.join(ENDPOINTS.values())}"
-        )
-        say(f"  $ BENCH_CONFIG={config} {show(command)}")
-        env = {**os.environ, "BENCH_CONFIG": str(config), "K6_NO_USAGE_REPORT": "true"}
-        machine_before = machine_cpu_seconds()
-        daphne_before = process_cpu_seconds(self.daphne.pid) if self.daphne else None
-        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.k6 = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-        code = self.k6.wait()
-        self.k6 = None
-        self.report_cpu(machine_before, daphne_before, children_before)
-        if code != 0:
-            raise BenchError(f"k6 exited with code {code}")
-        if self.daphne and self.daphne.poll() is not None:
-            raise BenchError(f"daphne died during the run (exit {self.daphne.returncode}):\n{self.daphne_tail()}")
-        return json.loads(summary_path.read_text())
-
-    def report_cpu(self, machine_before, daphne_before, children_before) -> None:
-        """Who used the CPUs during the k6 run: k6 itself competes with the server for them."""
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)  # k6 is the only child reaped meanwhile
-        k6 = (children.ru_utime + children.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
-        machine_after = machine_cpu_seconds()
-        daphne_after = process_cpu_seconds(self.daphne.pid) if self.daphne else None
-        if machine_before is None or machine_after is None or daphne_before is None or daphne_after is None:
-            return
-        busy = machine_after[0] - machine_before[0]
-        capacity = machine_after[1] - machine_before[1]
-        daphne = daphne_after - daphne_before
-        rest = max(busy - k6 - daphne, 0.0)
-        self.cpu_split = {
-            "available": round(capacity, 1),
-            "k6": round(k6, 1),
-            "daphne": round(daphne, 1),
-            "postgres_and_other": round(rest, 1),
-            "idle": round(capacity - busy, 1),
+    def run_scenarios(self, credentials: list[dict], target_ids: list[int]) -> dict:
+        a = self.args
+        warmup = a.warmup + SCENARIO_GAP_SECONDS if a.warmup > 0 else 0
+        total = warmup + 3 * a.duration + 2 * SCENARIO_GAP_SECONDS
+        warmup_text = f"a {a.warmup} s warm-up (not measured), then " if a.warmup else ""
+        config = {
+            "baseUrl": self.base_url,
+            "vus": a.vus,
+            "durationSeconds": a.duration,
+            "gapSeconds": SCENARIO_GAP_SECONDS,
+            "warmupSeconds": a.warmup,
+            "credentials": credentials,
+            "targetIds": target_ids,
         }
-        say(
-            f"CPU time during the k6 run ({capacity:.0f} CPU-s available): k6 {k6:.0f} s ({k6 / capacity:.0%}), "
-            f"daphne {daphne:.0f} s ({daphne / capacity:.0%}), PostgreSQL and the rest {rest:.0f} s "
-            f"({rest / capacity:.0%}), idle {capacity - busy:.0f} s"
+        plan = (
+            f"{warmup_text}3 scenarios one after the other, {a.vus} VUs and {a.duration} s each (about {total} s in "
+            f"total): {', '.join(ENDPOINTS.values())}"
         )
+        return self.run_k6(K6_SCRIPT, config, plan)
 
     def report(self, summary: dict, k6_version: str) -> int:
-        metrics = summary["metrics"]
         rows = []
         for name, label in ENDPOINTS.items():
-            reqs = metrics.get(f"http_reqs{{endpoint:{name}}}", {}).get("values", {})
-            duration = metrics.get(f"http_req_duration{{endpoint:{name}}}", {}).get("values", {})
-            failed = metrics.get(f"http_req_failed{{endpoint:{name}}}", {}).get("values", {})
-            checks = metrics.get(f"checks{{endpoint:{name}}}", {}).get("values", {})
-            count = int(reqs.get("count", 0))
-            # A request is an error when it failed at HTTP level (non-2xx/3xx, network) or its check failed.
-            error_rate = max(failed.get("rate", 0.0), 1 - checks.get("rate", 1.0)) if count else 1.0
+            count, duration, error_rate = k6_endpoint(summary["metrics"], name)
             rows.append(
                 {
                     "endpoint": label.replace("  ", " "),
@@ -603,61 +962,43 @@ class Bench:
             )
 
         failing = [row for row in rows if row["error_rate"] > MAX_ERROR_RATE]
-        result = {
-            "timestamp": self.stamp,
-            "command": shlex.join(["just", "bench", *sys.argv[1:]]),
-            "config": {
-                "users": self.args.users,
-                "follows": self.args.follows,
-                "vus": self.args.vus,
-                "duration_seconds": self.args.duration,
-                "database_pool_max": POOL_MAX,
-                "database": "embedded" if self.embedded else "--database-url",
-                "relaxed_rate_limits": RELAXED_RATE,
-            },
-            "machine": {
-                "cpus": os.cpu_count(),
-                "cpu_busy_before_start": None if self.busy_before is None else round(self.busy_before, 3),
-                "cpu_seconds_during_k6_run": self.cpu_split,
-                "platform": platform.platform(),
-                "python": platform.python_version(),
-                "k6": k6_version,
-            },
-            "results": rows,
-            "max_error_rate": MAX_ERROR_RATE,
-            "passed": not failing,
-            "k6_summary": str(RESULTS_DIR.relative_to(ROOT) / f"bench-{self.stamp}.k6-summary.json"),
-        }
-        out = RESULTS_DIR / f"bench-{self.stamp}.json"
-        out.write_text(json.dumps(result, indent=2) + "\n")
-        say(f"results written to {out.relative_to(ROOT)}")
-        if failing:
-            names = ", ".join(f"{row['endpoint']} ({row['error_rate'] * 100:.2f}%)" for row in failing)
-            say(f"FAILED: error rate above {MAX_ERROR_RATE:.0%} for {names}")
-            say(f"last lines of {self.daphne_log}:\n{self.daphne_tail()}")
-            return 1
-        say(f"passed: every endpoint under {MAX_ERROR_RATE:.0%} errors")
-        return 0
+        self.write_results(
+            {
+                "timestamp": self.stamp,
+                "command": shlex.join(["just", "bench", *sys.argv[1:]]),
+                "config": {
+                    "users": self.args.users,
+                    "follows": self.args.follows,
+                    "vus": self.args.vus,
+                    "duration_seconds": self.args.duration,
+                    "database_pool_max": POOL_MAX,
+                    "database": "embedded" if self.embedded else "--database-url",
+                    "relaxed_rate_limits": RELAXED_RATE,
+                },
+                "machine": self.machine(k6_version),
+                "results": rows,
+                "max_error_rate": MAX_ERROR_RATE,
+                "passed": not failing,
+                "k6_summary": str(self.results_path(".k6-summary.json").relative_to(ROOT)),
+            }
+        )
+        return self.verdict(failing, "endpoint")
 
     def run(self) -> int:
         k6_version = k6_check()
         self.database()  # before anything else is started: it may refuse to run at all
         self.busy_before = machine_check("k6, daphne and PostgreSQL")
         target_ids = self.migrate_and_seed()
-        self.start_daphne()
+        self.start_daphne(
+            self.args.port or free_port(),
+            f"rate limits relaxed for this server only: RATE_LOGIN_PER_IP={RELAXED_RATE}, "
+            f"RATE_REFRESH_PER_IP={RELAXED_RATE} (defaults 20/5m and 120/m). Every k6 request comes from "
+            "127.0.0.1, so the per-IP limits would reject almost all of them; the limiter itself still runs "
+            "(one counter upsert per login/refresh), so its cost is measured",
+        )
         credentials = self.login(self.args.vus)
-        summary = self.run_k6(credentials, target_ids)
+        summary = self.run_scenarios(credentials, target_ids)
         return self.report(summary, k6_version)
-
-    # -- cleanup ----------------------------------------------------------------------------------
-
-    def cleanup(self) -> None:
-        process_stop(self.k6, "k6", timeout=10, signum=signal.SIGINT)
-        process_stop(self.daphne, "daphne", timeout=DAPHNE_STOP_SECONDS)
-        if self.embedded is not None:
-            embedded_release(self.embedded)
-            self.embedded = None
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def _interrupt(signum, frame) -> None:
@@ -742,7 +1083,10 @@ def machine_check(shared_by: str, announce=say) -> float | None:
     """How busy the CPUs are before the run (None when unknown), announced with a warning when it will show."""
     busy = machine_busy_now()
     shown = "unknown" if busy is None else f"{busy:.0%}"
-    announce(f"machine: {os.cpu_count()} CPUs, shared by {shared_by}; CPU busy before start: {shown}")
+    announce(
+        f"machine: {os.cpu_count()} CPUs, shared by {shared_by}; CPU busy before start: {shown}; load average "
+        f"{os.getloadavg()[0]:.2f}"
+    )
     if busy is not None and busy > 0.15:
         announce("  warning: other processes are using the CPUs; the numbers will be lower and noisier than usual")
     return busy

@@ -31,22 +31,15 @@ daphne is stopped and the database released on exit, on Ctrl-C and on SIGTERM.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import math
 import os
-import platform
 import random
 import re
-import resource
 import shlex
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -54,32 +47,33 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
+    BENCH_EMAIL_DOMAIN,
+    BENCH_PASSWORD,
+    MAX_ERROR_RATE,
+    POOL_MAX,
+    PYTHON,
+    RELAXED_RATE,
+    RESULTS_DIR,
+    SCENARIO_GAP_SECONDS,
     BenchError,
+    K6Bench,
     duration_seconds,
-    embedded_release,
     free_port,
     http_json,
     k6_check,
+    k6_endpoint,
+    login,
     machine_check,
-    machine_cpu_seconds,
     positive_int,
-    process_cpu_seconds,
     redact,
     run_bench,
-    show,
     with_database,
 )
 
-PYTHON = sys.executable
-K6 = Path(PYTHON).parent / "k6"
 K6_SCRIPT = ROOT / "scripts" / "bench" / "feed.js"
-RESULTS_DIR = ROOT / "bench-results"
 
 BENCH_DATABASE = "selflink_bench_feed"
-BENCH_PASSWORD = "selflink-bench-2026"  # bench-only accounts in the bench database
-BENCH_EMAIL_DOMAIN = "bench.example.com"
 POST_MARKER = "k6 bench post"
-RELAXED_RATE = "1000000/m"
 RELAXED_LIMITS = (
     "RATE_LOGIN_PER_IP",
     "RATE_LOGIN_PER_ACCOUNT",
@@ -87,12 +81,8 @@ RELAXED_LIMITS = (
     "RATE_POSTS_PER_USER",
     "RATE_COMMENTS_PER_USER",
 )
-POOL_MAX = 20
 PAGE_SIZE = 20
-MAX_ERROR_RATE = 0.01
 TARGET_P95_MS = 50.0
-SCENARIO_GAP_SECONDS = 3
-DAPHNE_STOP_SECONDS = 5
 DAY = 86400.0
 
 KINDS = {
@@ -951,20 +941,12 @@ KEY_ROLES = (
 # --- orchestration ---------------------------------------------------------------------------------------
 
 
-class FeedBench:
+class FeedBench(K6Bench):
+    name = "bench-feed"
+
     def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        self.stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        self.embedded = None
+        super().__init__(args)
         self.admin_url = ""
-        self.database_url = ""
-        self.daphne: subprocess.Popen | None = None
-        self.daphne_log: Path | None = None
-        self.k6: subprocess.Popen | None = None
-        self.workdir = Path(tempfile.mkdtemp(prefix="selflink-bench-feed-"))
-        self.base_url = ""
-        self.busy_before: float | None = None
-        self.cpu_split: dict[str, float] = {}
         self.seed_summary: dict = {}
         self.seed_seconds = 0.0
         self.plans: dict = {}
@@ -1010,30 +992,12 @@ class FeedBench:
             conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
 
-    def child_env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            {
-                "SELFLINK_ENV": "development",
-                "DEBUG": "false",
-                "DATABASE_URL": self.database_url,
-                "DATABASE_POOL_MAX": str(POOL_MAX),
-                "RATE_LIMITS_ENABLED": "true",
-                "LOG_LEVEL": "warning",
-                "PYTHONUNBUFFERED": "1",
-                # Access tokens must outlive the run (every scenario reuses the sign-in's token).
-                "JWT_ACCESS_TTL_SECONDS": str(min(24 * 3600, max(15 * 60, self.total_seconds() + 900))),
-                **dict.fromkeys(RELAXED_LIMITS, RELAXED_RATE),
-            }
-        )
-        return env
+    def token_seconds(self) -> int:
+        # Every scenario reuses the sign-in's access token.
+        return min(24 * 3600, max(15 * 60, self.total_seconds() + 900))
 
-    def run_child(self, description: str, command: list[str]) -> None:
-        say(description)
-        say(f"  $ {show(command)}")
-        result = subprocess.run(command, cwd=ROOT, env=self.child_env(), check=False, start_new_session=True)
-        if result.returncode != 0:
-            raise BenchError(f"{description}: exit code {result.returncode}")
+    def server_settings(self) -> dict[str, str]:
+        return dict.fromkeys(RELAXED_LIMITS, RELAXED_RATE)
 
     def migrate_and_seed(self) -> list[int]:
         self.recreate_database()
@@ -1109,50 +1073,11 @@ class FeedBench:
                 full += ["", f"--- {entry['role']} ---", entry["sql"], "", *entry["plan"]]
                 short += ["", f"--- {entry['role']} ---", abbreviate(entry["sql"]), ""]
                 short += [abbreviate(line) for line in entry["plan"]]
-        path = RESULTS_DIR / f"bench-feed-{self.stamp}.plans.txt"
+        path = self.results_path(".plans.txt")
         RESULTS_DIR.mkdir(exist_ok=True)
         path.write_text("\n".join(full) + "\n")
         print("\n".join(short) + "\n", flush=True)
         say(f"plans written to {path.relative_to(ROOT)} (with the complete SQL; id lists are shortened above)")
-
-    def start_daphne(self) -> None:
-        port = self.args.port or free_port()
-        self.base_url = f"http://127.0.0.1:{port}"
-        RESULTS_DIR.mkdir(exist_ok=True)
-        self.daphne_log = RESULTS_DIR / f"daphne-feed-{self.stamp}.log"
-        say(
-            f"starting daphne on 127.0.0.1:{port}: one process, SELFLINK_ENV=development DEBUG=false, "
-            f"DATABASE_POOL_MAX={POOL_MAX}, output in {self.daphne_log.relative_to(ROOT)}"
-        )
-        say(
-            f"rate limits relaxed for this server only: {', '.join(RELAXED_LIMITS)} = {RELAXED_RATE} (defaults "
-            "20/5m, 5/15m, 120/m, 30/m, 60/m). Every k6 request comes from 127.0.0.1 and a few users post "
-            "continuously, so the limits would turn the run into a rate-limit test; the limiter still runs "
-            "(one counter upsert per post), so its cost is measured"
-        )
-        command = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "selflink.asgi:application"]
-        say(f"  $ {show(command)}  (access log included, as under `just dev`)")
-        with open(self.daphne_log, "w") as log:
-            self.daphne = subprocess.Popen(
-                command, cwd=ROOT, env=self.child_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        deadline = time.monotonic() + 60
-        health = f"{self.base_url}/api/v1/health/"
-        while time.monotonic() < deadline:
-            if self.daphne.poll() is not None:
-                raise BenchError(f"daphne exited with code {self.daphne.returncode}:\n{self.daphne_tail()}")
-            with contextlib.suppress(OSError):
-                status, body = http_json("GET", health, timeout=2)
-                if status == 200:
-                    say(f"daphne is up (pid {self.daphne.pid}): GET /api/v1/health/ -> {body}")
-                    return
-            time.sleep(0.2)
-        raise BenchError(f"daphne did not answer {health} within 60 s:\n{self.daphne_tail()}")
-
-    def daphne_tail(self, lines: int = 30) -> str:
-        if not self.daphne_log or not self.daphne_log.exists():
-            return "(no daphne output)"
-        return "\n".join(self.daphne_log.read_text(errors="replace").splitlines()[-lines:])
 
     def sign_in(self, count: int) -> list[dict]:
         say(
@@ -1162,17 +1087,11 @@ class FeedBench:
         started = time.monotonic()
         credentials = []
         for index in range(1, count + 1):
-            status, body = http_json(
-                "POST",
-                f"{self.base_url}/api/v1/auth/login/",
-                {"email": bench_email(index), "password": BENCH_PASSWORD},
-                timeout=30,
-            )
-            if status != 200:
-                raise BenchError(f"login of {bench_email(index)} failed: HTTP {status} {body}")
+            body = login(self.base_url, bench_email(index))
             credentials.append({"userId": body["user"]["id"], "access": body["token"]})
         for credential in credentials:
-            status, body = get_json(f"{self.base_url}/api/v1/feed/for_you/?limit={PAGE_SIZE}", credential["access"])
+            url = f"{self.base_url}/api/v1/feed/for_you/?limit={PAGE_SIZE}"
+            status, body = http_json("GET", url, timeout=30, token=credential["access"])
             if status != 200 or not body.get("next"):
                 raise BenchError(f"GET /api/v1/feed/for_you/ for user {credential['userId']}: HTTP {status} {body}")
             credential["page2"] = body["next"]
@@ -1214,79 +1133,28 @@ class FeedBench:
         warmup = self.args.warmup + SCENARIO_GAP_SECONDS if self.args.warmup else 0
         return warmup + count * self.args.duration + (count - 1) * SCENARIO_GAP_SECONDS
 
-    def run_k6(self, credentials: list[dict], scenarios: list[dict]) -> dict:
-        summary_path = RESULTS_DIR / f"bench-feed-{self.stamp}.k6-summary.json"
-        config = self.workdir / "k6-config.json"
-        config.write_text(
-            json.dumps(
-                {
-                    "baseUrl": self.base_url,
-                    "scenarios": scenarios,
-                    "gapSeconds": SCENARIO_GAP_SECONDS,
-                    "pageSize": PAGE_SIZE,
-                    "postMarker": POST_MARKER,
-                    "credentials": credentials,
-                    "summaryPath": str(summary_path),
-                }
-            )
-        )
-        config.chmod(0o600)  # holds live tokens of the bench users
-        command = [str(K6), "run", "--no-color", "--quiet", str(K6_SCRIPT)]
+    def run_scenarios(self, credentials: list[dict], scenarios: list[dict]) -> dict:
+        config = {
+            "baseUrl": self.base_url,
+            "scenarios": scenarios,
+            "gapSeconds": SCENARIO_GAP_SECONDS,
+            "pageSize": PAGE_SIZE,
+            "postMarker": POST_MARKER,
+            "credentials": credentials,
+        }
         measured = [s for s in scenarios if s["measured"]]
-        say(
-            f"running k6: {len(measured)} scenarios one after the other, {self.args.duration} s each"
+        plan = (
+            f"{len(measured)} scenarios one after the other, {self.args.duration} s each"
             f"{f' after a {self.args.warmup} s warm-up (not measured)' if self.args.warmup else ''}, about "
             f"{self.total_seconds()} s in total: {', '.join(s['name'] for s in measured)}"
         )
-        say(f"  $ BENCH_CONFIG={config} {show(command)}")
-        env = {**os.environ, "BENCH_CONFIG": str(config), "K6_NO_USAGE_REPORT": "true"}
-        machine_before = machine_cpu_seconds()
-        daphne_before = process_cpu_seconds(self.daphne.pid) if self.daphne else None
-        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.k6 = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-        code = self.k6.wait()
-        self.k6 = None
-        self.report_cpu(machine_before, daphne_before, children_before)
-        if code != 0:
-            raise BenchError(f"k6 exited with code {code}")
-        if self.daphne and self.daphne.poll() is not None:
-            raise BenchError(f"daphne died during the run (exit {self.daphne.returncode}):\n{self.daphne_tail()}")
-        return json.loads(summary_path.read_text())
-
-    def report_cpu(self, machine_before, daphne_before, children_before) -> None:
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)  # everything reaped since: k6 (and earlier steps)
-        k6 = (children.ru_utime + children.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
-        machine_after = machine_cpu_seconds()
-        daphne_after = process_cpu_seconds(self.daphne.pid) if self.daphne else None
-        if None in (machine_before, machine_after, daphne_before, daphne_after):
-            return
-        busy = machine_after[0] - machine_before[0]
-        capacity = machine_after[1] - machine_before[1]
-        daphne = daphne_after - daphne_before
-        rest = max(busy - k6 - daphne, 0.0)
-        self.cpu_split = {
-            "available": round(capacity, 1),
-            "k6": round(k6, 1),
-            "daphne": round(daphne, 1),
-            "postgres_and_other": round(rest, 1),
-            "idle": round(capacity - busy, 1),
-        }
-        say(
-            f"CPU time during the k6 run ({capacity:.0f} CPU-s available): k6 {k6:.0f} s, daphne {daphne:.0f} s, "
-            f"PostgreSQL and the rest {rest:.0f} s, idle {capacity - busy:.0f} s"
-        )
+        return self.run_k6(K6_SCRIPT, config, plan, quiet=True)
 
     def report(self, summary: dict, scenarios: list[dict], k6_version: str) -> int:
-        metrics = summary["metrics"]
         rows = []
         for scenario in (s for s in scenarios if s["measured"]):
             name = scenario["name"]
-            reqs = metrics.get(f"http_reqs{{endpoint:{name}}}", {}).get("values", {})
-            duration = metrics.get(f"http_req_duration{{endpoint:{name}}}", {}).get("values", {})
-            failed = metrics.get(f"http_req_failed{{endpoint:{name}}}", {}).get("values", {})
-            checks = metrics.get(f"checks{{endpoint:{name}}}", {}).get("values", {})
-            count = int(reqs.get("count", 0))
-            error_rate = max(failed.get("rate", 0.0), 1 - checks.get("rate", 1.0)) if count else 1.0
+            count, duration, error_rate = k6_endpoint(summary["metrics"], name)
             p95 = round(duration.get("p(95)", 0.0), 2)
             target = scenario["kind"] in FEED_KINDS and scenario["vus"] == 1
             rows.append(
@@ -1329,47 +1197,33 @@ class FeedBench:
             )
 
         failing = [row for row in rows if row["error_rate"] > MAX_ERROR_RATE]
-        result = {
-            "timestamp": self.stamp,
-            "command": shlex.join(["just", "bench-feed", *sys.argv[1:]]),
-            "config": {
-                "seed": seed_parameters(self.args),
-                "reuse": self.args.reuse,
-                "concurrency": self.args.concurrency,
-                "duration_seconds": self.args.duration,
-                "warmup_seconds": self.args.warmup,
-                "signed_in_users": self.args.signed_in,
-                "page_size": PAGE_SIZE,
-                "database_pool_max": POOL_MAX,
-                "database": "embedded" if self.embedded else "--database-url",
-                "relaxed_rate_limits": dict.fromkeys(RELAXED_LIMITS, RELAXED_RATE),
-            },
-            "data": self.seed_summary,
-            "seed_seconds": round(self.seed_seconds, 1),
-            "machine": {
-                "cpus": os.cpu_count(),
-                "cpu_busy_before_start": None if self.busy_before is None else round(self.busy_before, 3),
-                "cpu_seconds_during_k6_run": self.cpu_split,
-                "platform": platform.platform(),
-                "python": platform.python_version(),
-                "k6": k6_version,
-            },
-            "results": rows,
-            "plans": self.plans,
-            "max_error_rate": MAX_ERROR_RATE,
-            "passed": not failing,
-            "k6_summary": str(RESULTS_DIR.relative_to(ROOT) / f"bench-feed-{self.stamp}.k6-summary.json"),
-        }
-        out = RESULTS_DIR / f"bench-feed-{self.stamp}.json"
-        out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-        say(f"results written to {out.relative_to(ROOT)}")
-        if failing:
-            names = ", ".join(f"{row['scenario']} ({row['error_rate'] * 100:.2f}%)" for row in failing)
-            say(f"FAILED: error rate above {MAX_ERROR_RATE:.0%} for {names}")
-            say(f"last lines of {self.daphne_log}:\n{self.daphne_tail()}")
-            return 1
-        say(f"passed: every scenario under {MAX_ERROR_RATE:.0%} errors")
-        return 0
+        self.write_results(
+            {
+                "timestamp": self.stamp,
+                "command": shlex.join(["just", "bench-feed", *sys.argv[1:]]),
+                "config": {
+                    "seed": seed_parameters(self.args),
+                    "reuse": self.args.reuse,
+                    "concurrency": self.args.concurrency,
+                    "duration_seconds": self.args.duration,
+                    "warmup_seconds": self.args.warmup,
+                    "signed_in_users": self.args.signed_in,
+                    "page_size": PAGE_SIZE,
+                    "database_pool_max": POOL_MAX,
+                    "database": "embedded" if self.embedded else "--database-url",
+                    "relaxed_rate_limits": dict.fromkeys(RELAXED_LIMITS, RELAXED_RATE),
+                },
+                "data": self.seed_summary,
+                "seed_seconds": round(self.seed_seconds, 1),
+                "machine": self.machine(k6_version),
+                "results": rows,
+                "plans": self.plans,
+                "max_error_rate": MAX_ERROR_RATE,
+                "passed": not failing,
+                "k6_summary": str(self.results_path(".k6-summary.json").relative_to(ROOT)),
+            }
+        )
+        return self.verdict(failing, "scenario")
 
     def run(self) -> int:
         k6_version = k6_check(say)
@@ -1378,51 +1232,17 @@ class FeedBench:
         signed_in_ids = self.migrate_and_seed()
         if not self.args.no_plans:
             self.explain(signed_in_ids)
-        self.start_daphne()
+        self.start_daphne(
+            self.args.port or free_port(),
+            f"rate limits relaxed for this server only: {', '.join(RELAXED_LIMITS)} = {RELAXED_RATE} (defaults "
+            "20/5m, 5/15m, 120/m, 30/m, 60/m). Every k6 request comes from 127.0.0.1 and a few users post "
+            "continuously, so the limits would turn the run into a rate-limit test; the limiter still runs "
+            "(one counter upsert per post), so its cost is measured",
+        )
         credentials = self.sign_in(self.args.signed_in)
         scenarios = self.scenarios()
-        summary = self.run_k6(credentials, scenarios)
+        summary = self.run_scenarios(credentials, scenarios)
         return self.report(summary, scenarios, k6_version)
-
-    # -- cleanup ----------------------------------------------------------------------------------
-
-    def cleanup(self) -> None:
-        if self.k6 is not None and self.k6.poll() is None:
-            say("stopping k6")
-            self.k6.send_signal(signal.SIGINT)
-            try:
-                self.k6.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.k6.kill()
-                self.k6.wait()
-        if self.daphne is not None and self.daphne.poll() is None:
-            say(f"stopping daphne (pid {self.daphne.pid})")
-            self.daphne.terminate()
-            try:
-                self.daphne.wait(timeout=DAPHNE_STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                say(f"daphne did not exit within {DAPHNE_STOP_SECONDS} s of SIGTERM: killing it")
-                self.daphne.kill()
-                self.daphne.wait()
-        if self.embedded is not None:
-            embedded_release(self.embedded, say)
-            self.embedded = None
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-def get_json(url: str, token: str) -> tuple[int, dict]:
-    """GET with a bearer token (http_json of bench.py sends no credentials)."""
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(  # noqa: S310 - http:// URL of the local daphne
-        url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        return exc.code, {"detail": exc.read()[:300].decode(errors="replace")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,17 +39,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import http.client
 import json
 import os
-import platform
 import re
 import shlex
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -59,31 +55,39 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
+    MAX_ERROR_RATE,
+    POOL_MAX,
+    PYTHON,
     RELAXED_RATE,
     BenchError,
-    daphne_start,
+    BenchRun,
+    Sampler,
+    cpu_shares,
+    cpu_snapshot,
+    distribution,
     duration_seconds,
-    embedded_release,
+    emit,
     free_port,
-    log_tail,
     machine_check,
-    own_database,
+    ms,
+    other_benchmarks,
+    others_check,
     positive_int,
+    print_machine,
+    print_processes,
     process_stop,
     run_bench,
+    seed_hand_over,
     seed_users,
+    sessions_open,
     show,
+    truncate,
+    window_figures,
+    window_results,
 )
-from scripts.bench_realtime import Sampler, cpu_snapshot, distribution, other_benchmarks  # noqa: E402
-
-PYTHON = sys.executable
-RESULTS_DIR = ROOT / "bench-results"
 
 BENCH_DATABASE = "selflink_bench_mentor"
-POOL_MAX = 20
 RELAXED_QUOTA = "1000000"
-MAX_ERROR_RATE = 0.01
-DAPHNE_STOP_SECONDS = 5
 FAKE_MODEL = "bench-fake-model"
 FAKE_KEY = "sk-bench-mentor-not-a-real-key"  # sent to the fake provider only
 STREAM_TIMEOUT = 60.0  # seconds a client waits for the next bytes of a stream before calling it failed
@@ -101,28 +105,10 @@ REPLY_TEXT = (
     "with someone you care about, begin with what you hope for together, listen for what matters to them, and "
     "leave room for silence. Progress is rarely a straight line, and that is fine."
 )
-NON_CPU = ("machine_busy", "machine_total")
 
 
 def say(message: str) -> None:
     print(f"[bench-mentor] {message}", flush=True)
-
-
-def other_runs(workdir: Path) -> list[str]:
-    """Other benchmarks and test runs on this machine (they compete for the CPUs): `other_benchmarks()` plus the
-    realtime and mentor benchmarks it leaves out, except this run (its parent, e.g. `just`, and its children)."""
-    found = other_benchmarks()
-    try:
-        listed = subprocess.run(
-            ["pgrep", "-af", r"bench_(realtime|mentor)\.py"], capture_output=True, text=True, check=False
-        ).stdout
-    except OSError:
-        return found
-    for line in listed.splitlines():
-        pid, _, command = line.partition(" ")
-        if int(pid) not in (os.getpid(), os.getppid()) and str(workdir) not in command:
-            found.append(command[:160])
-    return found
 
 
 def reply_tokens(count: int) -> list[str]:
@@ -210,7 +196,6 @@ def seed(users: int, output: Path) -> None:
     from django.db import connection, transaction
 
     from modules.accounts.models import AuthSession
-    from modules.accounts.tokens import access_token_issue
     from modules.core.models import RateLimitCounter
     from modules.mentor.models import MentorMemory, MentorMessage, MentorProfile, MentorSession, MentorTask
 
@@ -225,35 +210,19 @@ def seed(users: int, output: Path) -> None:
     started = time.monotonic()
 
     with transaction.atomic():
-        # Everything earlier runs wrote (this database holds nothing else): every run starts the same.
-        models = (MentorTask, MentorMessage, MentorSession, MentorMemory, MentorProfile, AuthSession, RateLimitCounter)
-        tables = [model._meta.db_table for model in models]
+        truncate((MentorTask, MentorMessage, MentorSession, MentorMemory, MentorProfile, AuthSession, RateLimitCounter))
         with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")  # model table names
             # Every reply enqueues a memory update; no worker runs during the bench, so they pile up here.
             cursor.execute("SELECT to_regclass('dramatiq.queue') IS NOT NULL")
             if cursor.fetchone()[0]:
                 cursor.execute("TRUNCATE dramatiq.queue")
-        sessions = AuthSession.objects.bulk_create([AuthSession(user_id=user_id) for user_id in ids])
+        sessions = sessions_open(ids)
     say("  truncated earlier mentor sessions, messages, memories, tasks, queued jobs, sessions and rate-limit counters")
-    out = [
-        {"user": session.user_id, "token": access_token_issue(user_id=session.user_id, session_id=session.id)}
-        for session in sessions
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    seed_hand_over(output, {"users": sessions, "database": database})
     say(f"  {len(sessions)} sessions with access tokens; seeded and analysed in {time.monotonic() - started:.1f} s")
-    output.write_text(json.dumps({"users": out, "database": database}))
-    output.chmod(0o600)  # live access tokens of the bench users
 
 
 # --- fake provider (runs in a child process: `bench_mentor.py --internal-provider CONFIG OUTPUT`) -----------
-
-
-def emit(line: str) -> None:
-    """A protocol line for the orchestrator (stdout is a pipe it reads)."""
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
 
 
 async def provider_serve(config: dict, output: Path) -> None:
@@ -539,63 +508,36 @@ class HealthPoller(threading.Thread):
 # --- orchestration ----------------------------------------------------------------------------------
 
 
-class MentorBench:
+class MentorBench(BenchRun):
+    name = "bench-mentor"
+    database_name = BENCH_DATABASE
+
     def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        self.stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        self.embedded = None
-        self.database_url = ""
-        self.postmaster: int | None = None
+        super().__init__(args)
         self.provider: subprocess.Popen | None = None
         self.provider_port = 0
-        self.daphne: subprocess.Popen | None = None
-        self.daphne_log: Path | None = None
         self.port = 0
         self.generator: subprocess.Popen | None = None
         self.health: HealthPoller | None = None
-        self.workdir = Path(tempfile.mkdtemp(prefix="selflink-bench-mentor-"))
-        self.busy_before: float | None = None
         self.others: list[str] = []
         self.others_after: list[str] = []
 
     # -- steps ------------------------------------------------------------------------------------
 
-    def database(self) -> None:
-        self.embedded, self.database_url, self.postmaster = own_database(
-            BENCH_DATABASE, self.args.database_url, "just bench-mentor", say
-        )
-
-    def child_env(self) -> dict[str, str]:
+    def token_seconds(self) -> int:
         a = self.args
-        run_seconds = a.baseline + a.ramp + a.duration + STREAM_TIMEOUT
-        env = dict(os.environ)
-        env.update(
-            {
-                "SELFLINK_ENV": "development",
-                "DEBUG": "false",
-                "DATABASE_URL": self.database_url,
-                "DATABASE_POOL_MAX": str(POOL_MAX),
-                "RATE_LIMITS_ENABLED": "true",
-                "RATE_MENTOR_PER_USER": RELAXED_RATE,
-                "MENTOR_DAILY_QUOTA": RELAXED_QUOTA,
-                "MENTOR_PROVIDER": "openai",
-                "MENTOR_BASE_URL": f"http://127.0.0.1:{self.provider_port}/v1",
-                "MENTOR_API_KEY": FAKE_KEY,
-                "MENTOR_MODEL": FAKE_MODEL,
-                "MENTOR_MAX_TOKENS": str(max(800, a.tokens)),
-                "LOG_LEVEL": "warning",
-                "PYTHONUNBUFFERED": "1",
-                "JWT_ACCESS_TTL_SECONDS": str(int(min(24 * 3600, max(15 * 60, run_seconds + 900)))),
-            }
-        )
-        return env
+        return int(min(24 * 3600, max(15 * 60, a.baseline + a.ramp + a.duration + STREAM_TIMEOUT + 900)))
 
-    def run_child(self, description: str, command: list[str]) -> None:
-        say(description)
-        say(f"  $ {show(command)}")
-        result = subprocess.run(command, cwd=ROOT, env=self.child_env(), check=False, start_new_session=True)
-        if result.returncode != 0:
-            raise BenchError(f"{description}: exit code {result.returncode}")
+    def server_settings(self) -> dict[str, str]:
+        return {
+            "RATE_MENTOR_PER_USER": RELAXED_RATE,
+            "MENTOR_DAILY_QUOTA": RELAXED_QUOTA,
+            "MENTOR_PROVIDER": "openai",
+            "MENTOR_BASE_URL": f"http://127.0.0.1:{self.provider_port}/v1",
+            "MENTOR_API_KEY": FAKE_KEY,
+            "MENTOR_MODEL": FAKE_MODEL,
+            "MENTOR_MAX_TOKENS": str(max(800, self.args.tokens)),
+        }
 
     def migrate_and_seed(self) -> list[dict]:
         self.run_child("applying migrations to the bench database", [PYTHON, "manage.py", "migrate", "--no-input"])
@@ -646,20 +588,14 @@ class MentorBench:
         say(f"fake provider on 127.0.0.1:{self.provider_port} (pid {self.provider.pid})")
         return output
 
-    def start_daphne(self) -> None:
+    def start_server(self) -> None:
         self.port = self.args.port or free_port()
-        RESULTS_DIR.mkdir(exist_ok=True)
-        self.daphne_log = RESULTS_DIR / f"daphne-mentor-{self.stamp}.log"
-        say(
-            f"starting daphne on 127.0.0.1:{self.port}: one process, SELFLINK_ENV=development DEBUG=false, "
-            f"DATABASE_POOL_MAX={POOL_MAX}, MENTOR_PROVIDER=openai at the fake, output in "
-            f"{self.daphne_log.relative_to(ROOT)}"
-        )
-        say(
+        self.start_daphne(
+            self.port,
             f"relaxed for this server only: RATE_MENTOR_PER_USER={RELAXED_RATE} and MENTOR_DAILY_QUOTA={RELAXED_QUOTA} "
-            "(defaults 20/m and 200); the limiter's counter upsert and the quota count still run on every stream"
+            "(defaults 20/m and 200); the limiter's counter upsert and the quota count still run on every stream",
+            ", MENTOR_PROVIDER=openai at the fake",
         )
-        self.daphne = daphne_start(self.port, self.child_env(), self.daphne_log, announce=say)
 
     def warm_up(self, user: dict) -> None:
         """One stream through the whole path (imports, first provider client, first connections)."""
@@ -668,7 +604,7 @@ class MentorBench:
         if record["error"] or record["tokens"] != self.args.tokens:
             raise BenchError(
                 f"the warm-up stream failed: {record['error'] or 'wrong token count'} ({record['tokens']} of "
-                f"{self.args.tokens} tokens):\n{log_tail(self.daphne_log)}"
+                f"{self.args.tokens} tokens):\n{self.daphne_tail()}"
             )
         say(
             f"  {record['tokens']} tokens, first after {(record['first'] - record['opened']) * 1000:.0f} ms, end after "
@@ -718,11 +654,7 @@ class MentorBench:
             time.sleep(max(0.0, measured_from + second - time.monotonic()))
             if second % 10 == 0 and second < a.duration:
                 now, now_at = cpu_snapshot(processes, self.postmaster), time.monotonic()
-                shares = ", ".join(
-                    f"{name} {(now[name] - previous.get(name, 0.0)) / (now_at - previous_at):.0%}"
-                    for name in now
-                    if name not in NON_CPU
-                )
+                shares = cpu_shares(now, previous, now_at - previous_at)
                 recent = self.health.between(previous_at, now_at)
                 say(
                     f"  {second} s of {a.duration} s; CPU over the last {now_at - previous_at:.0f} s: {shares}; "
@@ -731,7 +663,7 @@ class MentorBench:
                 previous, previous_at = now, now_at
         after = cpu_snapshot(processes, self.postmaster)
         measured_seconds = time.monotonic() - measured_from
-        self.others_after = other_runs(self.workdir)
+        self.others_after = other_benchmarks(self.workdir)
         load_after = os.getloadavg()
         say("  measured window over; waiting for the streams still running to end")
         try:
@@ -744,18 +676,7 @@ class MentorBench:
         load = json.loads(load_output.read_text())
         self.health.stop()
         sampler.stop()
-        if self.daphne.poll() is not None:
-            raise BenchError(
-                f"daphne died during the run (exit {self.daphne.returncode}):\n{log_tail(self.daphne_log)}"
-            )
-        cpu = {name: round(after[name] - before.get(name, 0.0), 2) for name in after if name not in NON_CPU}
-        machine = None
-        if "machine_total" in after and "machine_total" in before:
-            total = after["machine_total"] - before["machine_total"]
-            machine = {
-                "cpu_seconds_available": round(total, 1),
-                "busy_share": round((after["machine_busy"] - before["machine_busy"]) / total, 3) if total else None,
-            }
+        self.daphne_check()
         return {
             "load": load,
             "health": {
@@ -763,12 +684,7 @@ class MentorBench:
                 "measured": self.health.between(load["measured_from"], load["measured_to"]),
                 "whole_load": self.health.between(start, load["finished"]),
             },
-            "cpu_seconds": cpu,
-            "measured_seconds": measured_seconds,
-            "machine": machine,
-            "rss_kib": {"peak": sampler.peak, "last": sampler.last},
-            "postgres_memory_kib": sampler.postgres_peak,
-            "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in load_after]},
+            **window_figures(before, after, sampler, (load_before, load_after), measured_seconds),
         }
 
     def stop_provider(self, output: Path) -> dict:
@@ -866,9 +782,6 @@ class MentorBench:
             f"{a.token_interval} ms"
         )
 
-        def ms(value) -> str:
-            return "-" if value is None else f"{value:.1f}"
-
         times = " ".join(f"{column:>8}" for column in ("p50 ms", "p90 ms", "p99 ms", "max ms"))
         header = f"{'per stream (measured, completed)':<58} {'count':>6} {times}"
         print(header)
@@ -912,23 +825,7 @@ class MentorBench:
             f"{tokens['received']} received by the clients ({tokens['per_second']}/s)"
         )
         print()
-        seconds = run["measured_seconds"]
-        header = f"{'process (measured window)':<28} {'CPU s':>7} {'CPU %':>7} {'RSS MiB':>8} {'peak MiB':>9}"
-        print(header)
-        print("-" * len(header))
-        for name, cpu in run["cpu_seconds"].items():
-            if name == "postgres":
-                continue
-            last = run["rss_kib"]["last"].get(name, 0) / 1024
-            peak = run["rss_kib"]["peak"].get(name, 0) / 1024
-            print(f"{name:<28} {cpu:>7.1f} {cpu / seconds:>7.0%} {last:>8.0f} {peak:>9.0f}")
-        if "postgres" in run["cpu_seconds"]:
-            pg = run["postgres_memory_kib"]
-            cpu = run["cpu_seconds"]["postgres"]
-            print(
-                f"{'postgres (all processes)':<28} {cpu:>7.1f} {cpu / seconds:>7.0%} {pg['pss'] / 1024:>8.0f} "
-                f"{'':>9}  (PSS of {pg['processes']} processes)"
-            )
+        print_processes(run)
         if streams["completed"] and "daphne" in run["cpu_seconds"]:
             print(
                 f"daphne: {run['cpu_seconds']['daphne'] / streams['completed'] * 1000:.0f} ms of CPU per stream of "
@@ -939,12 +836,7 @@ class MentorBench:
             print(
                 f"warning: other benchmarks or test runs were active at the end of the window: {self.others_after[:3]}"
             )
-        machine = run["machine"]
-        if machine:
-            print(
-                f"machine: {os.cpu_count()} CPUs, {machine['busy_share']:.0%} busy during the measured window; load "
-                f"average {run['load_average']['before'][0]} before, {run['load_average']['after'][0]} after"
-            )
+        print_machine(run)
         print()
 
         failures = []
@@ -975,27 +867,14 @@ class MentorBench:
                 "database": "embedded" if self.embedded else "--database-url",
                 "relaxed": {"RATE_MENTOR_PER_USER": RELAXED_RATE, "MENTOR_DAILY_QUOTA": RELAXED_QUOTA},
             },
-            "machine": {
-                "cpus": os.cpu_count(),
-                "cpu_busy_before_start": None if self.busy_before is None else round(self.busy_before, 3),
-                "during_measured_window": machine,
-                "load_average": run["load_average"],
-                "other_benchmarks_running": {"before": self.others, "after_measured_window": self.others_after},
-                "platform": platform.platform(),
-                "python": platform.python_version(),
-            },
+            "machine": self.machine_during(run, {"before": self.others, "after_measured_window": self.others_after}),
             **analysis,
             "health": health,
-            "cpu_seconds": run["cpu_seconds"],
-            "measured_seconds": round(seconds, 2),
-            "rss_kib": run["rss_kib"],
-            "postgres_memory_kib": run["postgres_memory_kib"],
+            **window_results(run),
             "passed": not failures,
             "failures": failures,
         }
-        out = RESULTS_DIR / f"bench-mentor-{self.stamp}.json"
-        out.write_text(json.dumps(result, indent=2) + "\n")
-        say(f"results written to {out.relative_to(ROOT)}")
+        self.write_results(result)
         added, measured = latency["added_ttft"], health["measured"]
         say(
             f"added time to first token: p50 {ms(added['p50_ms'])} ms, p99 {ms(added['p99_ms'])} ms over the "
@@ -1003,7 +882,7 @@ class MentorBench:
         )
         if failures:
             say(f"FAILED: {'; '.join(failures)}")
-            say(f"last lines of {self.daphne_log}:\n{log_tail(self.daphne_log)}")
+            say(f"last lines of {self.daphne_log}:\n{self.daphne_tail()}")
             return 1
         say(f"passed: streams under {MAX_ERROR_RATE:.0%} errors, every token delivered, every health request answered")
         return 0
@@ -1011,14 +890,10 @@ class MentorBench:
     def run(self) -> int:
         self.database()  # first: it may refuse to run at all
         self.busy_before = machine_check("the load generator, the fake provider, daphne and PostgreSQL", say)
-        self.others = other_runs(self.workdir)
-        if self.others:
-            say("  warning: other benchmarks or test runs are active; the numbers will be noisier than usual:")
-            for command in self.others[:5]:
-                say(f"    {command}")
+        self.others = others_check(self.workdir, say)
         users = self.migrate_and_seed()
         provider_output = self.start_provider()
-        self.start_daphne()
+        self.start_server()
         self.warm_up(users[-1])
         run = self.run_load(users[:-1])
         provider = self.stop_provider(provider_output)
@@ -1031,12 +906,9 @@ class MentorBench:
         if self.health is not None:
             self.health.stop()
         process_stop(self.generator, "the load generator", timeout=5, announce=say)
-        process_stop(self.daphne, "daphne", timeout=DAPHNE_STOP_SECONDS, announce=say)
+        self.stop_daphne()
         process_stop(self.provider, "the fake provider", timeout=5, announce=say)
-        if self.embedded is not None:
-            embedded_release(self.embedded, say)
-            self.embedded = None
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        self.release()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,18 +34,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import os
-import platform
 import random
 import select
 import shlex
-import shutil
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -53,34 +48,44 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
+    DAPHNE_STOP_SECONDS,
+    MAX_ERROR_RATE,
+    POOL_MAX,
+    PYTHON,
     RELAXED_RATE,
+    RESULTS_DIR,
     BenchError,
+    BenchRun,
+    Sampler,
+    cpu_shares,
+    cpu_snapshot,
     daphne_start,
+    distribution,
     duration_seconds,
-    embedded_release,
+    emit,
     free_port,
     log_tail,
-    machine_busy_now,
-    machine_cpu_seconds,
-    own_database,
+    machine_check,
+    ms,
+    others_check,
     positive_int,
-    process_cpu_seconds,
+    print_machine,
+    print_processes,
     process_stop,
     run_bench,
+    seed_hand_over,
     seed_users,
+    sessions_open,
     show,
+    truncate,
+    window_figures,
+    window_results,
 )
-
-PYTHON = sys.executable
-RESULTS_DIR = ROOT / "bench-results"
 
 BENCH_DATABASE = "selflink_bench_realtime"
 RELAXED_LIMITS = ("RATE_MESSAGES_PER_USER", "RATE_THREADS_PER_USER")
-POOL_MAX = 20
 TARGET_P99_MS = 150.0
-MAX_ERROR_RATE = 0.01
 MIN_RATE_SHARE = 0.95  # the achieved send rate must be at least this share of --rate
-DAPHNE_STOP_SECONDS = 5
 CONNECT_CONCURRENCY = 50  # WebSocket handshakes in flight per load generator
 REQUEST_TIMEOUT = 10.0  # seconds; a POST without a response by then is an error (the server may still deliver it)
 IN_FLIGHT = 128  # POSTs in flight per server and load generator (a daphne has 20 database connections)
@@ -148,7 +153,6 @@ def seed(clients: int, output: Path) -> None:
     from django.db import connection, transaction
 
     from modules.accounts.models import AuthSession
-    from modules.accounts.tokens import access_token_issue
     from modules.core.models import RateLimitCounter
     from modules.messaging.models import Thread, ThreadMember
     from modules.notifications.models import Notification
@@ -164,13 +168,7 @@ def seed(clients: int, output: Path) -> None:
     started = time.monotonic()
 
     with transaction.atomic():
-        # Everything earlier runs wrote (this database holds nothing else): every run starts the same.
-        tables = [
-            model._meta.db_table
-            for model in (Thread, ThreadMember, Notification, RealtimeEvent, AuthSession, RateLimitCounter)
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")  # model table names
+        truncate((Thread, ThreadMember, Notification, RealtimeEvent, AuthSession, RateLimitCounter))
         half = clients // 2
         pairs = [(ids[k], ids[k + half]) for k in range(half)]
         threads = Thread.objects.bulk_create(
@@ -186,36 +184,20 @@ def seed(clients: int, output: Path) -> None:
                 for user in pair
             ]
         )
-        sessions = AuthSession.objects.bulk_create([AuthSession(user_id=user_id) for user_id in ids])
+        sessions = sessions_open(ids)
     say("  truncated earlier messages, notifications, events, sessions and rate-limit counters")
     say(f"  {len(threads)} direct threads (user k with user k + {half}), {len(sessions)} sessions")
     thread_of = {}
     for thread, (a, b) in zip(threads, pairs, strict=True):
         thread_of[a] = (thread.id, b)
         thread_of[b] = (thread.id, a)
-    out = [
-        {
-            "user": session.user_id,
-            "token": access_token_issue(user_id=session.user_id, session_id=session.id),
-            "thread": thread_of[session.user_id][0],
-            "partner": thread_of[session.user_id][1],
-        }
-        for session in sessions
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    for session in sessions:
+        session["thread"], session["partner"] = thread_of[session["user"]]
+    seed_hand_over(output, {"clients": sessions, "database": database})
     say(f"  seeded and analysed in {time.monotonic() - started:.1f} s")
-    output.write_text(json.dumps({"clients": out, "database": database}))
-    output.chmod(0o600)  # live access tokens of the bench users
 
 
 # --- load generator (runs in a child process: `bench_realtime.py --internal-load CONFIG OUTPUT`) --------
-
-
-def emit(line: str) -> None:
-    """A protocol line for the orchestrator (stdout is a pipe it reads)."""
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
 
 
 class HttpPool:
@@ -423,171 +405,32 @@ def load_main(config_path: Path, output: Path) -> None:
     asyncio.run(load(config, output))
 
 
-# --- measurements -----------------------------------------------------------------------------------
-
-
-def memory_kib(pid: int, field: str = "VmRSS") -> int | None:
-    """A memory figure of a process in KiB: VmRSS (from status) or Pss (from smaps_rollup)."""
-    source = "smaps_rollup" if field == "Pss" else "status"
-    try:
-        for line in Path(f"/proc/{pid}/{source}").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-def children_of(parent: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == parent:
-            pids.append(int(entry.name))
-    return pids
-
-
-def other_benchmarks() -> list[str]:
-    """Command lines of other benchmark or test runs on this machine (they compete for the CPUs)."""
-    found = []
-    mine = {os.getpid()}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) in mine:
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-        except OSError:
-            continue
-        markers = ("bench_feed.py", "bench_rewards.py", "scripts/bench.py", "/k6 run", "pytest")
-        if any(marker in command for marker in markers) and "bench_realtime.py" not in command:
-            found.append(command[:160])
-    return found
-
-
-class Sampler(threading.Thread):
-    """Every second: the memory of the tracked processes (peak and last) and of PostgreSQL's processes."""
-
-    def __init__(self, processes: dict[str, int], postmaster: int | None) -> None:
-        super().__init__(daemon=True)
-        self.processes = processes
-        self.postmaster = postmaster
-        self.peak: dict[str, int] = {}
-        self.last: dict[str, int] = {}
-        self.postgres_peak = {"rss": 0, "pss": 0, "processes": 0}
-        self.stopping = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            self.sample()
-            self.stopping.wait(1.0)
-
-    def sample(self) -> None:
-        for name, pid in self.processes.items():
-            rss = memory_kib(pid)
-            if rss is not None:
-                self.last[name] = rss
-                self.peak[name] = max(self.peak.get(name, 0), rss)
-        if self.postmaster:
-            pids = [self.postmaster, *children_of(self.postmaster)]
-            rss = sum(memory_kib(pid) or 0 for pid in pids)
-            pss = sum(memory_kib(pid, "Pss") or 0 for pid in pids)
-            if pss > self.postgres_peak["pss"]:
-                self.postgres_peak = {"rss": rss, "pss": pss, "processes": len(pids)}
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=5)
-        self.sample()
-
-
-def cpu_snapshot(processes: dict[str, int], postmaster: int | None) -> dict[str, float]:
-    snapshot = {name: process_cpu_seconds(pid) or 0.0 for name, pid in processes.items()}
-    if postmaster:
-        snapshot["postgres"] = sum(process_cpu_seconds(pid) or 0.0 for pid in [postmaster, *children_of(postmaster)])
-    machine = machine_cpu_seconds()
-    if machine:
-        snapshot["machine_busy"], snapshot["machine_total"] = machine
-    return snapshot
-
-
-def percentile(values: list[float], fraction: float) -> float | None:
-    """Linear interpolation between the closest ranks (values sorted ascending)."""
-    if not values:
-        return None
-    position = (len(values) - 1) * fraction
-    low = int(position)
-    high = min(low + 1, len(values) - 1)
-    return values[low] + (values[high] - values[low]) * (position - low)
-
-
-def distribution(seconds: list[float]) -> dict:
-    values = sorted(value * 1000 for value in seconds)
-    stats = {"count": len(values)}
-    for name, fraction in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p999", 0.999)):
-        value = percentile(values, fraction)
-        stats[f"{name}_ms"] = None if value is None else round(value, 2)
-    stats["max_ms"] = round(values[-1], 2) if values else None
-    return stats
-
-
 # --- orchestration ----------------------------------------------------------------------------------
 
 
-class RealtimeBench:
+class RealtimeBench(BenchRun):
+    name = "bench-realtime"
+    database_name = BENCH_DATABASE
+
     def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        self.stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        self.embedded = None
-        self.database_url = ""
-        self.postmaster: int | None = None
+        super().__init__(args)
         self.servers: list[subprocess.Popen] = []
         self.server_logs: list[Path] = []
         self.addresses: list[str] = []
         self.generators: list[subprocess.Popen] = []
-        self.workdir = Path(tempfile.mkdtemp(prefix="selflink-bench-realtime-"))
-        self.busy_before: float | None = None
         self.others: list[str] = []
 
     # -- steps ------------------------------------------------------------------------------------
 
-    def database(self) -> None:
-        self.embedded, self.database_url, self.postmaster = own_database(
-            BENCH_DATABASE, self.args.database_url, "just bench-realtime", say
-        )
-
     def run_seconds(self) -> float:
         return self.args.warmup + self.args.duration + self.args.grace
 
-    def child_env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            {
-                "SELFLINK_ENV": "development",
-                "DEBUG": "false",
-                "DATABASE_URL": self.database_url,
-                "REALTIME_DATABASE_URL": self.database_url,
-                "DATABASE_POOL_MAX": str(POOL_MAX),
-                "RATE_LIMITS_ENABLED": "true",
-                "LOG_LEVEL": "warning",
-                "PYTHONUNBUFFERED": "1",
-                # Sockets close when their token expires: the tokens must outlive the run.
-                "JWT_ACCESS_TTL_SECONDS": str(int(min(24 * 3600, max(15 * 60, self.run_seconds() + 900)))),
-                **dict.fromkeys(RELAXED_LIMITS, RELAXED_RATE),
-            }
-        )
-        return env
+    def token_seconds(self) -> int:
+        # Sockets close when their token expires: the tokens must outlive the run.
+        return int(min(24 * 3600, max(15 * 60, self.run_seconds() + 900)))
 
-    def run_child(self, description: str, command: list[str]) -> None:
-        say(description)
-        say(f"  $ {show(command)}")
-        result = subprocess.run(command, cwd=ROOT, env=self.child_env(), check=False, start_new_session=True)
-        if result.returncode != 0:
-            raise BenchError(f"{description}: exit code {result.returncode}")
+    def server_settings(self) -> dict[str, str]:
+        return {"REALTIME_DATABASE_URL": self.database_url, **dict.fromkeys(RELAXED_LIMITS, RELAXED_RATE)}
 
     def migrate_and_seed(self) -> list[dict]:
         self.run_child("applying migrations to the bench database", [PYTHON, "manage.py", "migrate", "--no-input"])
@@ -729,11 +572,7 @@ class RealtimeBench:
             time.sleep(max(0.0, measured_from + second + 1 - time.monotonic()))
             if (second + 1) % 15 == 0 and second + 1 < a.duration:
                 now, now_at = cpu_snapshot(processes, self.postmaster), time.monotonic()
-                shares = ", ".join(
-                    f"{name} {(now[name] - previous.get(name, 0.0)) / (now_at - previous_at):.0%}"
-                    for name in now
-                    if name not in ("machine_busy", "machine_total")
-                )
+                shares = cpu_shares(now, previous, now_at - previous_at)
                 say(f"  {second + 1} s of {a.duration} s; CPU over the last {now_at - previous_at:.0f} s: {shares}")
                 previous, previous_at = now, now_at
         after = cpu_snapshot(processes, self.postmaster)
@@ -755,26 +594,9 @@ class RealtimeBench:
                     f"{log_tail(self.server_logs[index])}"
                 )
         outputs = [json.loads((self.workdir / f"load-{i}.out.json").read_text()) for i in range(len(self.generators))]
-        cpu = {
-            name: round(after[name] - before.get(name, 0.0), 2)
-            for name in after
-            if name not in ("machine_busy", "machine_total")
-        }
-        machine = None
-        if "machine_total" in after and "machine_total" in before:
-            total = after["machine_total"] - before["machine_total"]
-            machine = {
-                "cpu_seconds_available": round(total, 1),
-                "busy_share": round((after["machine_busy"] - before["machine_busy"]) / total, 3) if total else None,
-            }
         return {
             "outputs": outputs,
-            "cpu_seconds": cpu,
-            "measured_seconds": measured_seconds,
-            "machine": machine,
-            "rss_kib": {"peak": sampler.peak, "last": sampler.last},
-            "postgres_memory_kib": sampler.postgres_peak,
-            "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in load_after]},
+            **window_figures(before, after, sampler, (load_before, load_after), measured_seconds),
         }
 
     # -- analysis ---------------------------------------------------------------------------------
@@ -905,10 +727,6 @@ class RealtimeBench:
         header = f"{'delivery (POST sent -> frame received)':<46} {'events':>7} {times} {'lost':>5} {'dup':>5}"
         print(header)
         print("-" * len(header))
-
-        def ms(value) -> str:
-            return "-" if value is None else f"{value:.1f}"
-
         for row in analysis["delivery"].values():
             print(
                 f"{row['label']:<46} {row['count']:>7} {ms(row['p50_ms']):>8} {ms(row['p90_ms']):>8} "
@@ -930,30 +748,8 @@ class RealtimeBench:
         if rest["error_kinds"]:
             print(f"  errors: {rest['error_kinds']}; e.g. {rest['error_examples'][:2]}")
         print()
-        seconds = run["measured_seconds"]
-        header = f"{'process (measured window)':<28} {'CPU s':>7} {'CPU %':>7} {'RSS MiB':>8} {'peak MiB':>9}"
-        print(header)
-        print("-" * len(header))
-        for name, cpu in run["cpu_seconds"].items():
-            if name == "postgres":
-                continue
-            last = run["rss_kib"]["last"].get(name, 0) / 1024
-            peak = run["rss_kib"]["peak"].get(name, 0) / 1024
-            print(f"{name:<28} {cpu:>7.1f} {cpu / seconds:>7.0%} {last:>8.0f} {peak:>9.0f}")
-        if "postgres" in run["cpu_seconds"]:
-            pg = run["postgres_memory_kib"]
-            cpu = run["cpu_seconds"]["postgres"]
-            print(
-                f"{'postgres (all processes)':<28} {cpu:>7.1f} {cpu / seconds:>7.0%} {pg['pss'] / 1024:>8.0f} "
-                f"{'':>9}  (PSS of {pg['processes']} processes; RSS sum {pg['rss'] / 1024:.0f} MiB counts shared "
-                "buffers in each)"
-            )
-        machine = run["machine"]
-        if machine:
-            print(
-                f"machine: {os.cpu_count()} CPUs, {machine['busy_share']:.0%} busy during the measured window; load "
-                f"average {run['load_average']['before'][0]} before, {run['load_average']['after'][0]} after"
-            )
+        print_processes(run)
+        print_machine(run)
         print()
         main = analysis["delivery"]["recipient_message"]
         lost = sum(row["lost"] for row in analysis["delivery"].values())
@@ -988,28 +784,15 @@ class RealtimeBench:
                 "database": "embedded" if self.embedded else "--database-url",
                 "relaxed_rate_limits": dict.fromkeys(RELAXED_LIMITS, RELAXED_RATE),
             },
-            "machine": {
-                "cpus": os.cpu_count(),
-                "cpu_busy_before_start": None if self.busy_before is None else round(self.busy_before, 3),
-                "during_measured_window": machine,
-                "load_average": run["load_average"],
-                "other_benchmarks_running": self.others,
-                "platform": platform.platform(),
-                "python": platform.python_version(),
-            },
+            "machine": self.machine_during(run, self.others),
             "target_p99_ms": TARGET_P99_MS,
             "target_met": target_met,
             **analysis,
-            "cpu_seconds": run["cpu_seconds"],
-            "measured_seconds": round(seconds, 2),
-            "rss_kib": run["rss_kib"],
-            "postgres_memory_kib": run["postgres_memory_kib"],
+            **window_results(run),
             "passed": not failures,
             "failures": failures,
         }
-        out = RESULTS_DIR / f"bench-realtime-{self.stamp}.json"
-        out.write_text(json.dumps(result, indent=2) + "\n")
-        say(f"results written to {out.relative_to(ROOT)}")
+        self.write_results(result)
         verdict = "met" if target_met else "NOT met"
         say(f"target: p99 delivery to the recipient <= {TARGET_P99_MS:.0f} ms: {verdict} ({ms(main['p99_ms'])} ms)")
         if failures:
@@ -1020,19 +803,8 @@ class RealtimeBench:
 
     def run(self) -> int:
         self.database()  # first: it may refuse to run at all
-        self.busy_before = machine_busy_now()
-        busy = "unknown" if self.busy_before is None else f"{self.busy_before:.0%}"
-        say(
-            f"machine: {os.cpu_count()} CPUs, shared by the load generators, daphne and PostgreSQL; CPU busy before "
-            f"start: {busy}; load average {os.getloadavg()[0]:.2f}"
-        )
-        self.others = other_benchmarks()
-        if self.others:
-            say("  warning: other benchmarks or test runs are active; the numbers will be noisier than usual:")
-            for command in self.others[:5]:
-                say(f"    {command}")
-        elif self.busy_before is not None and self.busy_before > 0.15:
-            say("  warning: other processes are using the CPUs; the numbers will be lower and noisier than usual")
+        self.busy_before = machine_check("the load generators, daphne and PostgreSQL", say)
+        self.others = others_check(self.workdir, say)
         clients = self.migrate_and_seed()
         self.start_servers()
         shares, cross = self.assign(clients)
@@ -1050,10 +822,7 @@ class RealtimeBench:
             process_stop(generator, f"load generator {index}", timeout=5, announce=say)
         for index, server in enumerate(self.servers, 1):
             process_stop(server, f"daphne {index}", timeout=DAPHNE_STOP_SECONDS, announce=say)
-        if self.embedded is not None:
-            embedded_release(self.embedded, say)
-            self.embedded = None
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        self.release()
 
 
 def main(argv: list[str] | None = None) -> int:
