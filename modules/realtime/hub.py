@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import psycopg
+from django.db import connections
 
 from modules.realtime.publishing import CHANNEL
 
@@ -109,6 +110,15 @@ class Subscriber:
 
     def acknowledge_resync(self) -> None:
         self.overflowed = False
+
+
+def _discard_broken_pooled_connections() -> None:
+    """The database is back after the listener lost it (a restart, a failover): test the request pool's idle
+    connections now. psycopg_pool would otherwise find the dead ones one request at a time, sleeping 1, 2, 4 … s
+    between them, so with a few idle connections the first requests after a restart time out."""
+    pool = connections["default"].pool
+    if pool is not None and not pool.closed:
+        pool.check()
 
 
 def _event(row) -> Event:
@@ -241,6 +251,8 @@ class Hub:
                     if first:
                         self.position = await self._head()
                         first = False
+                    else:
+                        await asyncio.to_thread(_discard_broken_pooled_connections)
                     self.connected, self.connected_since, backoff = True, dt.datetime.now(dt.UTC), 0.2
                     self._started.set()
                     self._wake.set()  # catch every socket up from the last position (after a reconnect)

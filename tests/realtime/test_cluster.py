@@ -3,6 +3,7 @@
 import json
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import httpx
@@ -64,6 +65,11 @@ def test_a_message_sent_through_one_process_reaches_a_socket_on_another(two_serv
 def test_database_restart_loses_nothing(daphne_server, person):
     from selflink.embedded_postgres import server as embedded
 
+    # Requests in parallel: the server's pool holds several idle connections, which the restart kills (psycopg_pool
+    # alone would find them one request at a time, sleeping 1, 2, 4 … s in between).
+    with ThreadPoolExecutor(8) as executor:
+        ready = f"{daphne_server.url}/api/v1/health/ready/"
+        assert all(s in (200, 503) for s in executor.map(lambda _: httpx.get(ready, timeout=30).status_code, range(16)))
     with live_socket(daphne_server, person) as ws:
         emit(f"user:{person.id}", n=1)
         last_seen = recv_events(ws, 1)[0]["id"]
