@@ -223,6 +223,16 @@ def _enqueue_memory_update(user_id: int) -> None:
     mentor_memory_update.send(user_id)
 
 
+def _memory_due(user_id: int) -> bool:
+    """Whether `memory_update` would rewrite the summary now: a job per reply would mostly find nothing to do."""
+    row = MentorMemory.objects.filter(user_id=user_id).values("summary", "covered_message_id", "floor_message_id")
+    memory = row.first() or {"summary": "", "covered_message_id": 0, "floor_message_id": 0}
+    after = max(memory["covered_message_id"], memory["floor_message_id"])
+    new = MentorMessage.objects.filter(user_id=user_id, id__gt=after).exclude(status=ReplyStatus.ERROR)
+    needed = MEMORY_MIN_NEW_MESSAGES if memory["summary"] else 1
+    return new[:needed].count() >= needed
+
+
 def reply_record(
     *, turn: Turn, text: str, provider: Provider, status: str = ReplyStatus.COMPLETE, safety_flag: str = ""
 ) -> Reply | None:
@@ -243,7 +253,8 @@ def reply_record(
                 created_at=now,
             )
             MentorSession.objects.filter(id=turn.session_id).update(last_message_at=now)
-            transaction.on_commit(partial(_enqueue_memory_update, turn.user_id), robust=True)
+            if _memory_due(turn.user_id):
+                transaction.on_commit(partial(_enqueue_memory_update, turn.user_id), robust=True)
     except IntegrityError:
         logger.info("mentor session %s was deleted before its reply was stored", turn.session_id)
         return None

@@ -159,3 +159,20 @@ def test_retention_purges_old_messages_sessions_and_tasks(api, settings):
     assert MentorSession.objects.count() == 1
     assert "mentor_purge_expired" in {job.name for job in periodic_jobs()}
     tasks.mentor_purge_expired()  # runs clean
+
+
+def test_memory_jobs_are_enqueued_only_when_there_is_enough_to_summarise(
+    api, stub_broker, django_capture_on_commit_callbacks
+):
+    def turn(n: int) -> int:
+        """One chat turn (the person's message and the reply); how many memory jobs are queued after it."""
+        with django_capture_on_commit_callbacks(execute=True):
+            assert api.post("/mentor/chat/", {"message": f"Message number {n} about my week"}).status == 200
+        return len([m for m in queued(stub_broker) if m.actor_name == "mentor_memory_update"])
+
+    assert turn(1) == 1  # an empty memory is written at once
+    memory_update(user_id=api.user.id)
+    stub_broker.flush_all()
+    assert [turn(2), turn(3)] == [0, 0]  # 4 new messages: not yet
+    assert turn(4) == 1  # 6 new messages
+    assert memory_update(user_id=api.user.id) is True
