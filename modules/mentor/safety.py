@@ -124,9 +124,11 @@ def check_output(text: str, *, language: str) -> Checked:
 
 
 class StreamGuard:
-    """The output checks applied to a growing reply; each `feed()` only looks at the text around the new delta."""
+    """The output checks applied to a growing reply; each `feed()` only looks at the text a new match could use: a
+    pattern match ending in the new delta starts at most `_output_span()` characters before it, and an instruction
+    window ending there holds the delta's words and the 7 before them."""
 
-    TAIL_CHARS = 300  # longer than any pattern match and any 8-word window
+    TAIL_CHARS = 300  # longer than any 8-word window of the personas
 
     def __init__(self) -> None:
         self.text = ""
@@ -138,8 +140,29 @@ class StreamGuard:
         tail = self.text[-(len(delta) + self.TAIL_CHARS) :]
         if len(tail) < len(self.text) and " " in tail:
             tail = tail[tail.index(" ") + 1 :]  # start on a word boundary
-        if unsafe_output_patterns().search(normalize(tail)):
+        recent = self.text[-(len(delta) + _output_span()) :]
+        if len(recent) < len(self.text) and " " in recent:
+            recent = recent[recent.index(" ") + 1 :]  # a cut word must not look like a word start to `\b`
+        if unsafe_output_patterns().search(normalize(recent)):
             self.verdict = OUTPUT_BLOCKED
-        elif leaks_instructions(tail):
+        elif _leak_at_end(_words(tail), new_words=len(_words(delta)) + 1):
             self.verdict = PROMPT_LEAK
         return self.verdict == SAFE
+
+
+@cache
+def _output_span() -> int:
+    """How far back (raw characters) a streaming check must look for an unsafe-output match: twice the longest
+    text a pattern can match (normalising collapses runs of spaces), or TAIL_CHARS when a pattern is unbounded."""
+    try:
+        longest = re._parser.parse(unsafe_output_patterns().pattern).getwidth()[1]  # sre computes the longest match
+    except Exception:  # regex internals changed: fall back to the safe, slower span
+        return StreamGuard.TAIL_CHARS
+    return StreamGuard.TAIL_CHARS if longest >= StreamGuard.TAIL_CHARS // 2 else 2 * longest + 16
+
+
+def _leak_at_end(words: list[str], *, new_words: int) -> bool:
+    """Whether one of the instruction windows ending in the last `new_words` words is in the instructions."""
+    shingles = _instruction_shingles()
+    first = max(0, len(words) - LEAK_WINDOW - new_words + 1)
+    return any(tuple(words[i : i + LEAK_WINDOW]) in shingles for i in range(first, len(words) - LEAK_WINDOW + 1))
