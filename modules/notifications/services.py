@@ -85,8 +85,7 @@ def notify(
     if actor_id is not None:
         if actor_id == recipient_id:
             return
-        ties = social.relationship(viewer_id=recipient_id, other_id=actor_id)  # mutes and blocks in one query
-        if ties.is_muted or ties.blocked_either_way:
+        if social.is_silenced(viewer_id=recipient_id, other_id=actor_id):
             return
     active = user_summaries(user_ids=[recipient_id] if actor_id is None else [recipient_id, actor_id])
     if recipient_id not in active or (actor_id is not None and actor_id not in active):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import Q, Value
 
 from modules.accounts.public import account_get, user_summaries
@@ -67,6 +68,26 @@ def is_blocked_either_way(*, user_a: int, user_b: int) -> bool:
     return Block.objects.filter(
         Q(blocker_id=user_a, blocked_id=user_b) | Q(blocker_id=user_b, blocked_id=user_a)
     ).exists()
+
+
+_SILENCED_SQL = """
+    SELECT EXISTS (SELECT 1 FROM {mute} WHERE muter_id = %(viewer)s AND muted_id = %(other)s)
+        OR EXISTS (
+            SELECT 1 FROM {block}
+            WHERE (blocker_id = %(viewer)s AND blocked_id = %(other)s)
+               OR (blocker_id = %(other)s AND blocked_id = %(viewer)s)
+        )
+"""
+
+
+def is_silenced(*, viewer_id: int, other_id: int) -> bool:
+    """Whether the viewer muted `other_id` or either blocked the other: nothing of theirs should reach the viewer.
+    One small statement, written out: it runs for every notification, where the ORM's compiling costs more than
+    the query."""
+    sql = _SILENCED_SQL.format(mute=Mute._meta.db_table, block=Block._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"viewer": viewer_id, "other": other_id})
+        return cursor.fetchone()[0]
 
 
 def muted_ids(*, user_id: int) -> set[int]:
