@@ -24,6 +24,7 @@ daphne is stopped and the database released on exit, on Ctrl-C and on SIGTERM.
 
 from __future__ import annotations
 
+import abc
 import argparse
 import contextlib
 import datetime as dt
@@ -640,7 +641,7 @@ def window_results(run: dict) -> dict:
 # --- orchestration: what every benchmark's orchestrator shares ----------------------------------------------
 
 
-class BenchRun:
+class BenchRun(abc.ABC):
     """One run of a benchmark: its timestamp and work directory, the bench database, the environment of the server
     processes, the children it runs, its daphne (when it has one), its results file and its cleanup."""
 
@@ -666,9 +667,14 @@ class BenchRun:
             self.database_name, self.args.database_url, f"just {self.name}", self.say
         )
 
+    @abc.abstractmethod
+    def run_seconds(self) -> float:
+        """How long the benchmark uses the bench users' access tokens, from the first request to the last."""
+
     def token_seconds(self) -> int:
-        """How long the bench users' access tokens must live: longer than the run."""
-        raise NotImplementedError
+        """How long the bench users' access tokens live: the run and a margin (at least the default 15 min, at
+        most a day)."""
+        return int(min(24 * 3600, max(15 * 60, self.run_seconds() + 900)))
 
     def server_settings(self) -> dict[str, str]:
         """This benchmark's own settings for its children (relaxed rate limits, providers)."""
@@ -875,9 +881,9 @@ class Bench(K6Bench):
         info = server.info()
         say(f"embedded PostgreSQL ready on 127.0.0.1:{info.port if info else '?'} (data in {server.pgdata})")
 
-    def token_seconds(self) -> int:
+    def run_seconds(self) -> float:
         # The GET scenarios reuse the login's access token throughout.
-        return max(15 * 60, self.args.warmup + 4 * (self.args.duration + SCENARIO_GAP_SECONDS) + 600)
+        return self.args.warmup + 4 * (self.args.duration + SCENARIO_GAP_SECONDS)
 
     def server_settings(self) -> dict[str, str]:
         return {"RATE_LOGIN_PER_IP": RELAXED_RATE, "RATE_REFRESH_PER_IP": RELAXED_RATE}
