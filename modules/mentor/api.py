@@ -181,6 +181,17 @@ def mentor_task_get(request: HttpRequest, task_id: uuid.UUID):
     return presenters.task_out(selectors.task_get(user_id=_viewer(request), task_id=task_id))
 
 
+async def _stream(request: HttpRequest, ask: MentorStreamParams | MentorChatIn):
+    return await stream_open(
+        user_id=current_principal(request).user_id,
+        message=ask.message,
+        mode=ask.mode,
+        language=ask.language,
+        session_id=ask.session_id,
+        byo=byo_config(request.headers),
+    )
+
+
 @router.get(
     "/mentor/stream/",
     operation_id="mentorStream",
@@ -191,14 +202,7 @@ def mentor_task_get(request: HttpRequest, task_id: uuid.UUID):
     openapi_extra={"parameters": BYO_HEADERS, "responses": SSE_RESPONSE},
 )
 async def mentor_stream(request: HttpRequest, params: Query[MentorStreamParams]):
-    return await stream_open(
-        user_id=current_principal(request).user_id,
-        message=params.message,
-        mode=params.mode,
-        language=params.language,
-        session_id=params.session_id,
-        byo=byo_config(request.headers),
-    )
+    return await _stream(request, params)
 
 
 @router.post(
@@ -211,14 +215,7 @@ async def mentor_stream(request: HttpRequest, params: Query[MentorStreamParams])
     openapi_extra={"parameters": BYO_HEADERS, "responses": SSE_RESPONSE},
 )
 async def mentor_stream_post(request: HttpRequest, payload: MentorChatIn):
-    return await stream_open(
-        user_id=current_principal(request).user_id,
-        message=payload.message,
-        mode=payload.mode,
-        language=payload.language,
-        session_id=payload.session_id,
-        byo=byo_config(request.headers),
-    )
+    return await _stream(request, payload)
 
 
 # --- history and sessions -------------------------------------------------------------------------
@@ -339,7 +336,7 @@ def mentor_daily_session(request: HttpRequest, session_id: PathId):
     summary="How the mentor talks to you: tone, language, goals",
 )
 def mentor_profile_get(request: HttpRequest):
-    return presenters.profile_out(selectors.profile_get(user_id=_viewer(request)))
+    return selectors.profile_get(user_id=_viewer(request))
 
 
 @router.patch(
@@ -350,7 +347,7 @@ def mentor_profile_get(request: HttpRequest):
 )
 def mentor_profile_update(request: HttpRequest, payload: MentorProfilePatch):
     changes = payload.model_dump(exclude_unset=True)
-    return presenters.profile_out(services.profile_update(user_id=_viewer(request), changes=changes))
+    return services.profile_update(user_id=_viewer(request), changes=changes)
 
 
 @router.get(
@@ -360,7 +357,7 @@ def mentor_profile_update(request: HttpRequest, payload: MentorProfilePatch):
     summary="What the mentor remembers of your conversations (a rolling summary, updated in the background)",
 )
 def mentor_memory_get(request: HttpRequest):
-    return presenters.memory_out(selectors.memory_get(user_id=_viewer(request)))
+    return selectors.memory_get(user_id=_viewer(request))
 
 
 @router.delete(
@@ -372,4 +369,4 @@ def mentor_memory_get(request: HttpRequest):
 def mentor_memory_clear(request: HttpRequest):
     user_id = _viewer(request)
     services.memory_clear(user_id=user_id)
-    return presenters.memory_out(selectors.memory_get(user_id=user_id))
+    return selectors.memory_get(user_id=user_id)

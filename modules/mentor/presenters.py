@@ -1,10 +1,11 @@
-"""Rows and views → response dicts."""
+"""Rows and views → response dicts, where the response names or shapes differ from the data's (profile and
+memory are returned as they are)."""
 
 from __future__ import annotations
 
 from modules.mentor.contracts import Reply, TaskView
-from modules.mentor.models import MentorMemory, MentorMessage, MentorSession
-from modules.mentor.selectors import DailySummary, ProfileView, SessionDetail
+from modules.mentor.models import MentorMessage, MentorSession
+from modules.mentor.selectors import DailySummary, SessionDetail
 
 
 def message_out(message: MentorMessage) -> dict:
@@ -85,23 +86,4 @@ def daily_day_out(day: DailySummary) -> dict:
         "last_entry": day.last_entry,
         "last_reply": day.last_reply,
         "last_message_at": day.last_message_at,
-    }
-
-
-def profile_out(profile: ProfileView) -> dict:
-    return {
-        "tone": profile.tone,
-        "language": profile.language,
-        "goals": profile.goals,
-        "updated_at": profile.updated_at,
-    }
-
-
-def memory_out(memory: MentorMemory) -> dict:
-    return {
-        "summary": memory.summary,
-        "messages_summarised": memory.messages_summarised,
-        "provider": memory.provider,
-        "updated_at": memory.updated_at,
-        "cleared_at": memory.cleared_at,
     }
