@@ -13,9 +13,11 @@ import time
 import urllib.parse
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import jwt
+
+from tests.localserver import LocalServer
 
 EXPO_SEND = "/--/api/v2/push/send"
 EXPO_RECEIPTS = "/--/api/v2/push/getReceipts"
@@ -79,19 +81,14 @@ class FakePushServer:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-        self.thread.start()
+        self.local = LocalServer(Handler)
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.local.origin
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.local.close()
 
     def sent(self, path_prefix: str = EXPO_SEND) -> list[Recorded]:
         return [r for r in self.requests if r.path.startswith(path_prefix)]
