@@ -25,6 +25,12 @@ def live_llm():
     server.close()
 
 
+# Long enough that a loaded CI machine never trips them on a healthy reply (a 1 s first-token budget did: the
+# stream ended with a `provider_timeout` frame and no reply was stored), short enough for the hang test.
+FIRST_TOKEN_TIMEOUT = 4
+IDLE_TIMEOUT = 4
+
+
 @pytest.fixture(scope="module")
 def mentor_server(django_db_setup, django_db_blocker, tmp_path_factory, live_llm):
     """daphne with the fake LLM as platform provider (and allowed personal-key server), short timeouts and
@@ -39,8 +45,8 @@ def mentor_server(django_db_setup, django_db_blocker, tmp_path_factory, live_llm
             MENTOR_BYO_BASE_URLS=live_llm.url,
             MENTOR_BYO_MODELS="fake-model",
             MENTOR_MAX_RETRIES="0",
-            MENTOR_FIRST_TOKEN_TIMEOUT_SECONDS="1",
-            MENTOR_IDLE_TIMEOUT_SECONDS="2",
+            MENTOR_FIRST_TOKEN_TIMEOUT_SECONDS=str(FIRST_TOKEN_TIMEOUT),
+            MENTOR_IDLE_TIMEOUT_SECONDS=str(IDLE_TIMEOUT),
             LOG_LEVEL="debug",
         )
     try:
@@ -86,6 +92,8 @@ def test_stream_bytes_and_headers(mentor_server, fresh_llm):
         assert response.headers["cache-control"] == "no-cache, no-store"
         assert response.headers["x-accel-buffering"] == "no"
         raw = b"".join(response.iter_raw())
+    # The reply is committed before the `end` frame is written, so it is there once the last byte has arrived.
+    assert raw.endswith(b"}\n\n") and b'"event":"end"' in raw, (raw, mentor_server.log()[-3000:])
     reply = MentorMessage.objects.get(role="assistant")
     session = reply.session_id
     expected = (
@@ -159,7 +167,7 @@ def test_a_stream_never_hangs(mentor_server, fresh_llm):
         response = client.get(
             f"{mentor_server.url}/api/v1/mentor/stream/", params={"message": "hello?"}, headers=auth(person)
         )
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < FIRST_TOKEN_TIMEOUT + 4
     events = [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: ")]
     assert [e["event"] for e in events] == ["start", "error"]
     assert events[-1]["code"] == "provider_timeout"

@@ -1,4 +1,5 @@
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -59,6 +60,7 @@ def test_snapshot_pages_carry_charts(staff_client, ledger):
     assert b"Points per contributor" in page and b"@alice" in page
 
 
+@time_machine.travel("2026-11-20T12:00:00Z", tick=False)
 def test_events_cannot_be_edited_but_can_be_adjusted_with_a_reason(staff_client, ledger):
     event, _ = ledger
     url = reverse("admin:rewards_rewardevent_adjust", args=[event.id])
@@ -67,7 +69,8 @@ def test_events_cannot_be_edited_but_can_be_adjusted_with_a_reason(staff_client,
     done = staff_client.post(url, {"points": "-2", "reason": "duplicate of #12"})
     assert done.status_code == 302
     adjustment = RewardEvent.objects.get(kind="adjustment")
-    assert adjustment.period == "2026-11"  # October is final: the correction lands in the next open month
+    # Recorded on 20 November: October is final, so the correction lands in the next open month, November.
+    assert adjustment.period == "2026-11"
     assert staff_client.post(reverse("admin:rewards_rewardevent_change", args=[event.id]), {}).status_code == 403
 
 
