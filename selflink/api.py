@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.module_loading import autodiscover_modules
 from ninja import NinjaAPI
 
 from modules.accounts.api import router as auth_router
-from modules.core.public import EXTRA_OPENAPI_SCHEMAS, install_error_handlers
+from modules.core.public import ERROR_CODES, EXTRA_OPENAPI_SCHEMAS, install_error_handlers
 from modules.mentor.api import router as mentor_router
 from modules.messaging.api import router as messaging_router
 from modules.notifications.api import router as notifications_router
@@ -15,6 +16,7 @@ from modules.ops.api import router as health_router
 from modules.posts.api import router as posts_router
 from modules.profiles.api import router as profiles_router
 from modules.realtime.api import router as realtime_router
+from modules.realtime.public import realtime_catalog_schemas
 from modules.rewards.api import router as rewards_router
 from modules.search.api import router as search_router
 from modules.social.api import router as users_router
@@ -27,7 +29,26 @@ The SelfLink API. Conventions, the same on every endpoint:
 * **Paging**: `?cursor=&limit=` → `{"results": [...], "next": "<opaque>" | null}`; a bad cursor is a 400
   `invalid_cursor`.
 * **IDs** are integers below 2^53 (safe as JavaScript numbers) or UUID strings.
+* **Realtime**: `/ws` (WebSocket) and `eventsStream` (SSE) carry `RealtimeFrame`s; every event type has its
+  schema here.
+
+`docs/API.md` in the repository lists the conventions and each endpoint that departs from them.
 """
+
+# Every module's error codes (`errors.py`) and realtime events (`events.py`) register themselves on import.
+autodiscover_modules("errors", "events")
+
+ERROR_CODE_REF = {"$ref": "#/components/schemas/ErrorCode"}
+
+
+def error_code_schema() -> dict[str, Any]:
+    return {
+        "title": "ErrorCode",
+        "type": "string",
+        "enum": sorted(ERROR_CODES),
+        "description": "Every `code` an error can carry (HTTP bodies, realtime `error` frames, mentor stream "
+        "`error` events):\n\n" + "\n".join(f"* `{code}`: {ERROR_CODES[code]}" for code in sorted(ERROR_CODES)),
+    }
 
 
 class SelfLinkAPI(NinjaAPI):
@@ -36,6 +57,11 @@ class SelfLinkAPI(NinjaAPI):
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, model in sorted(EXTRA_OPENAPI_SCHEMAS.items()):
             components.setdefault(name, model.model_json_schema(ref_template="#/components/schemas/{model}"))
+        for name, definition in realtime_catalog_schemas().items():
+            components.setdefault(name, definition)
+        components["ErrorCode"] = error_code_schema()
+        for name in ("ErrorOut", "ValidationErrorOut", "ErrorFrame"):
+            components[name]["properties"]["code"] = {**ERROR_CODE_REF}
         return schema
 
 

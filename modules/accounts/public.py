@@ -16,6 +16,7 @@ from modules.accounts.schemas import (
     DmPolicyValue,
     LanguageCode,
     PrivacyLevel,
+    QuietHoursIn,
     QuietHoursSchema,
 )
 from modules.accounts.selectors import (
@@ -54,6 +55,7 @@ __all__ = [
     "Principal",
     "PrivacyLevel",
     "QuietHours",
+    "QuietHoursIn",
     "QuietHoursSchema",
     "UserSummary",
     "account_exists",

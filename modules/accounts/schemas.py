@@ -6,7 +6,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from modules.core.public import LocalTime
+from modules.core.public import InputSchema, LocalTime
 from modules.media.public import schema_media_url
 
 LanguageCode = Literal["en", "ru", "ka"]
@@ -14,7 +14,7 @@ PrivacyLevel = Literal["public", "private"]
 DmPolicyValue = Literal["everyone", "followers", "nobody"]
 
 
-class RegisterIn(Schema):
+class RegisterIn(InputSchema):
     email: str = Field(max_length=254, examples=["ana@example.com"])
     password: str = Field(min_length=1, max_length=128)
     name: str = Field("", max_length=120)
@@ -23,21 +23,26 @@ class RegisterIn(Schema):
     locale: LanguageCode = "en"
 
 
-class LoginIn(Schema):
+class LoginIn(InputSchema):
     email: str = Field(max_length=254)
     password: str = Field(min_length=1, max_length=128)
 
 
-class RefreshIn(Schema):
+class RefreshIn(InputSchema):
     refresh: str = Field(min_length=1, max_length=200)
 
 
-class PasswordChangeIn(Schema):
+class PasswordChangeIn(InputSchema):
     current_password: str = Field(min_length=1, max_length=128)
     new_password: str = Field(min_length=1, max_length=128)
 
 
 class QuietHoursSchema(Schema):
+    start: LocalTime = Field(description="Local time when quiet hours begin; may be later than `end` (wraps midnight).")
+    end: LocalTime
+
+
+class QuietHoursIn(InputSchema):
     start: LocalTime = Field(description="Local time when quiet hours begin; may be later than `end` (wraps midnight).")
     end: LocalTime
 
@@ -52,11 +57,11 @@ class AccountSettingsOut(Schema):
     digest_enabled: bool
 
 
-class AccountSettingsPatch(Schema):
+class AccountSettingsPatch(InputSchema):
     privacy: PrivacyLevel | None = None
     dm_policy: DmPolicyValue | None = None
     language: LanguageCode | None = None
-    quiet_hours: QuietHoursSchema | None = Field(None, description="Send null to turn quiet hours off.")
+    quiet_hours: QuietHoursIn | None = Field(None, description="Send null to turn quiet hours off.")
     push_enabled: bool | None = None
     email_enabled: bool | None = None
     digest_enabled: bool | None = None

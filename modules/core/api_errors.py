@@ -11,12 +11,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
-from modules.core.errors import ApiError
+from modules.core.errors import ApiError, register_error_codes
 from modules.core.middleware import error_code_for_status
 
 logger = logging.getLogger("selflink.api")
 
 _SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
+
+
+UNKNOWN_FIELD = "Unknown field: this endpoint does not accept it."
+
+register_error_codes(
+    {
+        "unknown_field": "The body has fields this endpoint does not know (each is named in `errors`); nothing "
+        "was changed.",
+    }
+)
 
 
 def field_errors(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -30,10 +40,27 @@ def field_errors(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
             if source in {"body", "form"} and len(loc) > 1:
                 loc = loc[1:]
         field = ".".join(loc) or "non_field_errors"
-        message = str(error.get("msg", "Invalid value."))
-        message = message.removeprefix("Value error, ")
+        if error.get("type") == "extra_forbidden":
+            message = UNKNOWN_FIELD
+        else:
+            message = str(error.get("msg", "Invalid value.")).removeprefix("Value error, ")
         result.setdefault(field, []).append(message)
     return result
+
+
+def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The 422 body for pydantic/Ninja errors; unknown fields are named in `detail` (code `unknown_field` when
+    they are the only problem)."""
+    fields = field_errors(errors)
+    unknown = sorted(field for field, messages in fields.items() if UNKNOWN_FIELD in messages)
+    if not unknown:
+        return {"detail": "The submitted data is not valid.", "code": "validation_error", "errors": fields}
+    only_unknown = len(unknown) == len(fields)
+    return {
+        "detail": f"Unknown field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.",
+        "code": "unknown_field" if only_unknown else "validation_error",
+        "errors": fields,
+    }
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -52,12 +79,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        errors = field_errors(exc.errors)
-        return respond(
-            request,
-            422,
-            {"detail": "The submitted data is not valid.", "code": "validation_error", "errors": errors},
-        )
+        return respond(request, 422, validation_body(exc.errors))
 
     @api.exception_handler(AuthenticationError)
     def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

@@ -33,8 +33,11 @@ _CODES = {
 }
 
 
+FALLBACK_CODE = "error"
+
+
 def error_code_for_status(status: int) -> str:
-    return _CODES.get(status, "error")
+    return _CODES.get(status, FALLBACK_CODE)
 
 
 def json_error(status: int, detail: str, code: str | None = None) -> JsonResponse:

@@ -2,6 +2,7 @@
 
 from modules.core.api_errors import install_error_handlers
 from modules.core.errors import (
+    ERROR_CODES,
     ApiError,
     BadRequest,
     Conflict,
@@ -13,6 +14,7 @@ from modules.core.errors import (
     RateLimited,
     ServiceUnavailable,
     ValidationFailed,
+    register_error_codes,
 )
 from modules.core.http import client_ip
 from modules.core.jobs import PeriodicJob, periodic, periodic_jobs
@@ -21,8 +23,10 @@ from modules.core.ratelimit import Rate, rate_limit_check, rate_limit_enforce, r
 from modules.core.request_body import EXTRA_OPENAPI_SCHEMAS, multipart_or_json_body, parse_json_or_form
 from modules.core.schemas import (
     MAX_SAFE_ID,
+    CursorPageOut,
     CursorParams,
     ErrorOut,
+    InputSchema,
     LocalTime,
     OkOut,
     PathId,
@@ -31,13 +35,16 @@ from modules.core.schemas import (
 )
 
 __all__ = [
+    "ERROR_CODES",
     "EXTRA_OPENAPI_SCHEMAS",
     "MAX_SAFE_ID",
     "ApiError",
     "BadRequest",
     "Conflict",
+    "CursorPageOut",
     "CursorParams",
     "ErrorOut",
+    "InputSchema",
     "InvalidCursor",
     "LocalTime",
     "NotAuthenticated",
@@ -67,4 +74,5 @@ __all__ = [
     "rate_limit_check",
     "rate_limit_enforce",
     "rate_limit_hit",
+    "register_error_codes",
 ]

@@ -12,7 +12,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from ninja import Schema
 
-from modules.core.api_errors import field_errors
+from modules.core.api_errors import validation_body
 from modules.core.errors import ApiError, BadRequest, ValidationFailed
 
 S = TypeVar("S", bound=Schema)
@@ -62,8 +62,10 @@ def parse_json_or_form(
                     data[key] = None if value == "" else value
             return schema.model_validate(data), files
     except pydantic.ValidationError as exc:
-        errors = field_errors([{"loc": err["loc"], "msg": err["msg"]} for err in exc.errors(include_url=False)])
-        raise ValidationFailed(errors=errors) from exc
+        # Located like Ninja's own errors, so a field named like a source (`body`) keeps its name.
+        errors = [{**error, "loc": ("body", "payload", *error["loc"])} for error in exc.errors(include_url=False)]
+        body = validation_body(errors)
+        raise ValidationFailed(body["detail"], code=body["code"], errors=body["errors"]) from exc
     raise UnsupportedContentType()
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict, field_validator
 
-from modules.core.public import MAX_SAFE_ID, CursorParams
+from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
 
 ModeValue = Literal["default", "daily", "reflection", "goals"]
 LanguageValue = Literal["en", "ka", "ru"]
@@ -57,7 +57,7 @@ SessionRef = Annotated[
 ]
 
 
-class MentorChatIn(Schema):
+class MentorChatIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     message: MessageText
@@ -134,9 +134,8 @@ class MentorMessageOut(Schema):
     created_at: dt.datetime
 
 
-class MentorMessagePageOut(Schema):
+class MentorMessagePageOut(CursorPageOut):
     results: list[MentorMessageOut]
-    next: str | None
 
 
 class MentorHistoryParams(CursorParams):
@@ -155,9 +154,8 @@ class MentorSessionOut(Schema):
     last_message_at: dt.datetime
 
 
-class MentorSessionPageOut(Schema):
+class MentorSessionPageOut(CursorPageOut):
     results: list[MentorSessionOut]
-    next: str | None
 
 
 class MentorSessionListParams(CursorParams):
@@ -169,7 +167,7 @@ class MentorSessionDetailOut(MentorSessionOut):
     has_more_messages: bool = Field(description="Older messages exist: page through `mentorHistory?session_id=`.")
 
 
-class MentorDailyEntryIn(Schema):
+class MentorDailyEntryIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     text: MessageText
@@ -215,7 +213,7 @@ class MentorProfileOut(Schema):
 Goal = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class MentorProfilePatch(Schema):
+class MentorProfilePatch(InputSchema):
     """Send only what changes."""
 
     model_config = ConfigDict(extra="forbid")

@@ -22,6 +22,7 @@ from modules.core.public import ApiError, NotFound, RateLimited, ValidationFaile
 from modules.mentor import memory as memory_summaries
 from modules.mentor import safety, selectors
 from modules.mentor.contracts import ProviderConfig, Reply, Turn
+from modules.mentor.events import MentorReplyEvent
 from modules.mentor.models import (
     MentorMemory,
     MentorMessage,
@@ -349,29 +350,29 @@ def _task_finish(task: MentorTask, *, reply: Reply | None, error: ApiError | Non
     if reply is not None:
         task.status = TaskStatus.DONE
         task.reply_message_id = reply.message_id
-        payload = {
-            "task_id": str(task.id),
-            "status": task.status,
-            "session_id": reply.session_id,
-            "message_id": reply.message_id,
-            "mode": reply.mode,
-            "reply": reply.text,
-            "provider": reply.provider,
-        }
+        event = MentorReplyEvent(
+            task_id=str(task.id),
+            status=task.status,
+            session_id=reply.session_id,
+            message_id=reply.message_id,
+            mode=reply.mode,
+            reply=reply.text,
+            provider=reply.provider,
+        )
     else:
         task.status = TaskStatus.FAILED
         task.error_code = error.code if error else "reply_failed"
         task.error_detail = (error.detail if error else "The reply could not be computed.")[:300]
-        payload = {
-            "task_id": str(task.id),
-            "status": task.status,
-            "session_id": task.session_id,
-            "code": task.error_code,
-            "detail": task.error_detail,
-        }
+        event = MentorReplyEvent(
+            task_id=str(task.id),
+            status=task.status,
+            session_id=task.session_id,
+            code=task.error_code,
+            detail=task.error_detail,
+        )
     with transaction.atomic():
         task.save(update_fields=["status", "reply_message", "error_code", "error_detail", "finished_at"])
-        publish([user_topic(task.user_id)], "mentor:reply", payload)
+        publish([user_topic(task.user_id)], event)
 
 
 def task_run(*, task_id: uuid.UUID) -> str:

@@ -83,12 +83,12 @@ def typing_user_out(user: TypingUser) -> dict:
     }
 
 
-# --- realtime payloads (JSON-ready: what the API would answer, serialized) -----------------------------
+# --- realtime payloads (what the API would answer; media URLs from PUBLIC_BASE_URL) ---------------------
 
 
-def message_payload(view: MessageView, viewer_id: int) -> dict:
-    return MessageOut.model_validate(message_out(view, viewer_id, None)).model_dump(mode="json")
+def message_model(view: MessageView, viewer_id: int) -> MessageOut:
+    return MessageOut.model_validate(message_out(view, viewer_id, None))
 
 
-def thread_payload(view: ThreadView, viewer_id: int) -> dict:
-    return ThreadOut.model_validate(thread_out(view, viewer_id, None)).model_dump(mode="json")
+def thread_model(view: ThreadView, viewer_id: int) -> ThreadOut:
+    return ThreadOut.model_validate(thread_out(view, viewer_id, None))

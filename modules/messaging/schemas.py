@@ -3,12 +3,12 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
-from modules.core.public import MAX_SAFE_ID
+from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
 from modules.social.public import UserCardOut
 
 MAX_BODY = 4000
@@ -90,9 +90,8 @@ class MessageOut(Schema):
     deleted: bool = Field(description="Deleted by its sender: body and attachments are gone, the message remains.")
 
 
-class MessagePageOut(Schema):
+class MessagePageOut(CursorPageOut):
     results: list[MessageOut]
-    next: str | None
 
 
 class ThreadOut(Schema):
@@ -108,9 +107,8 @@ class ThreadOut(Schema):
     last_activity_at: dt.datetime
 
 
-class ThreadPageOut(Schema):
+class ThreadPageOut(CursorPageOut):
     results: list[ThreadOut]
-    next: str | None
 
 
 class SyncOut(Schema):
@@ -155,7 +153,7 @@ class TypingStateOut(Schema):
 # --- input -----------------------------------------------------------------------------------------
 
 
-class GroupCreateIn(Schema):
+class GroupCreateIn(InputSchema):
     participant_ids: list[SafeId] = Field(
         min_length=1, max_length=MAX_GROUP_PARTICIPANTS, description="The other members (you are added yourself)."
     )
@@ -163,17 +161,17 @@ class GroupCreateIn(Schema):
     initial_message: str | None = Field(None, max_length=MAX_BODY)
 
 
-class DirectThreadIn(Schema):
+class DirectThreadIn(InputSchema):
     user_id: SafeId
 
 
-class ReadIn(Schema):
+class ReadIn(InputSchema):
     last_read_message_id: SafeId | None = Field(
         None, description="A message of this thread; default: the latest one. The pointer never moves back."
     )
 
 
-class TypingIn(Schema):
+class TypingIn(InputSchema):
     is_typing: bool
 
 
@@ -182,13 +180,13 @@ class SyncParams(Schema):
     limit: int = Field(100, ge=1, le=200)
 
 
-class MessageListParams(Schema):
+class MessageListParams(CursorParams):
     thread: SafeId
-    cursor: str | None = Field(None, max_length=512)
-    limit: int = Field(30, ge=1, le=100)
+
+    default_limit: ClassVar[int] = 30
 
 
-class ThreadMessageIn(Schema):
+class ThreadMessageIn(InputSchema):
     """JSON, or multipart form data with up to 4 image `attachments` or one video."""
 
     body: str = Field("", max_length=MAX_BODY)
@@ -204,11 +202,11 @@ class MessageCreateIn(ThreadMessageIn):
     thread: SafeId
 
 
-class AckIn(Schema):
+class AckIn(InputSchema):
     status: Literal["delivered", "read"] = Field(
         description="`delivered`: you have received messages up to this one; `read`: you have read them."
     )
 
 
-class ReactionIn(Schema):
+class ReactionIn(InputSchema):
     emoji: Emoji

@@ -13,7 +13,6 @@ Concurrency rules:
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +24,15 @@ from django.utils import timezone
 from modules.accounts.public import accounts_get, user_summaries
 from modules.core.public import BadRequest, Conflict, NotFound, PermissionDenied, ValidationFailed
 from modules.media.public import MediaData, media_delete_many, media_upload
+from modules.messaging.events import (
+    MemberLeftEvent,
+    MessageDeletedEvent,
+    MessageNewEvent,
+    MessageReactionEvent,
+    MessageStatusEvent,
+    ThreadUpdatedEvent,
+    TypingEvent,
+)
 from modules.messaging.models import (
     Message,
     MessageAttachment,
@@ -34,7 +42,7 @@ from modules.messaging.models import (
     ThreadMember,
     TypingState,
 )
-from modules.messaging.presenters import message_payload, reactions_out, thread_payload
+from modules.messaging.presenters import message_model, reactions_out, thread_model
 from modules.messaging.selectors import (
     MessageView,
     ReactionSummary,
@@ -49,7 +57,7 @@ from modules.messaging.selectors import (
     thread_views_for_members,
 )
 from modules.notifications.public import notify
-from modules.realtime.public import publish, publish_ephemeral, user_topic
+from modules.realtime.public import RealtimeEvent, publish, publish_ephemeral, user_topic
 from modules.social.public import blocked_either_way_ids, following_among, is_blocked_either_way, is_following
 
 MAX_ATTACHMENTS = 4
@@ -108,27 +116,26 @@ def _lock_thread(thread_id: int) -> None:
             raise NotFound("Thread not found.")
 
 
-def _publish_grouped(payloads: dict[int, dict], type_: str) -> None:
-    """Publish per-member payloads, once per distinct payload (most members usually share one)."""
-    groups: dict[str, tuple[dict, list[int]]] = {}
-    for user_id, payload in payloads.items():
-        key = json.dumps(payload, sort_keys=True)
-        groups.setdefault(key, (payload, []))[1].append(user_id)
-    for payload, user_ids in groups.values():
-        publish(_topics(user_ids), type_, payload)
+def _publish_grouped(events: dict[int, RealtimeEvent]) -> None:
+    """Publish per-member events, once per distinct payload (most members usually share one)."""
+    groups: dict[str, tuple[RealtimeEvent, list[int]]] = {}
+    for user_id, event in events.items():
+        groups.setdefault(event.model_dump_json(), (event, []))[1].append(user_id)
+    for event, user_ids in groups.values():
+        publish(_topics(user_ids), event)
 
 
 def _publish_thread_updated(thread_id: int) -> None:
     """`thread:updated` to every active member, each with the thread as they see it."""
     views = thread_views_for_members(thread_id=thread_id)
     _publish_grouped(
-        {user_id: {"thread": thread_payload(view, user_id)} for user_id, view in views.items()}, "thread:updated"
+        {user_id: ThreadUpdatedEvent(thread=thread_model(view, user_id)) for user_id, view in views.items()}
     )
 
 
 def _publish_thread_updated_to(thread_id: int, user_id: int) -> None:
     view = thread_view(viewer_id=user_id, thread_id=thread_id)
-    publish([user_topic(user_id)], "thread:updated", {"thread": thread_payload(view, user_id)})
+    publish([user_topic(user_id)], ThreadUpdatedEvent(thread=thread_model(view, user_id)))
 
 
 def _dm_check(*, sender_id: int, recipient_id: int, opened_by: int | None) -> None:
@@ -246,8 +253,7 @@ def _publish_statuses(thread_id: int, changed: dict[int, str], member_ids: list[
     for message_id in sorted(changed, reverse=True)[:STATUS_EVENTS_MAX]:
         publish(
             _topics(member_ids),
-            "message:status",
-            {"message_id": message_id, "thread_id": thread_id, "status": changed[message_id]},
+            MessageStatusEvent(message_id=message_id, thread_id=thread_id, status=changed[message_id]),
         )
 
 
@@ -332,7 +338,7 @@ def thread_leave(*, user_id: int, thread_id: int) -> None:
         TypingState.objects.filter(thread_id=thread_id, user_id=user_id).delete()
         remaining = active_member_ids(thread_id=thread_id)
         # The leaver's other devices hear it too: they drop the thread.
-        publish(_topics([*remaining, user_id]), "member_left", {"thread_id": thread_id, "user_id": user_id})
+        publish(_topics([*remaining, user_id]), MemberLeftEvent(thread_id=thread_id, user_id=user_id))
         _publish_statuses(thread_id, _advance_statuses(thread_id), remaining)
         _publish_thread_updated(thread_id)
 
@@ -473,7 +479,7 @@ def _insert_message(
     )
     view = sent_message_view(message, attachments=list(media))
     if view is not None:
-        publish(_topics(members), "message:new", {"message": message_payload(view, sender_id)})
+        publish(_topics(members), MessageNewEvent(message=message_model(view, sender_id)))
     for member_id in members:
         if member_id != sender_id:
             notify(
@@ -586,10 +592,12 @@ def _tombstone(message: Message) -> None:
     message.body, message.media_count, message.deleted_at = "", 0, timezone.now()
     message.save(update_fields=["body", "media_count", "deleted_at"])
     views = message_views([message], viewer_id=message.sender_id)
-    payload = {"message_id": message.id, "thread_id": message.thread_id}
-    if views:
-        payload["message"] = message_payload(views[0], message.sender_id)
-    publish(_topics(active_member_ids(thread_id=message.thread_id)), "message:deleted", payload)
+    event = MessageDeletedEvent(
+        message_id=message.id,
+        thread_id=message.thread_id,
+        message=message_model(views[0], message.sender_id) if views else None,
+    )
+    publish(_topics(active_member_ids(thread_id=message.thread_id)), event)
 
 
 def messages_remove_by_moderator(*, message_ids: list[int]) -> int:
@@ -631,13 +639,18 @@ def reaction_toggle(*, user_id: int, message_id: int, emoji: str) -> ReactionCha
             )
         reactions = reactions_of(message_id=message.id)
         action = "added" if added else "removed"
-        base = {"message_id": message.id, "thread_id": message.thread_id, "emoji": emoji, "action": action}
         _publish_grouped(
             {
-                member: {**base, "user_id": user_id, "reactions": reactions_out(reactions, member)}
+                member: MessageReactionEvent(
+                    message_id=message.id,
+                    thread_id=message.thread_id,
+                    emoji=emoji,
+                    action=action,
+                    user_id=user_id,
+                    reactions=reactions_out(reactions, member),
+                )
                 for member in active_member_ids(thread_id=message.thread_id)
-            },
-            "message:reaction",
+            }
         )
     return ReactionChange(
         message_id=message.id, thread_id=message.thread_id, emoji=emoji, action=action, reactions=reactions
@@ -684,14 +697,13 @@ def typing_set(*, user_id: int, thread_id: int, is_typing: bool) -> TypingResult
             if person is not None and others:
                 publish_ephemeral(
                     _topics(others),
-                    "typing",
-                    {
-                        "thread_id": thread_id,
-                        "user_id": user_id,
-                        "user_name": person.name,
-                        "user_handle": person.handle,
-                        "is_typing": is_typing,
-                    },
+                    TypingEvent(
+                        thread_id=thread_id,
+                        user_id=user_id,
+                        user_name=person.name,
+                        user_handle=person.handle,
+                        is_typing=is_typing,
+                    ),
                 )
     return TypingResult(thread_id=thread_id, is_typing=is_typing, expires_at=expires_at)
 

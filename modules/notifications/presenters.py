@@ -78,7 +78,7 @@ def notification_out(row: Notification, *, viewer_id: int, request: HttpRequest 
     return notifications_out([row], viewer_id=viewer_id, request=request)[0]
 
 
-def notification_json(row: Notification, *, actor_cards: Mapping | None = None) -> dict:
-    """The JSON form of a notification for realtime events (absolute URLs from PUBLIC_BASE_URL)."""
+def notification_model(row: Notification, *, actor_cards: Mapping | None = None) -> NotificationOut:
+    """A notification for realtime events (absolute URLs from PUBLIC_BASE_URL)."""
     out = notifications_out([row], viewer_id=row.recipient_id, actor_cards=actor_cards)[0]
-    return NotificationOut.model_validate(out).model_dump(mode="json")
+    return NotificationOut.model_validate(out)

@@ -8,7 +8,8 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 
-from modules.accounts.public import QuietHoursSchema
+from modules.accounts.public import QuietHoursIn, QuietHoursSchema
+from modules.core.public import CursorPageOut, CursorParams, InputSchema
 
 NotificationTypeValue = Literal["follow", "like", "comment", "reply", "mention", "message", "reward"]
 PlatformValue = Literal["expo", "fcm", "apns"]
@@ -45,14 +46,11 @@ class NotificationOut(Schema):
     read: bool
 
 
-class NotificationPageOut(Schema):
+class NotificationPageOut(CursorPageOut):
     results: list[NotificationOut]
-    next: str | None
 
 
-class NotificationListParams(Schema):
-    cursor: str | None = Field(None, description="Opaque cursor from a previous page's `next`.", max_length=512)
-    limit: int = Field(20, ge=1, le=100, description="Page size (1–100).")
+class NotificationListParams(CursorParams):
     unread: bool | None = Field(None, description="true: only unread; false: only read; absent: all.")
 
 
@@ -88,14 +86,14 @@ class PreferencesOut(Schema):
     time_zone: str = Field(examples=["Asia/Tbilisi"], description="IANA zone the quiet hours are read in.")
 
 
-class TypePreferencePatch(Schema):
+class TypePreferencePatch(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     in_app: bool | None = None
     push: bool | None = None
 
 
-class TypePreferencesPatch(Schema):
+class TypePreferencesPatch(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     follow: TypePreferencePatch | None = None
@@ -107,12 +105,12 @@ class TypePreferencesPatch(Schema):
     reward: TypePreferencePatch | None = None
 
 
-class PreferencesPatch(Schema):
+class PreferencesPatch(InputSchema):
     """Send only what changes."""
 
     types: TypePreferencesPatch | None = None
     push_enabled: bool | None = None
-    quiet_hours: QuietHoursSchema | None = Field(None, description="Send null to turn quiet hours off.")
+    quiet_hours: QuietHoursIn | None = Field(None, description="Send null to turn quiet hours off.")
     time_zone: str | None = Field(None, max_length=64, description="IANA time zone, e.g. `Europe/Berlin`.")
 
     @field_validator("time_zone")
@@ -123,7 +121,7 @@ class PreferencesPatch(Schema):
         return value
 
 
-class DeviceIn(Schema):
+class DeviceIn(InputSchema):
     platform: PlatformValue = Field(
         description="`expo` always; `fcm` when the server has FCM credentials; `apns` never (422)."
     )
@@ -138,6 +136,5 @@ class DeviceOut(Schema):
     last_seen_at: dt.datetime = Field(description="Last registration of this token (apps register at start).")
 
 
-class DevicePageOut(Schema):
+class DevicePageOut(CursorPageOut):
     results: list[DeviceOut]
-    next: str | None

@@ -24,6 +24,7 @@ from psycopg.types.json import Jsonb
 from modules.accounts.public import account_update, user_summaries
 from modules.core.public import NotFound, ValidationFailed
 from modules.notifications.contracts import DeviceRegistration, Preferences
+from modules.notifications.events import NotificationNewEvent, NotificationReadEvent
 from modules.notifications.models import (
     DEDUPED_TYPES,
     GROUPED_TYPES,
@@ -34,7 +35,7 @@ from modules.notifications.models import (
     NotificationActor,
     NotificationPreferences,
 )
-from modules.notifications.presenters import notification_json
+from modules.notifications.presenters import notification_model
 from modules.notifications.providers import platform_support, token_valid
 from modules.notifications.selectors import device_data, preference_row, preferences_get
 from modules.notifications.text import excerpt
@@ -116,8 +117,8 @@ def notify(
                 return
             # Its actors are known to be active and not blocked with the recipient, unless a group gained others.
             known = active if set(notification.actor_ids) <= active.keys() else None
-            payload = {"notification": notification_json(notification, actor_cards=known)}
-            publish([user_topic(recipient_id)], "notification:new", payload)
+            event = NotificationNewEvent(notification=notification_model(notification, actor_cards=known))
+            publish([user_topic(recipient_id)], event)
             if settings.PUSH_ENABLED and type not in push_off and Device.objects.filter(user_id=recipient_id).exists():
                 transaction.on_commit(partial(_enqueue_push, notification.id), robust=True)
     except DatabaseError:
@@ -222,7 +223,7 @@ def notification_mark_read(*, user_id: int, notification_id: int) -> Notificatio
         if notification is None:
             raise NotFound("Notification not found.")
         if changed:
-            publish([user_topic(user_id)], "notification:read", {"ids": [notification_id]})
+            publish([user_topic(user_id)], NotificationReadEvent(ids=[notification_id]))
     return notification
 
 
@@ -230,7 +231,7 @@ def notifications_mark_all_read(*, user_id: int) -> int:
     with transaction.atomic():
         marked = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).update(read_at=timezone.now())
         if marked:
-            publish([user_topic(user_id)], "notification:read", {"all": True})
+            publish([user_topic(user_id)], NotificationReadEvent(all=True))
     return marked
 
 

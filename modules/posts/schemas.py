@@ -5,7 +5,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from modules.core.public import MAX_SAFE_ID
+from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
 
 VisibilityValue = Literal["public", "followers", "private"]
 
@@ -51,12 +51,11 @@ class PostOut(Schema):
     edited_at: dt.datetime | None
 
 
-class PostPageOut(Schema):
+class PostPageOut(CursorPageOut):
     results: list[PostOut]
-    next: str | None
 
 
-class PostCreateIn(Schema):
+class PostCreateIn(InputSchema):
     """Send as JSON, or as multipart form data with up to 4 `images` files or one `video` file."""
 
     text: str = Field("", max_length=5000)
@@ -64,7 +63,7 @@ class PostCreateIn(Schema):
     language: str | None = Field(None, min_length=2, max_length=2, description="ISO 639-1, e.g. en, ru, ka")
 
 
-class PostPatch(Schema):
+class PostPatch(InputSchema):
     text: str | None = Field(None, max_length=5000)
     visibility: VisibilityValue | None = None
     language: str | None = Field(None, min_length=2, max_length=2)
@@ -97,14 +96,13 @@ class FeedItemOut(Schema):
     why: WhyOut
 
 
-class FeedOut(Schema):
+class FeedOut(CursorPageOut):
     items: list[FeedItemOut]
-    next: str | None
 
 
-class FeedParams(Schema):
-    cursor: str | None = Field(None, max_length=512)
-    limit: int = Field(20, ge=1, le=50)
+class FeedParams(CursorParams):
+    limit: int | None = Field(None, ge=1, le=50, description="Page size (1–50; default 20).")
+    page_size: int | None = Field(None, ge=1, le=50, description="Another name for `limit`.")
 
 
 class CommentOut(Schema):
@@ -120,12 +118,11 @@ class CommentOut(Schema):
     edited_at: dt.datetime | None
 
 
-class CommentPageOut(Schema):
+class CommentPageOut(CursorPageOut):
     results: list[CommentOut]
-    next: str | None
 
 
-class CommentCreateIn(Schema):
+class CommentCreateIn(InputSchema):
     """JSON, or multipart with up to 4 `images` files."""
 
     post: int = Field(ge=1, le=MAX_SAFE_ID)
@@ -133,14 +130,12 @@ class CommentCreateIn(Schema):
     parent: int | None = Field(None, ge=1, le=MAX_SAFE_ID, description="A comment on the same post to reply to.")
 
 
-class CommentPatch(Schema):
+class CommentPatch(InputSchema):
     text: str = Field(max_length=2000)
 
 
-class CommentListParams(Schema):
+class CommentListParams(CursorParams):
     post: int = Field(ge=1, le=MAX_SAFE_ID)
-    cursor: str | None = Field(None, max_length=512)
-    limit: int = Field(20, ge=1, le=100)
 
 
 class FeedRuleOut(Schema):

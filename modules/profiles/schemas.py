@@ -9,7 +9,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import field_validator
 
-from modules.core.public import LocalTime
+from modules.core.public import InputSchema, LocalTime
 from modules.profiles import vocabulary as vocab
 
 Gender = Literal[vocab.GENDERS]  # type: ignore[valid-type]
@@ -28,7 +28,7 @@ def _known_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-class PersonalProfilePatch(Schema):
+class PersonalProfilePatch(InputSchema):
     """Send only the fields to change; `null` clears a field."""
 
     first_name: str | None = Field(None, max_length=80)
@@ -77,7 +77,7 @@ def _unique(values: list[str] | None) -> list[str] | None:
     return values
 
 
-class CompatibilityProfilePatch(Schema):
+class CompatibilityProfilePatch(InputSchema):
     gender: Gender | None = None
     orientation: Orientation | None = None
     relationship_goal: RelationshipGoal | None = None

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import psycopg
 from django.db import connections
 
+from modules.realtime.events import ResyncRequiredFrame, flat_frame
 from modules.realtime.publishing import CHANNEL
 
 logger = logging.getLogger(__name__)
@@ -53,13 +54,13 @@ class Event:
     position: Position
 
     def frame(self) -> dict:
-        return {
+        envelope = {
             "id": self.id,
             "type": self.type,
             "topic": self.topic,
-            "payload": self.payload,
             "created_at": self.created_at.isoformat().replace("+00:00", "Z"),
         }
+        return flat_frame(envelope, self.payload)
 
 
 @dataclass(eq=False)
@@ -92,7 +93,7 @@ class Subscriber:
             self.overflowed = True
             while not self.queue.empty():
                 self.queue.get_nowait()
-            self.queue.put_nowait({"type": "resync_required", "reason": "slow_consumer"})
+            self.queue.put_nowait(ResyncRequiredFrame(reason="slow_consumer").model_dump())
 
     def finish_catch_up(self, events: Iterable[Event]) -> None:
         self.catching_up = False
@@ -272,11 +273,11 @@ class Hub:
     def _on_notification(self, payload: str) -> None:
         if payload.startswith("{"):
             message = json.loads(payload)
-            frame = {"type": message["type"], "topic": None, "payload": message["payload"]}
             for subscriber in list(self.subscribers):
                 for topic in message["topics"]:
                     if topic in subscriber.topics:
-                        subscriber.offer_ephemeral({**frame, "topic": topic})
+                        envelope = {"type": message["type"], "topic": topic}
+                        subscriber.offer_ephemeral(flat_frame(envelope, message["payload"]))
             return
         topics = set(payload.split(","))
         if any(topic in subscriber.topics for subscriber in self.subscribers for topic in topics):

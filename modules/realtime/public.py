@@ -1,7 +1,18 @@
 """Public interface of realtime: publish inside your transaction; register who may follow your topics."""
 
 from modules.realtime.access import register_topic_authorizer, user_topic
+from modules.realtime.events import RealtimeEvent, realtime_event
+from modules.realtime.events import catalog_schemas as realtime_catalog_schemas
 from modules.realtime.publishing import publish, publish_ephemeral
 from modules.realtime.runtime import hub_status
 
-__all__ = ["hub_status", "publish", "publish_ephemeral", "register_topic_authorizer", "user_topic"]
+__all__ = [
+    "RealtimeEvent",
+    "hub_status",
+    "publish",
+    "publish_ephemeral",
+    "realtime_catalog_schemas",
+    "realtime_event",
+    "register_topic_authorizer",
+    "user_topic",
+]

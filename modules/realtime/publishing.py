@@ -17,7 +17,8 @@ from functools import partial
 from django.db import connection, transaction
 from psycopg.types.json import Jsonb
 
-from modules.realtime.models import RealtimeEvent
+from modules.realtime.events import RealtimeEvent
+from modules.realtime.models import RealtimeEvent as EventRow
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +29,15 @@ _pending: dict[tuple[int, str], tuple[int, set[str]]] = {}
 _lock = threading.Lock()
 
 
-def publish(topics: Iterable[str], type: str, payload: dict) -> None:
-    """Record `type`/`payload` for every topic, in the current transaction; announced once it commits."""
+def publish(topics: Iterable[str], event: RealtimeEvent) -> None:
+    """Record the event for every topic, in the current transaction; announced once it commits."""
+    if event.event_kind != "stored":
+        raise TypeError(f"{event.event_type} is not a stored event (see publish_ephemeral)")
+    record(topics, event.event_type, event.model_dump(mode="json"))
+
+
+def record(topics: Iterable[str], type: str, payload: dict) -> None:
+    """`publish()` without the catalog: any type and payload (tests use made-up ones)."""
     topics = sorted(set(topics))
     if not topics:
         return
@@ -37,7 +45,7 @@ def publish(topics: Iterable[str], type: str, payload: dict) -> None:
         raise RuntimeError("realtime.publish() must run inside the transaction that makes the change")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {RealtimeEvent._meta.db_table} (topic, type, payload, txid, created_at) "  # noqa: S608
+            f"INSERT INTO {EventRow._meta.db_table} (topic, type, payload, txid, created_at) "  # noqa: S608
             "SELECT t, %s, %s, pg_current_xact_id()::text::bigint, clock_timestamp() FROM unnest(%s::text[]) t "
             "RETURNING txid",
             [type, Jsonb(payload), topics],
@@ -84,8 +92,15 @@ def notify_topics(topics: Iterable[str]) -> None:
             cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, chunk])
 
 
-def publish_ephemeral(topics: Iterable[str], type: str, payload: dict) -> None:
+def publish_ephemeral(topics: Iterable[str], event: RealtimeEvent) -> None:
     """A signal that is not stored (typing indicators): it reaches whoever is connected now, or nobody."""
+    if event.event_kind != "ephemeral":
+        raise TypeError(f"{event.event_type} is not an ephemeral event")
+    signal(topics, event.event_type, event.model_dump(mode="json"))
+
+
+def signal(topics: Iterable[str], type: str, payload: dict) -> None:
+    """`publish_ephemeral()` without the catalog."""
     message = json.dumps({"topics": sorted(set(topics)), "type": type, "payload": payload}, separators=(",", ":"))
     if len(message.encode()) > NOTIFY_LIMIT:
         raise ValueError("ephemeral realtime signals must stay under 7900 bytes")

@@ -14,6 +14,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from modules.accounts.public import Principal, principal_from_access_token
 from modules.core.public import MAX_SAFE_ID, ApiError
 from modules.realtime.access import authorize, user_topic
+from modules.realtime.events import ErrorFrame, ResyncRequiredFrame
 from modules.realtime.hub import Subscriber
 from modules.realtime.runtime import get_hub
 
@@ -56,21 +57,33 @@ def database_call(func):
     return sync_to_async(run)
 
 
+def control(frame: ErrorFrame | ResyncRequiredFrame) -> dict:
+    return frame.model_dump(exclude_none=True)
+
+
+def auth_error(code: str, detail: str) -> dict:
+    """The frame for an expired, invalid or revoked token. `status` 401 and a detail starting "Unauthorized"
+    are what clients (the mobile app among them) recognise as "sign in again", whatever the code."""
+    return control(ErrorFrame(code=code, detail=f"Unauthorized: {detail[:1].lower()}{detail[1:]}", status=401))
+
+
 async def authenticate(token: str) -> Principal:
     try:
         return await database_call(principal_from_access_token)(token)
     except ApiError as exc:
-        raise StreamRefused({"type": "error", "detail": exc.detail, "code": exc.code}) from exc
+        raise StreamRefused(auth_error(exc.code, exc.detail)) from exc
 
 
-def _bad_input(field: str, code: str, detail: str) -> StreamRefused:
-    return StreamRefused({"type": "error", "field": field, "code": code, "detail": detail})
+def _bad_input(field: str, *, code: str, detail: str) -> StreamRefused:
+    return StreamRefused(control(ErrorFrame(field=field, code=code, detail=detail)))
 
 
 def parse_channels(raw: str | None) -> list[str]:
     channels = list(dict.fromkeys(c.strip() for c in (raw or "").split(",") if c.strip()))
     if len(channels) > MAX_CHANNELS:
-        raise _bad_input("channels", "too_many_channels", f"Follow at most {MAX_CHANNELS} channels per connection.")
+        raise _bad_input(
+            "channels", code="too_many_channels", detail=f"Follow at most {MAX_CHANNELS} channels per connection."
+        )
     return channels
 
 
@@ -79,7 +92,9 @@ def parse_last_event_id(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
     if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_SAFE_ID):
-        raise _bad_input("last_event_id", "invalid_last_event_id", "last_event_id must be the id of an event.")
+        raise _bad_input(
+            "last_event_id", code="invalid_last_event_id", detail="last_event_id must be the id of an event."
+        )
     return int(raw)
 
 
@@ -91,12 +106,7 @@ async def open_session(principal: Principal, channels: list[str], last_event_id:
             topics.add(channel)
         else:
             notices.append(
-                {
-                    "type": "error",
-                    "code": "channel_forbidden",
-                    "channel": channel,
-                    "detail": f"You may not follow {channel}.",
-                }
+                control(ErrorFrame(code="channel_forbidden", channel=channel, detail=f"You may not follow {channel}."))
             )
     hub = await get_hub()
     resume = None
@@ -104,7 +114,7 @@ async def open_session(principal: Principal, channels: list[str], last_event_id:
         position = await hub.position_of(last_event_id)
         if position is None:
             # Older than the retention, or unknown: the client must fetch state again over REST.
-            notices.append({"type": "resync_required", "reason": "last_event_id is no longer available"})
+            notices.append(control(ResyncRequiredFrame(reason="last_event_id is no longer available")))
         else:
             resume = position
     subscriber = await hub.subscribe(topics, resume)

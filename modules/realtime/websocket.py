@@ -1,9 +1,10 @@
 """`/ws`: the realtime WebSocket (served by daphne on the API's port).
 
-`?token=<access JWT>` (refresh or expired tokens: an error frame, then close code 4401), optional
-`&channels=post:12,thread:9` (refused channels get an error frame, the rest are followed) and
-`&last_event_id=N` to receive, in order, what was missed. `{"type": "ping"}` → `{"type": "pong"}`.
-When the access token expires the server sends an error frame and closes with 4401; reconnect with a fresh one.
+`?token=<access JWT>`, optional `&channels=post:12,comment:7` (refused channels get an error frame, the rest
+are followed) and `&last_event_id=N` to receive, in order, what was missed. `{"type": "ping"}` →
+`{"type": "pong"}`. A refresh, expired, invalid or revoked token gets an error frame with `status` 401 and a
+detail starting "Unauthorized", then close code 4401 with the reason `unauthorized: <code>`; so does the
+access token expiring while connected. Reconnect with a fresh token.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import asyncio
 import json
 from urllib.parse import parse_qs
 
+from modules.realtime.events import PongFrame
 from modules.realtime.streams import (
     StreamRefused,
+    auth_error,
     authenticate,
     close_session,
     dumps,
@@ -26,6 +29,13 @@ from modules.realtime.streams import (
 
 CLOSE_BAD_REQUEST = 4400  # a malformed query (channels, last_event_id): retrying it unchanged cannot help
 CLOSE_UNAUTHORIZED = 4401
+
+
+async def _refuse(send, frame: dict) -> None:
+    """An authentication failure: the error frame, then close 4401 with a reason naming it (a client that only
+    sees the close event still knows to sign in again)."""
+    await send({"type": "websocket.send", "text": dumps(frame)})
+    await send({"type": "websocket.close", "code": CLOSE_UNAUTHORIZED, "reason": f"unauthorized: {frame['code']}"})
 
 
 async def websocket_app(scope, receive, send) -> None:
@@ -41,8 +51,7 @@ async def websocket_app(scope, receive, send) -> None:
     try:
         principal = await authenticate(query.get("token", [""])[0])
     except StreamRefused as refused:
-        await send({"type": "websocket.send", "text": dumps(refused.frame)})
-        await send({"type": "websocket.close", "code": CLOSE_UNAUTHORIZED})
+        await _refuse(send, refused.frame)
         return
     try:
         channels = parse_channels(query.get("channels", [""])[0])
@@ -69,7 +78,7 @@ async def websocket_app(scope, receive, send) -> None:
                 except ValueError:
                     data = {}
                 if isinstance(data, dict) and data.get("type") == "ping":
-                    await send({"type": "websocket.send", "text": dumps({"type": "pong"})})
+                    await send({"type": "websocket.send", "text": dumps(PongFrame().model_dump())})
 
     async def expire() -> None:
         remaining = seconds_until_expiry(principal)
@@ -77,13 +86,7 @@ async def websocket_app(scope, receive, send) -> None:
             await closed.wait()
             return
         await asyncio.sleep(remaining)
-        await send(
-            {
-                "type": "websocket.send",
-                "text": dumps({"type": "error", "code": "token_expired", "detail": "The access token has expired."}),
-            }
-        )
-        await send({"type": "websocket.close", "code": CLOSE_UNAUTHORIZED})
+        await _refuse(send, auth_error("token_expired", "The access token has expired."))
 
     tasks = [asyncio.create_task(pump()), asyncio.create_task(listen()), asyncio.create_task(expire())]
     try:

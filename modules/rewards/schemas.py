@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from ninja import Field, Schema
+
+from modules.core.public import CursorPageOut, CursorParams, InputSchema
 
 PERIOD_REGEX = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
@@ -34,16 +36,14 @@ class EventOut(Schema):
     prev_hash: str
 
 
-class EventPageOut(Schema):
+class EventPageOut(CursorPageOut):
     results: list[EventOut]
-    next: str | None
 
 
-class EventListParams(Schema):
+class EventListParams(CursorParams):
     period: str | None = Field(None, pattern=PERIOD_REGEX, description="YYYY-MM")
     contributor: str | None = Field(None, max_length=40, description="GitHub login")
-    cursor: str | None = Field(None, max_length=512)
-    limit: int = Field(50, ge=1, le=100)
+    default_limit: ClassVar[int] = 50
 
 
 class SnapshotSummaryOut(Schema):
@@ -131,15 +131,15 @@ class MyRewardsOut(Schema):
     payouts: list[PayoutOut]
 
 
-class LinkGithubIn(Schema):
+class LinkGithubIn(InputSchema):
     github_login: str = Field(min_length=1, max_length=40)
 
 
-class MyRewardsPatch(Schema):
+class MyRewardsPatch(InputSchema):
     public: bool = Field(description="Show my display name in public snapshots and events.")
 
 
-class DisputeIn(Schema):
+class DisputeIn(InputSchema):
     period: str = Field(pattern=PERIOD_REGEX)
     kind: Literal["missing_pr", "wrong_label", "identity", "other"]
     description: str = Field(min_length=10, max_length=4000)

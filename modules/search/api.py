@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 
 from modules.accounts.public import bearer_auth, current_principal
-from modules.core.public import error_responses
+from modules.core.public import CursorParams, error_responses
 from modules.posts.public import PostPageOut, post_out
 from modules.search.backends import backend
 from modules.social.public import UserPageOut, following_among
 
 
-class SearchParams(Schema):
+class SearchParams(CursorParams):
     q: str = Field(min_length=1, max_length=200, description='Words; for posts also "phrases", -exclusions, or')
-    cursor: str | None = Field(None, max_length=512)
-    limit: int = Field(20, ge=1, le=50)
+    limit: int | None = Field(None, ge=1, le=50, description="Page size (1–50; default 20).")
+    page_size: int | None = Field(None, ge=1, le=50, description="Another name for `limit`.")
 
 
 router = Router(tags=["search"], auth=bearer_auth)

@@ -5,6 +5,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from modules.accounts.public import AccountOut, AccountSettingsPatch, LanguageCode, PrivacyLevel
+from modules.core.public import CursorPageOut, CursorParams, InputSchema
 from modules.media.public import schema_media_url
 
 
@@ -20,9 +21,8 @@ class UserCardOut(Schema):
         return schema_media_url(obj, context)
 
 
-class UserPageOut(Schema):
+class UserPageOut(CursorPageOut):
     results: list[UserCardOut]
-    next: str | None
 
 
 class UserOut(Schema):
@@ -67,7 +67,7 @@ class UserMeOut(AccountOut):
     flags: UserFlagsOut
 
 
-class UserMePatch(Schema):
+class UserMePatch(InputSchema):
     name: str | None = Field(None, max_length=120)
     bio: str | None = Field(None, max_length=1000)
     handle: str | None = Field(None, max_length=31)
@@ -89,7 +89,5 @@ class MuteStateOut(Schema):
     is_muted: bool
 
 
-class UserListParams(Schema):
+class UserListParams(CursorParams):
     search: str | None = Field(None, max_length=100, description="Handle or name fragment.")
-    cursor: str | None = Field(None, max_length=512)
-    limit: int = Field(20, ge=1, le=100)

@@ -50,6 +50,8 @@ def test_async_chat_is_answered_by_the_job(api, stub_broker, django_capture_on_c
         "mode": "default",
         "reply": reply.content,
         "provider": "offline",
+        "code": None,
+        "detail": None,
     }
     assert task_run(task_id=uuid.UUID(accepted["task_id"])) == "skipped"  # a redelivered message does nothing
 

@@ -21,7 +21,7 @@ def signals(monkeypatch):
     captured = []
     monkeypatch.setattr(
         "modules.messaging.services.publish_ephemeral",
-        lambda topics, type_, payload: captured.append((set(topics), type_, payload)),
+        lambda topics, event: captured.append((set(topics), event.event_type, event.model_dump(mode="json"))),
     )
     return captured
 

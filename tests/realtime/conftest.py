@@ -7,7 +7,7 @@ from websockets.sync.client import connect
 
 from modules.accounts.models import AuthSession
 from modules.accounts.tokens import access_token_issue
-from modules.realtime.public import publish
+from modules.realtime.publishing import record as publish
 from tests.factories import UserFactory
 
 

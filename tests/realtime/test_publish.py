@@ -9,7 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from modules.realtime.models import RealtimeEvent
-from modules.realtime.publishing import CHANNEL, NOTIFY_LIMIT, chunks, publish, publish_ephemeral
+from modules.realtime.publishing import CHANNEL, NOTIFY_LIMIT, chunks
+from modules.realtime.publishing import record as publish
+from modules.realtime.publishing import signal as publish_ephemeral
 from modules.realtime.services import events_purge
 from tests.live import current_database_url
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -16,11 +17,19 @@ from tests.realtime.conftest import emit, recv_events, recv_json, token_for, ws_
 pytestmark = pytest.mark.integration
 
 
+# What the mobile app treats as "sign in again" (src/auth/isAuthError.ts), on a frame and on a close reason.
+APP_AUTH_ERROR = re.compile(r"expired\s*token|unauthorized", re.IGNORECASE)
+
+
 def refused(url: str) -> tuple[dict, int]:
     with connect(url) as ws:
         frame = recv_json(ws)
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=5)
+    if closed.value.rcvd.code == 4401:  # authentication: recognisable by the frame and by the close reason
+        assert frame["status"] == 401 and APP_AUTH_ERROR.search(frame["detail"]), frame
+        assert closed.value.rcvd.reason == f"unauthorized: {frame['code']}"
+        assert APP_AUTH_ERROR.search(closed.value.rcvd.reason)
     return frame, closed.value.rcvd.code
 
 
@@ -43,10 +52,15 @@ def test_socket_is_closed_when_its_token_expires(daphne_server, person, settings
     almost = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=settings.JWT_ACCESS_TTL_SECONDS - 2)
     with connect(ws_url(daphne_server, token_for(person, now=almost))) as ws:
         frame = recv_json(ws, timeout=15)
-        assert frame == {"type": "error", "code": "token_expired", "detail": "The access token has expired."}
+        assert frame == {
+            "type": "error",
+            "code": "token_expired",
+            "detail": "Unauthorized: the access token has expired.",
+            "status": 401,
+        }
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=5)
-        assert closed.value.rcvd.code == 4401
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4401, "unauthorized: token_expired")
 
 
 def test_ping_pong_and_own_events_only(socket, person):
@@ -55,14 +69,15 @@ def test_ping_pong_and_own_events_only(socket, person):
     emit(f"user:{person.id}", "test:mine", n=3)
     frames = recv_events(socket, 2)
     assert [f["payload"]["n"] for f in frames] == [1, 3]
-    assert set(frames[0]) == {"id", "type", "topic", "payload", "created_at"}
+    # The envelope, and the payload's fields once more at the top level (where the mobile app reads them).
+    assert set(frames[0]) == {"id", "type", "topic", "payload", "created_at", "n"} and frames[0]["n"] == 1
     assert frames[0]["topic"] == f"user:{person.id}" and frames[0]["type"] == "test:mine"
 
 
 def test_rolled_back_changes_announce_nothing(socket, person):
     from django.db import transaction
 
-    from modules.realtime.public import publish
+    from modules.realtime.publishing import record as publish
 
     def publish_then_fail():
         with transaction.atomic():

@@ -1,0 +1,13 @@
+"""Error codes of media uploads (images and videos, validated by their content)."""
+
+from modules.core.public import register_error_codes
+
+register_error_codes(
+    {
+        "invalid_image": "The file is not an image we accept (JPEG, PNG, WebP, GIF), or it is damaged.",
+        "invalid_video": "The file is not an MP4/QuickTime video, or it is damaged.",
+        "image_too_large": "The image's canvas has more pixels than allowed.",
+        "file_too_large": "The file has more bytes than allowed for its kind.",
+        "mixed_media": "Images and a video in one upload: attach images or one video, not both.",
+    }
+)

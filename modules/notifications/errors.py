@@ -1,0 +1,10 @@
+"""Error codes of notifications, preferences and push devices."""
+
+from modules.core.public import register_error_codes
+
+register_error_codes(
+    {
+        "empty_quiet_hours": "Quiet hours need different start and end times.",
+        "invalid_token": "Not a push token of the given platform.",
+    }
+)

@@ -1,0 +1,146 @@
+"""The realtime event catalog: one pydantic model per event type, published in the OpenAPI document.
+
+A module declares its events in its own `events.py` with `@realtime_event("type")` and publishes instances
+(`publish(topics, MessageStatusEvent(...))`), so every payload is validated where it is produced and every
+type a client can receive is listed, typed, in `components/schemas` (`RealtimeFrame` is their union,
+discriminated by `type`).
+
+A frame on the wire (WebSocket `/ws` or SSE `/api/v1/events/stream/`) is the envelope
+
+    {"id": 812, "type": "message:status", "topic": "user:4", "created_at": "…Z", "payload": {…}}
+
+with the payload's fields *also* at the top level (`"message_id": 9, "status": "read", …`): the mobile app
+reads them there, generated clients read `payload`. Payload fields therefore never use the envelope's names.
+Ephemeral signals (typing) have no `id` or `created_at`; control frames (`error`, `pong`, `resync_required`)
+are flat and have no envelope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal, TypeVar
+
+from ninja import Field, Schema
+from ninja.schema import NinjaGenerateJsonSchema
+
+ENVELOPE = frozenset({"id", "type", "topic", "payload", "created_at"})
+
+Kind = Literal["stored", "ephemeral", "control"]
+
+
+class RealtimeEvent(Schema):
+    """Base of every event payload."""
+
+    event_type: ClassVar[str]
+    event_kind: ClassVar[Kind]
+
+
+EVENT_TYPES: dict[str, type[RealtimeEvent]] = {}
+
+E = TypeVar("E", bound=type[RealtimeEvent])
+
+
+def realtime_event(event_type: str, *, kind: Kind = "stored") -> Callable[[E], E]:
+    """Register a payload model under its event type (once; its fields must not shadow the envelope)."""
+
+    def register(model: E) -> E:
+        clash = ENVELOPE & set(model.model_fields)
+        if clash and kind != "control":
+            raise TypeError(f"{model.__name__}: payload fields {sorted(clash)} would shadow the frame envelope")
+        if event_type in EVENT_TYPES and EVENT_TYPES[event_type] is not model:
+            raise ValueError(f"realtime event type {event_type!r} is registered twice")
+        model.event_type = event_type
+        model.event_kind = kind
+        EVENT_TYPES[event_type] = model
+        return model
+
+    return register
+
+
+def flat_frame(envelope: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """The frame of an event: its payload's fields, then the envelope (which wins on a clash, never expected)."""
+    return {**payload, **envelope, "payload": payload}
+
+
+# --- control frames (the server's own; flat, no envelope) -----------------------------------------------
+
+
+@realtime_event("error", kind="control")
+class ErrorFrame(RealtimeEvent):
+    """Something about this connection went wrong. With `status` 401 (expired, invalid or revoked token) the
+    server closes the socket (code 4401, reason `unauthorized: <code>`): sign in or refresh, then reconnect
+    with the new access token. `channel_forbidden` leaves the connection open without that channel."""
+
+    type: Literal["error"] = "error"
+    code: str = Field(description="An `ErrorCode`.")
+    detail: str
+    status: int | None = Field(None, description="401 for authentication failures (the socket is closed).")
+    channel: str | None = Field(None, description="`channel_forbidden`: the refused channel.")
+    field: str | None = Field(None, description="A malformed query parameter (`channels`, `last_event_id`).")
+
+
+@realtime_event("pong", kind="control")
+class PongFrame(RealtimeEvent):
+    """The answer to a `{"type": "ping"}` sent by the client."""
+
+    type: Literal["pong"] = "pong"
+
+
+@realtime_event("resync_required", kind="control")
+class ResyncRequiredFrame(RealtimeEvent):
+    """Events were lost for this connection (it fell behind, or `last_event_id` is past retention): fetch
+    the state again over REST. Later events keep coming."""
+
+    type: Literal["resync_required"] = "resync_required"
+    reason: str
+
+
+# --- OpenAPI ---------------------------------------------------------------------------------------------
+
+_ENVELOPE_PROPERTIES: dict[str, dict[str, Any]] = {
+    "id": {"type": "integer", "description": "Event id: resume after it with `last_event_id`."},
+    "topic": {"type": "string", "description": "The topic it was published on (`user:<id>`, `post:<id>` …)."},
+    "created_at": {"type": "string", "format": "date-time"},
+}
+
+
+def catalog_schemas(ref_template: str = "#/components/schemas/{model}") -> dict[str, dict[str, Any]]:
+    """OpenAPI components: each payload model, a `…Frame` schema per event type as it arrives, and the
+    `RealtimeFrame` union of them all (discriminated by `type`)."""
+    components: dict[str, dict[str, Any]] = {}
+    mapping: dict[str, str] = {}
+    for event_type, model in sorted(EVENT_TYPES.items()):
+        schema = model.model_json_schema(ref_template=ref_template, schema_generator=NinjaGenerateJsonSchema)
+        for name, definition in schema.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        if model.event_kind == "control":
+            frame_name = model.__name__
+            schema["required"] = sorted({*schema.get("required", []), "type"})
+            schema["properties"]["type"] = {"type": "string", "const": event_type, "enum": [event_type]}
+            components[frame_name] = schema
+        else:
+            components[model.__name__] = schema
+            frame_name = model.__name__.removesuffix("Event") + "Frame"
+            envelope = ["type", "topic", "payload"] + (["id", "created_at"] if model.event_kind == "stored" else [])
+            properties = {
+                **schema.get("properties", {}),
+                "type": {"type": "string", "const": event_type, "enum": [event_type]},
+                **{name: _ENVELOPE_PROPERTIES[name] for name in envelope if name in _ENVELOPE_PROPERTIES},
+                "payload": {"$ref": ref_template.format(model=model.__name__)},
+            }
+            components[frame_name] = {
+                "title": frame_name,
+                "description": (model.__doc__ or "").strip()
+                + ("\n\nEphemeral: not stored, so never replayed." if model.event_kind == "ephemeral" else ""),
+                "type": "object",
+                "properties": properties,
+                "required": sorted(set(schema.get("required", [])) | set(envelope)),
+            }
+        mapping[event_type] = ref_template.format(model=frame_name)
+    components["RealtimeFrame"] = {
+        "title": "RealtimeFrame",
+        "description": "Any frame of `/ws` or `/api/v1/events/stream/`, by `type`.",
+        "oneOf": [{"$ref": ref} for ref in sorted(set(mapping.values()))],
+        "discriminator": {"propertyName": "type", "mapping": dict(sorted(mapping.items()))},
+    }
+    return components
