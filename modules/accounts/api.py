@@ -50,7 +50,7 @@ def register(request: HttpRequest, payload: RegisterIn):
         email=payload.email,
         password=payload.password,
         name=payload.name,
-        handle=payload.handle,
+        handle=payload.chosen_handle,
         intention=payload.intention,
         locale=payload.locale,
         client=_client(request),

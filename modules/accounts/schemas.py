@@ -5,6 +5,7 @@ import uuid
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import ValidationInfo, field_validator
 
 from modules.core.public import InputSchema, LocalTime
 from modules.media.public import schema_media_url
@@ -19,8 +20,23 @@ class RegisterIn(InputSchema):
     password: str = Field(min_length=1, max_length=128)
     name: str = Field("", max_length=120)
     handle: str | None = Field(None, max_length=31, description="Optional; generated from the name when absent.")
+    username: str | None = Field(
+        None, max_length=31, description="Another name for `handle` (the mobile app sends both, equal)."
+    )
     intention: str = Field("", max_length=200)
     locale: LanguageCode = "en"
+
+    @field_validator("username")
+    @classmethod
+    def _username_is_the_handle(cls, value: str | None, info: ValidationInfo) -> str | None:
+        handle = info.data.get("handle")
+        if value is not None and handle is not None and value != handle:
+            raise ValueError("username is another name for handle: send the same value (or only one).")
+        return value
+
+    @property
+    def chosen_handle(self) -> str | None:
+        return self.handle or self.username
 
 
 class LoginIn(InputSchema):
