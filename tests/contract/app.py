@@ -48,10 +48,15 @@ class App:
         return self.request("GET", url, params={k: v for k, v in params.items() if v is not None})
 
     def post(self, url: str, body: Any = None, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, json=body, **kwargs) if body is not None else self.request("POST", url, **kwargs)
+        """JSON `body`, or `files=`/`data=` for multipart (the app's FormData)."""
+        if body is not None:
+            kwargs["json"] = body
+        return self.request("POST", url, **kwargs)
 
     def patch(self, url: str, body: Any = None, **kwargs: Any) -> httpx.Response:
-        return self.request("PATCH", url, json=body, **kwargs) if body is not None else self.request("PATCH", url, **kwargs)
+        if body is not None:
+            kwargs["json"] = body
+        return self.request("PATCH", url, **kwargs)
 
     def delete(self, url: str) -> httpx.Response:
         return self.request("DELETE", url)
