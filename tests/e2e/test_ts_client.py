@@ -23,6 +23,7 @@ from modules.accounts.models import User
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "client_ts.py"
 E2E = ROOT / "scripts" / "client_ts" / "e2e.ts"
+CATALOGS = ROOT / "scripts" / "client_ts" / "catalogs.ts"
 SCHEMA_TS = ROOT / "clients" / "ts" / "src" / "schema.d.ts"
 INDEX_TS = ROOT / "clients" / "ts" / "src" / "index.ts"
 
@@ -87,6 +88,16 @@ def test_generated_types_have_the_operation_ids(generated_client: Path):
     assert {"authLogin", "authRefresh", "usersMe", "usersFollow"} <= ids, sorted(ids)
     assert '"/api/v1/users/{user_id}/follow/": {' in text
     assert "export function createSelfLinkClient(baseUrl: string, getToken?: TokenSource)" in INDEX_TS.read_text()
+
+
+def test_the_client_types_the_event_catalog_and_the_error_codes(generated_client: Path):
+    """catalogs.ts narrows `RealtimeFrame` by `type` and assigns `ErrorCode`s; its `@ts-expect-error` lines
+    (an invented code, a field another event has) make tsc fail if the types were loose."""
+    text = generated_client.read_text()
+    assert re.search(r'ErrorCode: "[a-z_]+" \|', text), "ErrorCode is not a union of literals"
+    assert 'type: "message:status"' in text
+    check = client_ts("type-check catalogs.ts", "check", str(CATALOGS), timeout=600)
+    assert "tsc passed" in check.stdout
 
 
 def test_ts_client_compiles_and_works_against_live_daphne(generated_client: Path, daphne_server, transactional_db):
