@@ -72,6 +72,10 @@ def main() -> int:
         run_step("applying migrations", "migrate", "--no-input", env=env)
         run_step("seeding demo data (first start only)", "seed_demo", "--once", env=env)
 
+        # The mobile app, pointed at an API on port 8000 without EXPO_PUBLIC_REALTIME_URL, opens its WebSocket on
+        # 8001 (src/realtime/index.ts). In development the same daphne listens there too, so it works unmodified.
+        app_realtime_port = "8001" if port == "8000" else None
+        extra_endpoint = ["-e", f"tcp:port={app_realtime_port}:interface={host}"] if app_realtime_port else []
         commands = {
             "daphne": [
                 PYTHON,
@@ -81,6 +85,7 @@ def main() -> int:
                 host,
                 "-p",
                 port,
+                *extra_endpoint,
                 "--proxy-headers",
                 "selflink.asgi:application",
             ],
@@ -116,6 +121,9 @@ def main() -> int:
         say(f"  API docs   {base}/api/docs/")
         say(f"  API        {base}/api/v1/   (health: {base}/api/v1/health/ready/)")
         say(f"  Admin      {base}/admin/")
+        if app_realtime_port:
+            ws = base.replace("http", "ws", 1)
+            say(f"  Realtime   {ws}/ws   (also on port {app_realtime_port}, where the mobile app looks)")
         say("  Press Ctrl-C to stop everything.")
 
         while not stopping.is_set():

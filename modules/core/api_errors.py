@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
-from modules.core.errors import ApiError, register_error_codes
+from modules.core.errors import ERROR_CODES, ApiError, register_error_codes
 from modules.core.middleware import error_code_for_status
 
 logger = logging.getLogger("selflink.api")
@@ -72,6 +72,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ApiError)
     def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        if exc.code not in ERROR_CODES:  # tests/api/test_error_codes.py should have caught it
+            logger.error("error code %r is not registered (see modules/core/errors.py)", exc.code)
         body: dict[str, Any] = {"detail": exc.detail, "code": exc.code}
         if exc.status == 422 or exc.errors is not None:
             body["errors"] = exc.errors or {"non_field_errors": [exc.detail]}
