@@ -6,5 +6,8 @@ register_error_codes(
     {
         "empty_quiet_hours": "Quiet hours need different start and end times.",
         "invalid_token": "Not a push token of the given platform.",
+        "platform_unavailable": "This server cannot deliver to that push platform (no FCM credentials): register "
+        "an Expo push token.",
+        "platform_unsupported": "Tokens of that platform are not accepted (APNs): register an Expo or FCM token.",
     }
 )

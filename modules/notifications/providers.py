@@ -392,12 +392,14 @@ def platform_support(platform: str) -> PlatformSupport:
         if settings.FCM_SERVICE_ACCOUNT_FILE:
             return PlatformSupport(True)
         return PlatformSupport(
-            False, "platform_unavailable", "This server has no FCM credentials; register an Expo push token."
+            False,
+            code="platform_unavailable",
+            reason="This server has no FCM credentials; register an Expo push token.",
         )
     return PlatformSupport(
         False,
-        "platform_unsupported",
-        "APNs tokens are not accepted (Apple's API needs HTTP/2); on iOS register an Expo or FCM token.",
+        code="platform_unsupported",
+        reason="APNs tokens are not accepted (Apple's API needs HTTP/2); on iOS register an Expo or FCM token.",
     )
 
 
