@@ -8,7 +8,7 @@ from django.utils.module_loading import autodiscover_modules
 from ninja import NinjaAPI
 
 from modules.accounts.api import router as auth_router
-from modules.core.public import ERROR_CODES, EXTRA_OPENAPI_SCHEMAS, install_error_handlers
+from modules.core.public import ERROR_CODES, EXTRA_OPENAPI_SCHEMAS, SafeParser, install_error_handlers
 from modules.mentor.api import router as mentor_router
 from modules.messaging.api import router as messaging_router
 from modules.notifications.api import router as notifications_router
@@ -70,6 +70,7 @@ api = SelfLinkAPI(
     version="1.0.0",
     description=DESCRIPTION,
     urls_namespace="api",
+    parser=SafeParser(),
     docs_url=None,  # served at /api/docs/ (see selflink.urls)
 )
 install_error_handlers(api)

@@ -106,6 +106,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, ApiError):  # raised by our parser while Ninja read the body
+            return on_api_error(request, exc.__cause__)
         message = str(exc)
         code = error_code_for_status(exc.status_code)
         if exc.status_code == 400 and message.startswith("Cannot parse request body"):

@@ -20,7 +20,7 @@ from modules.core.http import client_ip
 from modules.core.jobs import PeriodicJob, periodic, periodic_jobs
 from modules.core.pagination import Page, decode_cursor, encode_cursor, paginate_queryset, paginate_ranked
 from modules.core.ratelimit import Rate, rate_limit_check, rate_limit_enforce, rate_limit_hit
-from modules.core.request_body import EXTRA_OPENAPI_SCHEMAS, multipart_or_json_body, parse_json_or_form
+from modules.core.request_body import EXTRA_OPENAPI_SCHEMAS, SafeParser, multipart_or_json_body, parse_json_or_form
 from modules.core.schemas import (
     MAX_SAFE_ID,
     CursorPageOut,
@@ -57,6 +57,7 @@ __all__ = [
     "PermissionDenied",
     "Rate",
     "RateLimited",
+    "SafeParser",
     "ServiceUnavailable",
     "ValidationErrorOut",
     "ValidationFailed",

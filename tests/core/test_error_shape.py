@@ -64,3 +64,32 @@ def test_docs_and_schema_are_served(anon):
     assert anon.get("/api/docs/").status == 200
     schema = anon.get("/api/v1/openapi.json").json()
     assert schema["info"]["title"] == "SelfLink API"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/auth/login/", {"email": "a\u0000@example.org", "password": "x"}),
+        ("POST", "/auth/register/", {"email": "a@example.org", "password": "long enough pass", "name": "A\u0000"}),
+    ],
+)
+def test_a_nul_character_in_a_body_is_a_422_naming_the_field(anon, method, path, body):
+    response = anon.request(method, path, json_body=body)
+    assert response.status == 422, response
+    field = next(key for key, value in body.items() if "\u0000" in value)
+    assert response.json()["code"] == "nul_character" and field in response.json()["errors"]
+
+
+def test_a_nul_character_in_a_query_or_a_form_field_is_a_422(api):
+    query = api.get("/users/", search="ni\u0000no")
+    assert (query.status, query.json()["code"], list(query.json()["errors"])) == (422, "nul_character", ["search"])
+    form = api.request("POST", "/posts/", data={"text": "hello\u0000"})
+    assert (form.status, form.json()["code"], list(form.json()["errors"])) == (422, "nul_character", ["text"])
+
+
+def test_deeply_nested_json_is_a_400_not_a_crash(anon):
+    for depth in (40, 100_000):
+        raw = b'{"email": ' + b"[" * depth + b"]" * depth + b', "password": "x"}'
+        response = anon.request("POST", "/auth/login/", raw=raw)
+        assert response.status == 400, response
+        assert response.json()["code"] == "json_too_deep"
