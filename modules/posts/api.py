@@ -178,11 +178,15 @@ def _comment(request: HttpRequest, comment_id: int) -> dict:
     operation_id="commentsList",
     tags=["comments"],
     response={200: CommentPageOut, **error_responses(400, 401, 404, 422)},
-    summary="A post's comments, oldest first",
+    summary="A post's comments, oldest first (by cursor, or by page number)",
 )
 def comments_list(request: HttpRequest, params: Query[CommentListParams]):
     page = selectors.comments_of_post(
-        viewer_id=current_principal(request).user_id, post_id=params.post, cursor=params.cursor, limit=params.limit
+        viewer_id=current_principal(request).user_id,
+        post_id=params.post,
+        cursor=params.cursor,
+        limit=params.limit,
+        page=params.page,
     )
     return {"results": [comment_out(view, request) for view in page.results], "next": page.next}
 
