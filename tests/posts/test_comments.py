@@ -203,3 +203,12 @@ def test_comment_authors_carry_the_viewers_follow_state(api):
     assert [(a["is_following"], a["flags"]["following"]) for a in authors] == [(True, True), (False, False)]
     created = api.post("/comments/", {"post": post.id, "text": "me"}).json()
     assert created["author"]["is_following"] is False
+
+
+def test_a_comment_file_under_another_name_is_an_unknown_field(api):
+    post = PostFactory()
+    response = api.request(
+        "POST", "/comments/", data={"post": post.id, "text": "x", "video": upload("a.jpg", image_bytes())}
+    )
+    assert response.status == 422 and response.json()["code"] == "unknown_field"
+    assert list(response.json()["errors"]) == ["video"] and not Comment.objects.exists()

@@ -272,3 +272,10 @@ def test_a_text_post_as_json_and_unknown_fields_refused(api):
     assert api.post("/posts/", {"text": "hello"}).status == 201
     refused = api.post("/posts/", {"text": "hello", "content": "hello"})
     assert refused.status == 422 and refused.json()["code"] == "unknown_field" and "content" in refused.json()["errors"]
+
+
+def test_a_file_under_another_name_is_an_unknown_field(api):
+    response = api.request("POST", "/posts/", data={"text": "x", "image": upload("a.jpg", image_bytes())})
+    assert response.status == 422 and response.json()["code"] == "unknown_field"
+    assert list(response.json()["errors"]) == ["image"]
+    assert not Post.objects.exists()
