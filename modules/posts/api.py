@@ -10,6 +10,7 @@ from modules.accounts.public import bearer_auth, current_principal
 from modules.core.public import (
     CursorParams,
     PathId,
+    ValidationFailed,
     error_responses,
     multipart_or_json_body,
     parse_json_or_form,
@@ -37,6 +38,19 @@ from modules.social.public import UserPageOut, user_cards
 router = Router(auth=bearer_auth)
 
 UPLOAD_ERRORS = error_responses(400, 401, 413, 415, 422, 429)
+
+
+def _uploads(request: HttpRequest, schema, file_fields: tuple[str, ...]):
+    """The body and its files; a file under another name is a 422 `unknown_field`, like any unknown field."""
+    payload, files = parse_json_or_form(request, schema)
+    unknown = sorted(set(files) - set(file_fields))
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.",
+            code="unknown_field",
+            errors={name: ["Unknown field: this endpoint does not accept it."] for name in unknown},
+        )
+    return payload, files
 
 
 def _post(request: HttpRequest, post_id: int) -> dict:
@@ -67,7 +81,7 @@ def posts_create(request: HttpRequest):
         settings.RATE_POSTS_PER_USER,
         detail="You are posting too fast. Try again in a moment.",
     )
-    payload, files = parse_json_or_form(request, PostCreateIn)
+    payload, files = _uploads(request, PostCreateIn, ("images", "video"))
     post = services.post_create(
         author_id=current_principal(request).user_id,
         text=payload.text,
@@ -178,11 +192,15 @@ def _comment(request: HttpRequest, comment_id: int) -> dict:
     operation_id="commentsList",
     tags=["comments"],
     response={200: CommentPageOut, **error_responses(400, 401, 404, 422)},
-    summary="A post's comments, oldest first",
+    summary="A post's comments, oldest first (by cursor, or by page number)",
 )
 def comments_list(request: HttpRequest, params: Query[CommentListParams]):
     page = selectors.comments_of_post(
-        viewer_id=current_principal(request).user_id, post_id=params.post, cursor=params.cursor, limit=params.limit
+        viewer_id=current_principal(request).user_id,
+        post_id=params.post,
+        cursor=params.cursor,
+        limit=params.limit,
+        page=params.page,
     )
     return {"results": [comment_out(view, request) for view in page.results], "next": page.next}
 
@@ -202,7 +220,7 @@ def comments_create(request: HttpRequest):
         settings.RATE_COMMENTS_PER_USER,
         detail="You are commenting too fast. Try again in a moment.",
     )
-    payload, files = parse_json_or_form(request, CommentCreateIn)
+    payload, files = _uploads(request, CommentCreateIn, ("images",))
     comment = services.comment_create(
         author_id=current_principal(request).user_id,
         post_id=payload.post,

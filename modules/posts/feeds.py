@@ -260,23 +260,32 @@ def ranked_feed(
             raise CursorExpired()
         if session.created_at < now - SESSION_TTL:
             raise CursorExpired()
-        window = session.items[offset : offset + limit]
-        if session.rules_version != RULES_VERSION and any(not isinstance(item, dict) for item in window):
+        if session.rules_version != RULES_VERSION and any(
+            not isinstance(item, dict) for item in session.items[offset:]
+        ):
             raise CursorExpired()  # stored inputs are explained by the rules they were ranked with
         audience = Audience.of(viewer_id)
         authors = None
     else:
         audience = Audience.of(viewer_id, with_mutes=True)
         session, authors = _ranked_session(viewer_id, feed, now, audience)
-        offset, window = 0, session.items[:limit]
-    # Visibility is checked again now: a post deleted, hidden or blocked since the refresh is left out.
-    ids = [_item_post_id(item) for item in window]
-    visible = {p.id: p for p in visible_posts(audience).filter(id__in=ids).defer("search_vector")}
-    ordered = [visible[post_id] for post_id in ids if post_id in visible]
-    why = {_item_post_id(item): _item_why(feed, item) for item in window if _item_post_id(item) in visible}
-    next_offset = offset + limit
-    next_cursor = encode_cursor(tag, [str(session.id), next_offset]) if next_offset < len(session.items) else None
-    return FeedPage(items=post_views(ordered, viewer_id=viewer_id, why=why, authors=authors), next=next_cursor)
+        offset = 0
+    # Visibility is checked again now: a post deleted, hidden or blocked since the refresh is left out, and the
+    # page is filled from the items after it, so a page before the end is never empty (a client that loads the
+    # next page when the list grows would otherwise stop there).
+    ordered: list = []
+    why: dict[int, dict] = {}
+    position = offset
+    while len(ordered) < limit and position < len(session.items):
+        window = session.items[position : position + limit - len(ordered)]
+        position += len(window)
+        ids = [_item_post_id(item) for item in window]
+        visible = {p.id: p for p in visible_posts(audience).filter(id__in=ids).defer("search_vector")}
+        ordered += [visible[post_id] for post_id in ids if post_id in visible]
+        why |= {_item_post_id(item): _item_why(feed, item) for item in window if _item_post_id(item) in visible}
+    next_cursor = encode_cursor(tag, [str(session.id), position]) if position < len(session.items) else None
+    views = post_views(ordered, viewer_id=viewer_id, why=why, authors=authors, followees=audience.followees)
+    return FeedPage(items=views, next=next_cursor)
 
 
 def chronological_feed(*, viewer_id: int, feed: str, cursor: str | None, limit: int) -> FeedPage:
@@ -299,7 +308,8 @@ def chronological_feed(*, viewer_id: int, feed: str, cursor: str | None, limit: 
         }
         for post in page.results
     }
-    return FeedPage(items=post_views(page.results, viewer_id=viewer_id, why=why), next=page.next)
+    views = post_views(page.results, viewer_id=viewer_id, why=why, followees=audience.followees)
+    return FeedPage(items=views, next=page.next)
 
 
 def feed_sessions_purge(*, now: dt.datetime | None = None) -> int:

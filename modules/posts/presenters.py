@@ -8,12 +8,14 @@ from modules.media.public import MediaData, media_url
 from modules.posts.selectors import CommentView, PostView
 
 
-def _author(summary, request: HttpRequest) -> dict:
+def _author(summary, following: bool, request: HttpRequest) -> dict:
     return {
         "id": summary.id,
         "name": summary.name,
         "handle": summary.handle,
         "photo": media_url(summary.photo_path, request),
+        "is_following": following,
+        "flags": {"following": following},
     }
 
 
@@ -44,7 +46,7 @@ def post_out(view: PostView, request: HttpRequest) -> dict:
     videos = [m for m in view.media if m.kind == "video"]
     return {
         "id": view.id,
-        "author": _author(view.author, request),
+        "author": _author(view.author, view.author_followed, request),
         "text": view.text,
         "visibility": view.visibility,
         "language": view.language,
@@ -67,7 +69,7 @@ def comment_out(view: CommentView, request: HttpRequest) -> dict:
         "id": view.id,
         "post": view.post_id,
         "parent": view.parent_id,
-        "author": _author(view.author, request),
+        "author": _author(view.author, view.author_followed, request),
         "text": view.text,
         "images": [_image(m, request) for m in view.media],
         "like_count": view.like_count,

@@ -4,10 +4,15 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import ValidationInfo, field_validator, model_validator
 
 from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
 
 VisibilityValue = Literal["public", "followers", "private"]
+
+
+class AuthorFlagsOut(Schema):
+    following: bool = Field(description="Whether you follow the author (the same as `is_following`).")
 
 
 class AuthorOut(Schema):
@@ -15,6 +20,8 @@ class AuthorOut(Schema):
     name: str
     handle: str
     photo: str | None
+    is_following: bool = Field(description="Whether you follow the author (false on your own posts).")
+    flags: AuthorFlagsOut
 
 
 class ImageOut(Schema):
@@ -58,9 +65,17 @@ class PostPageOut(CursorPageOut):
 class PostCreateIn(InputSchema):
     """Send as JSON, or as multipart form data with up to 4 `images` files or one `video` file."""
 
-    text: str = Field("", max_length=5000)
+    text: str | None = Field(
+        "", max_length=5000, description="May be empty (or null) when the post carries images or a video."
+    )
     visibility: VisibilityValue = "public"
     language: str | None = Field(None, min_length=2, max_length=2, description="ISO 639-1, e.g. en, ru, ka")
+
+    @field_validator("text")
+    @classmethod
+    def _null_is_empty(cls, value: str | None) -> str:
+        # Multipart turns an empty field into null, and the app sends `text=""` with image-only posts.
+        return value or ""
 
 
 class PostPatch(InputSchema):
@@ -123,19 +138,64 @@ class CommentPageOut(CursorPageOut):
 
 
 class CommentCreateIn(InputSchema):
-    """JSON, or multipart with up to 4 `images` files."""
+    """JSON, or multipart with up to 4 `images` files. `body` is another name for `text` (the mobile app sends
+    both, with the same text): send either, or both with the same text."""
 
     post: int = Field(ge=1, le=MAX_SAFE_ID)
-    text: str = Field("", max_length=2000)
+    text: str | None = Field("", max_length=2000, description="May be empty when the comment carries images.")
+    body: str | None = Field(
+        None, max_length=2000, description="Another name for `text`; when both are sent they must be the same text."
+    )
     parent: int | None = Field(None, ge=1, le=MAX_SAFE_ID, description="A comment on the same post to reply to.")
+
+    @field_validator("text")
+    @classmethod
+    def _null_is_empty(cls, value: str | None) -> str:
+        return value or ""  # multipart: the app sends `text=""` and `body=""` with image-only comments
+
+    @field_validator("body")
+    @classmethod
+    def _body_is_text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        text = (info.data.get("text") or "").strip()
+        if value and text and value.strip() != text:
+            raise ValueError("body and text are two names for the comment's text: send one, or the same text twice.")
+        return value
+
+    @model_validator(mode="after")
+    def _text_from_body(self):
+        if not (self.text or "").strip() and self.body:
+            self.text = self.body
+        return self
 
 
 class CommentPatch(InputSchema):
     text: str = Field(max_length=2000)
 
 
+MAX_COMMENT_PAGE = 10_000
+
+
 class CommentListParams(CursorParams):
+    """Page with `cursor` (the `next` URL), or by page number: `page=N` is the N-th page of `limit` comments,
+    oldest first (the mobile app asks for pages 1, 2, 3 … until one adds nothing)."""
+
     post: int = Field(ge=1, le=MAX_SAFE_ID)
+    page: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_COMMENT_PAGE,
+        description=(
+            "Page number (1 is the oldest comments), instead of `cursor`. New comments never move a page "
+            "(they come last); a deleted one moves later pages by one. Its `next` is the cursor URL of the "
+            "following page."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _one_position(self):
+        if self.page is not None and self.cursor:
+            raise ValueError("page and cursor both say where to start: send one of them.")
+        return self
 
 
 class FeedRuleOut(Schema):

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import F, Lookup, Q, QuerySet
 
 from modules.accounts.public import inactive_user_ids, user_summaries
-from modules.core.public import NotFound, Page, paginate_queryset
+from modules.core.public import NotFound, Page, encode_cursor, paginate_queryset
 from modules.media.public import MediaData, media_get_many
 from modules.posts.models import Comment, CommentLike, CommentMedia, Post, PostLike, PostMedia, Visibility
-from modules.social.public import blocked_either_way_ids, followee_ids, muted_ids
+from modules.social.public import blocked_either_way_ids, followee_ids, following_among, muted_ids
 
 
 @dataclass(frozen=True)
@@ -77,20 +77,36 @@ class PostView:
     created_at: dt.datetime
     edited_at: dt.datetime | None
     why: dict | None = None
+    author_followed: bool = False  # by the viewer
+
+
+def _followed(viewer_id: int, author_ids: set[int], followees: Collection[int] | None) -> Collection[int]:
+    """Which of the authors the viewer follows: from `followees` when the caller already has them (an
+    Audience), else one query for these authors only."""
+    if followees is not None:
+        return followees
+    return following_among(viewer_id=viewer_id, user_ids=author_ids - {viewer_id}) if author_ids else set()
 
 
 def post_views(
-    posts: Iterable[Post], *, viewer_id: int, why: dict[int, dict] | None = None, authors: dict | None = None
+    posts: Iterable[Post],
+    *,
+    viewer_id: int,
+    why: dict[int, dict] | None = None,
+    authors: dict | None = None,
+    followees: Collection[int] | None = None,
 ) -> list[PostView]:
-    """Typed views of posts, in order, with authors, media and the viewer's like (4 queries for any count).
-    `authors`: the active authors' summaries by id, when the caller read them in the same request (posts of
-    anyone not in it are left out, as deactivated)."""
+    """Typed views of posts, in order, with authors, media, the viewer's like and whether the viewer follows
+    each author (5 queries for any count, 4 with `followees`). `authors`: the active authors' summaries by id,
+    when the caller read them in the same request (posts of anyone not in it are left out, as deactivated).
+    `followees`: everyone the viewer follows, when the caller read them in the same request."""
     posts = list(posts)
     if not posts:
         return []
     ids = [post.id for post in posts]
     if authors is None:
         authors = user_summaries(user_ids={post.author_id for post in posts})
+    followed = _followed(viewer_id, {post.author_id for post in posts}, followees)
     links = list(
         PostMedia.objects.filter(post_id__in=ids).order_by("post_id", "position").values_list("post_id", "asset_id")
     )
@@ -114,6 +130,7 @@ def post_views(
             created_at=post.created_at,
             edited_at=post.edited_at,
             why=(why or {}).get(post.id),
+            author_followed=post.author_id in followed,
         )
         for post in posts
         if post.author_id in authors
@@ -132,9 +149,10 @@ def post_view(*, viewer_id: int, post_id: int) -> PostView:
 
 
 def posts_of_author(*, viewer_id: int, author_id: int, cursor: str | None, limit: int) -> Page[PostView]:
-    queryset = visible_posts(Audience.of(viewer_id)).filter(author_id=author_id)
+    audience = Audience.of(viewer_id)
+    queryset = visible_posts(audience).filter(author_id=author_id)
     page = paginate_queryset(queryset, ordering=("-created_at", "-id"), cursor=cursor, limit=limit)
-    return Page(results=post_views(page.results, viewer_id=viewer_id), next=page.next)
+    return Page(results=post_views(page.results, viewer_id=viewer_id, followees=audience.followees), next=page.next)
 
 
 def post_likers(*, viewer_id: int, post_id: int, cursor: str | None, limit: int) -> Page[int]:
@@ -160,6 +178,7 @@ class CommentView:
     liked: bool = False
     created_at: dt.datetime | None = None
     edited_at: dt.datetime | None = None
+    author_followed: bool = False  # by the viewer
 
 
 def comment_views(comments: Iterable[Comment], *, viewer_id: int) -> list[CommentView]:
@@ -168,6 +187,7 @@ def comment_views(comments: Iterable[Comment], *, viewer_id: int) -> list[Commen
         return []
     ids = [c.id for c in comments]
     authors = user_summaries(user_ids={c.author_id for c in comments})
+    followed = _followed(viewer_id, {c.author_id for c in comments}, None)
     links = list(
         CommentMedia.objects.filter(comment_id__in=ids)
         .order_by("comment_id", "position")
@@ -191,19 +211,38 @@ def comment_views(comments: Iterable[Comment], *, viewer_id: int) -> list[Commen
             liked=c.id in liked,
             created_at=c.created_at,
             edited_at=c.edited_at,
+            author_followed=c.author_id in followed,
         )
         for c in comments
         if c.author_id in authors
     ]
 
 
-def comments_of_post(*, viewer_id: int, post_id: int, cursor: str | None, limit: int) -> Page[CommentView]:
-    """A visible post's comments, oldest first (conversation order), without people blocked either way."""
+COMMENT_ORDER = ("created_at", "id")
+
+
+def comments_of_post(
+    *, viewer_id: int, post_id: int, cursor: str | None, limit: int, page: int | None = None
+) -> Page[CommentView]:
+    """A visible post's comments, oldest first (conversation order), without people blocked either way.
+
+    By cursor, or by page number (`page`, for the mobile app): the rows from (page − 1) × limit on. Oldest first,
+    new comments land after every page already read, so numbered pages never repeat or skip because of them.
+    The next page of a numbered one is given as a cursor, so a client may switch to `next` at any point. An
+    offset costs at most the post's own comments (one index range), whatever the page number."""
     post_get(viewer_id=viewer_id, post_id=post_id)
     hidden = Audience.of(viewer_id).hidden
-    queryset = Comment.objects.filter(post_id=post_id).exclude(author_id__in=hidden)
-    page = paginate_queryset(queryset, ordering=("created_at", "id"), cursor=cursor, limit=limit)
-    return Page(results=comment_views(page.results, viewer_id=viewer_id), next=page.next)
+    queryset = Comment.objects.filter(post_id=post_id).exclude(id_in("author_id", hidden))
+    if page is None:
+        result = paginate_queryset(queryset, ordering=COMMENT_ORDER, cursor=cursor, limit=limit)
+    else:
+        offset = (page - 1) * limit
+        rows = list(queryset.order_by(*COMMENT_ORDER)[offset : offset + limit + 1])
+        rows, more = rows[:limit], len(rows) > limit
+        # The same cursor paginate_queryset writes for this ordering, so `next` continues by keyset.
+        after = encode_cursor(",".join(COMMENT_ORDER), [rows[-1].created_at, rows[-1].id]) if more else None
+        result = Page(results=rows, next=after)
+    return Page(results=comment_views(result.results, viewer_id=viewer_id), next=result.next)
 
 
 def comment_get(*, viewer_id: int, comment_id: int) -> Comment:

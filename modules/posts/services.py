@@ -4,6 +4,13 @@ Likes are idempotent and counted exactly under concurrency: a like is an
 `INSERT … ON CONFLICT DO NOTHING RETURNING`, and only the request that really
 inserted (or deleted) the row moves the counter, in the same transaction. A like
 racing a delete of its post fails the foreign key and becomes a 404.
+
+Every change of a post's or comment's counters publishes the new counts on its realtime channel
+(`events.py`), in the same transaction, and realtime delivers events in the order of their transactions' ids.
+PostgreSQL gives a transaction its id at its first write (or row lock), which is not the order in which
+transactions changing the same counter commit: so such a transaction first takes a transaction-level advisory
+lock on the post (or comment), before it writes anything. The next one waits there without an id yet, and its
+id is larger: the events of one post are delivered in commit order, and the last one has the current counts.
 """
 
 from __future__ import annotations
@@ -21,8 +28,10 @@ from modules.accounts.public import user_ids_by_handles
 from modules.core.public import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from modules.media.public import MediaData, media_delete_many, media_upload
 from modules.notifications.public import extract_mentions, notify
+from modules.posts.events import CommentCountsEvent, PostCountsEvent, comment_topic, post_topic
 from modules.posts.models import Comment, CommentLike, CommentMedia, Post, PostLike, PostMedia
 from modules.posts.selectors import Audience, comment_get, post_get, visible_posts
+from modules.realtime.public import publish
 from modules.social.public import user_posts_count_add
 
 MAX_IMAGES = 4
@@ -154,11 +163,35 @@ def _remove(post: Post) -> None:
     user_posts_count_add(user_id=post.author_id, delta=-1)
 
 
+# Advisory lock keys (the two-int form, a key space apart from the one-bigint locks used elsewhere): the kind,
+# then the id folded into 31 bits (two posts sharing a key only wait for each other, which is harmless).
+POST_COUNTS_LOCK = 0x706F7374  # "post"
+COMMENT_COUNTS_LOCK = 0x636D6E74  # "cmnt"
+
+
+def _counts_lock(kind: int, object_id: int) -> None:
+    """Wait for the other transactions changing these counters; before any write (see the module docstring).
+    Held until commit. Every such transaction takes at most one post's lock, or several in post order."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [kind, object_id % 2**31])
+
+
+def _publish_post_counts(post_id: int) -> None:
+    counts = Post.objects.filter(id=post_id).values_list("like_count", "comment_count").first()
+    if counts is not None:
+        like_count, comment_count = counts
+        publish(
+            [post_topic(post_id)],
+            PostCountsEvent(post_id=post_id, like_count=like_count, comment_count=comment_count),
+        )
+
+
 def _like(
     table: str, target_table: str, column: str, target_id: int, user_id: int, like: bool
 ) -> tuple[LikeState, bool]:
     """(state, changed): `changed` is False when the like (or unlike) was already in place."""
     with transaction.atomic(), connection.cursor() as cursor:
+        _counts_lock(POST_COUNTS_LOCK if target_table == Post._meta.db_table else COMMENT_COUNTS_LOCK, target_id)
         # Hold the target (a concurrent delete waits for this transaction) or learn it is already gone.
         cursor.execute(f"SELECT 1 FROM {target_table} WHERE id = %s FOR KEY SHARE", [target_id])  # noqa: S608
         if cursor.fetchone() is None:
@@ -195,6 +228,8 @@ def post_like(*, user_id: int, post_id: int, like: bool) -> LikeState:
     post = post_get(viewer_id=user_id, post_id=post_id)
     with transaction.atomic():
         state, changed = _like(PostLike._meta.db_table, Post._meta.db_table, "post_id", post.id, user_id, like)
+        if changed:
+            _publish_post_counts(post.id)
         if changed and like:
             notify(
                 recipient_id=post.author_id,
@@ -213,6 +248,11 @@ def comment_like(*, user_id: int, comment_id: int, like: bool) -> LikeState:
         state, changed = _like(
             CommentLike._meta.db_table, Comment._meta.db_table, "comment_id", comment.id, user_id, like
         )
+        if changed:
+            publish(
+                [comment_topic(comment.id)],
+                CommentCountsEvent(comment_id=comment.id, post_id=comment.post_id, like_count=state.like_count),
+            )
         if changed and like:
             notify(
                 recipient_id=comment.author_id,
@@ -246,6 +286,7 @@ def comment_create(
     media = _upload_media(owner_id=author_id, images=list(images), videos=[])
     try:
         with transaction.atomic():
+            _counts_lock(POST_COUNTS_LOCK, post.id)
             comment = Comment.objects.create(
                 post_id=post.id, author_id=author_id, parent_id=parent_id, text=text, media_count=len(media)
             )
@@ -253,6 +294,7 @@ def comment_create(
                 [CommentMedia(comment=comment, asset_id=m.id, position=index) for index, m in enumerate(media)]
             )
             Post.objects.filter(id=post.id).update(comment_count=F("comment_count") + 1)
+            _publish_post_counts(post.id)
             _notify_comment(post, comment)
             _notify_comment_mentions(comment, extract_mentions(comment.text))
     except IntegrityError as exc:
@@ -293,7 +335,8 @@ def comment_delete(*, author_id: int, comment_id: int) -> None:
 def comments_remove_by_moderator(*, comment_ids: list[int]) -> int:
     removed = 0
     with transaction.atomic():
-        for comment in Comment.objects.filter(id__in=comment_ids):
+        # In post order: each removal takes its post's counts lock (`_remove_comment`).
+        for comment in Comment.objects.filter(id__in=comment_ids).order_by("post_id", "id"):
             if Comment.objects.filter(id=comment.id).exists():  # may be gone as a reply of an earlier one
                 _remove_comment(comment)
                 removed += 1
@@ -301,10 +344,13 @@ def comments_remove_by_moderator(*, comment_ids: list[int]) -> int:
 
 
 def _remove_comment(comment: Comment) -> None:
+    _counts_lock(POST_COUNTS_LOCK, comment.post_id)
     subtree = _subtree_ids(comment.id)
     asset_ids = list(CommentMedia.objects.filter(comment_id__in=subtree).values_list("asset_id", flat=True))
     deleted = Comment.objects.filter(id__in=subtree).delete()[1].get(Comment._meta.label, 0)
     Post.objects.filter(id=comment.post_id).update(comment_count=Greatest(F("comment_count") - deleted, 0))
+    if deleted:
+        _publish_post_counts(comment.post_id)
     media_delete_many(ids=asset_ids)
 
 

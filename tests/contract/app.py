@@ -45,7 +45,11 @@ class App:
             return client.request(method, self._url(url), headers=headers, **kwargs)
 
     def get(self, url: str, **params: Any) -> httpx.Response:
-        return self.request("GET", url, params={k: v for k, v in params.items() if v is not None})
+        params = {k: v for k, v in params.items() if v is not None}
+        # Like axios, `params` are added to a query the URL already has (a `next` URL's cursor, the app's own
+        # `?post=&page=`); httpx would replace that query with `params`, even with an empty one.
+        query = httpx.URL(self._url(url)).params.merge(params) if params else None
+        return self.request("GET", url, params=query)
 
     def post(self, url: str, body: Any = None, **kwargs: Any) -> httpx.Response:
         """JSON `body`, or `files=`/`data=` for multipart (the app's FormData)."""

@@ -148,3 +148,71 @@ def test_feed_sessions_are_purged():
     fresh = FeedSessionFactory()
     assert feed_sessions_purge() == 1
     assert list(FeedSession.objects.values_list("id", flat=True)) == [fresh.id]
+
+
+# --- paging as the mobile app does it: GET the `next` URL itself (contract rows 25–28) -------------------------
+
+
+def follow_next(api, path: str) -> list[dict]:
+    """Every page of a feed, by GETting each page's `next` (an absolute URL) as it is."""
+    from urllib.parse import urlsplit
+
+    items: list[dict] = []
+    url = path
+    for _ in range(50):
+        response = api.get(url)
+        assert response.status == 200, response
+        body = response.json()
+        items += body["items"]
+        if body["next"] is None:
+            return items
+        assert body["next"].startswith("http://testserver/api/v1/feed/") and "cursor=" in body["next"]
+        parts = urlsplit(body["next"])
+        url = f"{parts.path}?{parts.query}"
+    raise AssertionError("the feed never ended")
+
+
+@pytest.mark.parametrize("feed", ["for_you", "following", "for_you_videos", "following_videos"])
+def test_following_next_pages_through_the_whole_feed(api, feed):
+    friends = [UserFactory() for _ in range(3)]
+    for friend in friends:
+        FollowFactory(follower=api.user, followee=friend)
+    now = timezone.now()
+    video = feed.endswith("videos")
+    posts = [
+        PostFactory(author=friends[n % 3], created_at=now - dt.timedelta(minutes=n), has_video=video, media_count=0)
+        for n in range(45)
+    ]
+    items = follow_next(api, f"/feed/{feed}/")
+    assert sorted(item["id"] for item in items) == sorted(p.id for p in posts)
+    assert all(item["type"] == "post" and item["post"]["id"] == item["id"] for item in items)
+    assert all(item["post"]["author"]["is_following"] is True for item in items)
+
+
+def test_page_size_rides_along_in_next(api):
+    for _ in range(5):
+        PostFactory()
+    first = api.get("/feed/for_you/", page_size=2).json()
+    assert len(first["items"]) == 2 and "page_size=2" in first["next"]
+    assert len(follow_next(api, "/feed/for_you/?page_size=2")) == 5
+
+
+def test_a_ranked_page_is_filled_past_posts_gone_since_the_refresh(api):
+    posts = [PostFactory() for _ in range(9)]
+    first = api.get("/feed/for_you/", limit=3).json()
+    shown = {item["id"] for item in first["items"]}
+    rest = [p for p in posts if p.id not in shown]
+    for post in rest[:4]:  # the whole next window and one more disappear
+        post.delete()
+    second = api.get("/feed/for_you/", limit=3, cursor=first["next"]).json()
+    assert {item["id"] for item in second["items"]} == {p.id for p in rest[4:]} and second["next"] is None
+
+
+def test_feed_authors_carry_the_viewers_follow_state(api):
+    friend, stranger = UserFactory(), UserFactory()
+    FollowFactory(follower=api.user, followee=friend)
+    mine, theirs, other = PostFactory(author=api.user), PostFactory(author=friend), PostFactory(author=stranger)
+    state = {i["id"]: i["post"]["author"]["flags"]["following"] for i in api.get("/feed/for_you/").json()["items"]}
+    assert state == {theirs.id: True, other.id: False}
+    state = {i["id"]: i["post"]["author"]["is_following"] for i in api.get("/feed/following/").json()["items"]}
+    assert state == {theirs.id: True, mine.id: False}

@@ -216,3 +216,66 @@ def test_deleting_an_account_removes_its_posts_and_media(api, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         api.user.delete()
     assert not Post.objects.exists() and not MediaAsset.objects.exists()
+
+
+# --- what the mobile app sends and reads (contract rows 17, 18, 29) ----------------------------------------
+
+
+def test_author_follow_state_is_the_viewers(api):
+    followed, stranger = UserFactory(), UserFactory()
+    FollowFactory(follower=api.user, followee=followed)
+    mine, theirs, other = PostFactory(author=api.user), PostFactory(author=followed), PostFactory(author=stranger)
+    for post, following in ((mine, False), (theirs, True), (other, False)):
+        author = api.get(f"/posts/{post.id}/").json()["author"]
+        assert author["is_following"] is following and author["flags"] == {"following": following}
+    listed = api.get(f"/users/{followed.id}/posts/").json()["results"]
+    assert [p["author"]["is_following"] for p in listed] == [True]
+    # The same post seen by someone else: the state is the viewer's, not the first reader's.
+    assert client_for(stranger).get(f"/posts/{theirs.id}/").json()["author"]["is_following"] is False
+
+
+def test_an_image_only_post_as_the_app_sends_it(api):
+    """Multipart with `text=""` and images named `upload-N.jpg`, all typed image/jpeg (a PNG among them)."""
+    response = api.request(
+        "POST",
+        "/posts/",
+        data={
+            "text": "",
+            "images": [upload("upload-0.jpg", image_bytes()), upload("upload-1.jpg", image_bytes("PNG"))],
+        },
+    )
+    assert response.status == 201, response
+    body = response.json()
+    assert body["text"] == "" and [i["mime_type"] for i in body["images"]] == ["image/jpeg", "image/png"]
+
+
+def test_a_video_post_with_visibility_and_language_multipart(api):
+    from tests.media.videos import mp4, video_upload
+
+    response = api.request(
+        "POST",
+        "/posts/",
+        data={
+            "text": "clip",
+            "visibility": "followers",
+            "language": "ka",
+            "video": video_upload("upload.mp4", mp4(duration=4_000)),
+        },
+    )
+    assert response.status == 201, response
+    body = response.json()
+    assert body["visibility"] == "followers" and body["language"] == "ka" and body["images"] == []
+    assert body["video"]["url"].startswith("http://testserver/media/") and body["video"]["duration"] == 4.0
+
+
+def test_a_text_post_as_json_and_unknown_fields_refused(api):
+    assert api.post("/posts/", {"text": "hello"}).status == 201
+    refused = api.post("/posts/", {"text": "hello", "content": "hello"})
+    assert refused.status == 422 and refused.json()["code"] == "unknown_field" and "content" in refused.json()["errors"]
+
+
+def test_a_file_under_another_name_is_an_unknown_field(api):
+    response = api.request("POST", "/posts/", data={"text": "x", "image": upload("a.jpg", image_bytes())})
+    assert response.status == 422 and response.json()["code"] == "unknown_field"
+    assert list(response.json()["errors"]) == ["image"]
+    assert not Post.objects.exists()
