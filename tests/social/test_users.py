@@ -47,7 +47,10 @@ def test_quiet_hours_may_wrap_midnight_and_be_cleared(api):
     [
         {"settings": {"dm_policy": "strangers"}},
         {"settings": {"privacy": 1}},
-        {"locale": "xx"},
+        {"locale": "en--US"},
+        {"locale": "en-US,en;q=0.9"},
+        {"locale": None},
+        {"handle": None},
         {"bio": "b" * 1001},
         {"settings": {"quiet_hours": {"start": "25:00", "end": "07:00"}}},
         {"handle": "NO SPACES"},
