@@ -37,7 +37,7 @@ def _next_link(request: HttpRequest, cursor: str) -> str:
     "`cursor=`).",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "headers": {
                     "Link": {
                         "description": 'The next page, `<URL>; rel="next"`, when more matches follow.',

@@ -33,3 +33,15 @@ def test_existing_accounts_get_distinct_keys():
     assert len({u.account_key for u in users}) == 5
     assert all(re.match(ACCOUNT_KEY_PATTERN, u.account_key) for u in users)
     assert {u.locale for u in users} == {"ka"}
+
+
+def test_going_back_keeps_the_served_language_of_each_locale():
+    for handle, locale in (("back_ka", "ka-GE"), ("back_zh", "zh-Hant-TW"), ("back_ru", "ru")):
+        User.objects.create(email=f"{handle}@example.org", handle=handle, locale=locale)
+    old = _migrate(BEFORE)
+    try:
+        OldUser = old.get_model("accounts", "User")
+        locales = dict(OldUser.objects.filter(handle__startswith="back_").values_list("handle", "locale"))
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    assert locales == {"back_ka": "ka", "back_zh": "en", "back_ru": "ru"}

@@ -18,6 +18,14 @@ def fill_account_keys(apps, schema_editor):
         User.objects.bulk_update(batch, ["account_key"])
 
 
+def locales_to_languages(apps, schema_editor):
+    # Going back: the former column held only a served language code.
+    User = apps.get_model("accounts", "User")
+    for code in ("en", "ru", "ka"):
+        User.objects.filter(locale__iregex=rf"^{code}([-_]|$)").exclude(locale=code).update(locale=code)
+    User.objects.exclude(locale__in=["en", "ru", "ka"]).update(locale="en")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_user_inactive_index"),
@@ -33,6 +41,7 @@ class Migration(migrations.Migration):
                 max_length=64,
             ),
         ),
+        migrations.RunPython(migrations.RunPython.noop, locales_to_languages, elidable=False),
         # Added empty, filled one random key per row, then made required and unique (a column default would be
         # evaluated once and give every existing account the same key).
         migrations.AddField(
