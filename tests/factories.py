@@ -75,7 +75,7 @@ class CompatibilityProfileFactory(DjangoModelFactory):
         model = CompatibilityProfile
 
     user = factory.SubFactory(UserFactory)
-    gender = "woman"
+    gender = "female"
     relationship_goal = "long_term"
     values = factory.LazyFunction(lambda: ["family", "growth"])
     preferred_lifestyle = factory.LazyFunction(lambda: ["active"])

@@ -45,16 +45,16 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
         "is_staff",
         ("privacy", ChoicesDropdownFilter),
         ("dm_policy", ChoicesDropdownFilter),
-        ("locale", ChoicesDropdownFilter),
+        ("language", ChoicesDropdownFilter),
         ("created_at", RangeDateFilter),
     )
     list_filter_submit = True
-    search_fields = ("email", "handle", "name")
+    search_fields = ("email", "handle", "name", "account_key")
     ordering = ("-created_at",)
-    readonly_fields = ("created_at", "updated_at", "last_login")
+    readonly_fields = ("account_key", "created_at", "updated_at", "last_login")
     inlines = [AuthSessionInline]
     fieldsets = (
-        (None, {"fields": ("email", "handle", "password")}),
+        (None, {"fields": ("email", "handle", "account_key", "password")}),
         ("Profile", {"fields": ("name", "bio", "photo", "locale", "intention")}),
         (
             "Settings",

@@ -24,6 +24,8 @@ class UserSummary:
     name: str
     photo_path: str
     is_active: bool
+    account_key: str
+    bio: str
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Account:
     is_staff: bool
     created_at: dt.datetime
     settings: AccountSettings
+    account_key: str
 
 
 @dataclass(frozen=True)

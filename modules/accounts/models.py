@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -8,7 +9,19 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from modules.accounts.locales import LOCALE_DB_PATTERN, MAX_LOCALE_LENGTH
+
 HANDLE_PATTERN = r"^[a-z0-9_]{3,30}$"
+
+# Crockford's base32 (no i, l, o, u: nothing to misread when the key is copied by hand), lower case.
+_KEY_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+ACCOUNT_KEY_PATTERN = r"^acct_[0-9a-hjkmnp-tv-z]{26}$"
+
+
+def new_account_key() -> str:
+    """`acct_` and 128 random bits: public, stable, and unrelated to the id, so keys cannot be enumerated."""
+    number = secrets.randbits(128)
+    return "acct_" + "".join(_KEY_ALPHABET[(number >> shift) & 31] for shift in range(125, -1, -5))
 
 
 class Privacy(models.TextChoices):
@@ -58,7 +71,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     name = models.CharField(max_length=120, blank=True)
     bio = models.TextField(max_length=1000, blank=True)
     photo = models.CharField(max_length=500, blank=True, help_text="Storage path of the avatar image.")
-    locale = models.CharField(max_length=8, choices=Language.choices, default=Language.EN)
+    locale = models.CharField(
+        max_length=MAX_LOCALE_LENGTH,
+        default=Language.EN,
+        help_text="BCP 47 tag the person's device reports (en-US, ka-GE …); see accounts/locales.py.",
+    )
+    account_key = models.CharField(
+        max_length=31,
+        unique=True,
+        default=new_account_key,
+        editable=False,
+        help_text="Public, stable, non-guessable key of the person's account (the coin receiver id).",
+    )
     intention = models.CharField(max_length=200, blank=True, help_text="Why the person joined (from sign-up).")
 
     privacy = models.CharField(max_length=16, choices=Privacy.choices, default=Privacy.PUBLIC)
@@ -86,6 +110,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
             models.CheckConstraint(condition=models.Q(handle__regex=HANDLE_PATTERN), name="user_handle_format"),
             models.CheckConstraint(condition=models.Q(privacy__in=Privacy.values), name="user_privacy_valid"),
+            models.CheckConstraint(condition=models.Q(locale__regex=LOCALE_DB_PATTERN), name="user_locale_format"),
+            models.CheckConstraint(condition=models.Q(language__in=Language.values), name="user_language_served"),
+            models.CheckConstraint(
+                condition=models.Q(account_key__regex=ACCOUNT_KEY_PATTERN), name="user_account_key_format"
+            ),
             models.CheckConstraint(condition=models.Q(dm_policy__in=DmPolicy.values), name="user_dm_policy_valid"),
             models.CheckConstraint(
                 condition=models.Q(quiet_hours_start__isnull=True, quiet_hours_end__isnull=True)

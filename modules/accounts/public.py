@@ -9,12 +9,15 @@ from modules.accounts.contracts import (
     QuietHours,
     UserSummary,
 )
+from modules.accounts.locales import SERVED_LANGUAGES, normalize_locale, served_language
 from modules.accounts.schemas import (
     AccountOut,
     AccountSettingsOut,
     AccountSettingsPatch,
     DmPolicyValue,
     LanguageCode,
+    LanguagePreference,
+    LocaleTag,
     PrivacyLevel,
     QuietHoursIn,
     QuietHoursSchema,
@@ -27,6 +30,7 @@ from modules.accounts.selectors import (
     active_user_exists,
     inactive_user_ids,
     open_session_ids,
+    user_id_by_account_key,
     user_id_by_handle,
     user_ids_by_handles,
     user_summaries,
@@ -43,6 +47,7 @@ from modules.accounts.services import (
 )
 
 __all__ = [
+    "SERVED_LANGUAGES",
     "Account",
     "AccountOut",
     "AccountSettings",
@@ -52,6 +57,8 @@ __all__ = [
     "ClientInfo",
     "DmPolicyValue",
     "LanguageCode",
+    "LanguagePreference",
+    "LocaleTag",
     "Principal",
     "PrivacyLevel",
     "QuietHours",
@@ -68,9 +75,12 @@ __all__ = [
     "bearer_auth",
     "current_principal",
     "inactive_user_ids",
+    "normalize_locale",
     "open_session_ids",
     "principal_from_access_token",
+    "served_language",
     "staff_user_ensure",
+    "user_id_by_account_key",
     "user_id_by_handle",
     "user_ids_by_handles",
     "user_register",

@@ -2,15 +2,31 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ValidationInfo, field_validator
+from pydantic import AfterValidator, BeforeValidator, ValidationInfo, field_validator
 
+from modules.accounts.locales import normalize_locale, served_language
 from modules.core.public import InputSchema, LocalTime
 from modules.media.public import schema_media_url
 
 LanguageCode = Literal["en", "ru", "ka"]
+
+
+def _language_of_tag(value: Any) -> Any:
+    # `ka-GE` names Georgian as well as `ka` does; an unserved language is left for the Literal to refuse.
+    return (served_language(value) or value) if isinstance(value, str) else value
+
+
+# A language we answer in, given as its code or as any tag in it (`ru` or `ru-RU`).
+LanguagePreference = Annotated[LanguageCode, BeforeValidator(_language_of_tag)]
+# A person's locale: any well-formed BCP 47 tag, normalised (`en_us` → `en-US`). See accounts/locales.py.
+LocaleTag = Annotated[
+    str,
+    Field(max_length=64, examples=["en-US", "ka-GE"], description="BCP 47 language tag, e.g. `en-US`."),
+    AfterValidator(normalize_locale),
+]
 PrivacyLevel = Literal["public", "private"]
 DmPolicyValue = Literal["everyone", "followers", "nobody"]
 
@@ -24,7 +40,7 @@ class RegisterIn(InputSchema):
         None, max_length=31, description="Another name for `handle` (the mobile app sends both, equal)."
     )
     intention: str = Field("", max_length=200)
-    locale: LanguageCode = "en"
+    locale: LocaleTag = "en"
 
     @field_validator("username")
     @classmethod
@@ -76,11 +92,23 @@ class AccountSettingsOut(Schema):
 class AccountSettingsPatch(InputSchema):
     privacy: PrivacyLevel | None = None
     dm_policy: DmPolicyValue | None = None
-    language: LanguageCode | None = None
+    language: LanguagePreference | None = Field(
+        None, description="The language we answer in: `en`, `ru` or `ka` (a tag such as `ka-GE` also works)."
+    )
     quiet_hours: QuietHoursIn | None = Field(None, description="Send null to turn quiet hours off.")
     push_enabled: bool | None = None
     email_enabled: bool | None = None
     digest_enabled: bool | None = None
+
+    @field_validator(
+        "privacy", "dm_policy", "language", "push_enabled", "email_enabled", "digest_enabled", mode="before"
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Only quiet hours can be switched off with null; these settings always have a value.
+        if value is None:
+            raise ValueError("This setting cannot be null: leave it out to keep it.")
+        return value
 
 
 class AccountOut(Schema):
@@ -90,11 +118,17 @@ class AccountOut(Schema):
     name: str
     bio: str
     photo: str | None = Field(None, description="Absolute URL of the avatar.")
-    locale: LanguageCode
+    locale: str = Field(
+        description="BCP 47 tag as the person's device reports it (`en-US`); the language we answer in is "
+        "`settings.language`."
+    )
     intention: str
     is_staff: bool
     created_at: dt.datetime
     settings: AccountSettingsOut
+    account_key: str = Field(
+        description="Public, stable key of this account (`acct_` + 26 characters), e.g. the coin receiver id."
+    )
 
     @staticmethod
     def resolve_photo(obj, context) -> str | None:

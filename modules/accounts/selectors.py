@@ -29,6 +29,7 @@ def account_from_user(user: User) -> Account:
         intention=user.intention,
         is_staff=user.is_staff,
         created_at=user.created_at,
+        account_key=user.account_key,
         settings=AccountSettings(
             privacy=user.privacy,
             dm_policy=user.dm_policy,
@@ -41,8 +42,19 @@ def account_from_user(user: User) -> Account:
     )
 
 
+_SUMMARY_FIELDS = ("id", "handle", "name", "photo", "is_active", "account_key", "bio")
+
+
 def summary_from_user(user: User) -> UserSummary:
-    return UserSummary(id=user.id, handle=user.handle, name=user.name, photo_path=user.photo, is_active=user.is_active)
+    return UserSummary(
+        id=user.id,
+        handle=user.handle,
+        name=user.name,
+        photo_path=user.photo,
+        is_active=user.is_active,
+        account_key=user.account_key,
+        bio=user.bio,
+    )
 
 
 def account_get(*, user_id: int) -> Account:
@@ -57,8 +69,13 @@ def accounts_get(*, user_ids: Iterable[int]) -> dict[int, Account]:
 
 
 def user_summaries(*, user_ids: Iterable[int]) -> dict[int, UserSummary]:
-    users = User.objects.filter(id__in=set(user_ids), is_active=True).only("id", "handle", "name", "photo", "is_active")
+    users = User.objects.filter(id__in=set(user_ids), is_active=True).only(*_SUMMARY_FIELDS)
     return {user.id: summary_from_user(user) for user in users}
+
+
+def user_id_by_account_key(*, account_key: str) -> int | None:
+    """The active account with this public key (the coin receiver id), or None."""
+    return User.objects.filter(account_key=account_key.strip(), is_active=True).values_list("id", flat=True).first()
 
 
 def account_id_by_email(*, email: str, staff_only: bool = False) -> int | None:
@@ -87,7 +104,7 @@ def user_ids_by_handles(*, handles: Iterable[str]) -> dict[str, int]:
 
 
 def _directory(search: str | None, exclude_ids: Iterable[int]) -> QuerySet[User]:
-    queryset = User.objects.filter(is_active=True).exclude(id__in=set(exclude_ids))
+    queryset = User.objects.filter(is_active=True).exclude(id__in=set(exclude_ids)).only(*_SUMMARY_FIELDS)
     if search:
         term = search.strip().lstrip("@")
         queryset = queryset.filter(Q(handle__icontains=term) | Q(name__icontains=term))
@@ -115,6 +132,7 @@ def users_search(*, q: str, exclude_ids: Iterable[int], cursor: str | None, limi
     queryset = (
         User.objects.filter(is_active=True)
         .exclude(id__in=set(exclude_ids))
+        .only(*_SUMMARY_FIELDS)
         .annotate(score=score)
         .filter(Q(score__gte=0.25) | Q(handle__startswith=term))
     )

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from modules.accounts.contracts import Account, AuthResult, TokenPair
+from modules.accounts.locales import DEFAULT_LANGUAGE, normalize_locale, served_language
 from modules.accounts.models import HANDLE_PATTERN, AuthSession, RefreshToken, SessionEndReason, User
 from modules.accounts.selectors import account_from_user
 from modules.accounts.tokens import access_token_issue, refresh_token_generate, refresh_token_hash
@@ -171,7 +172,15 @@ def user_register(
     email = normalize_email(email)
     name = name.strip()
     handle = handle_validate(handle) if handle else handle_generate(name=name, email=email)
-    user = User(email=email, handle=handle, name=name, intention=intention.strip(), locale=locale, language=locale)
+    locale = normalize_locale(locale)
+    user = User(
+        email=email,
+        handle=handle,
+        name=name,
+        intention=intention.strip(),
+        locale=locale,
+        language=served_language(locale) or DEFAULT_LANGUAGE,
+    )
     _password_validate(password, user)
     user.set_password(password)
     for attempt in range(5):
@@ -313,7 +322,11 @@ def account_update(
     intention: str | None = None,
     settings_changes: dict | None = None,
 ) -> Account:
-    """Apply a partial update; only the given fields change."""
+    """Apply a partial update; only the given fields change.
+
+    A new `locale` (a BCP 47 tag) also moves the answer language to the tag's language when we serve it, unless
+    `settings_changes` sets the language itself (the rule is in accounts/locales.py).
+    """
     user = User.objects.filter(id=user_id, is_active=True).first()
     if user is None:
         raise NotFound("User not found.")
@@ -328,8 +341,11 @@ def account_update(
         user.intention = intention.strip()
         changed.append("intention")
     if locale is not None:
-        user.locale = locale
+        user.locale = normalize_locale(locale)
         changed.append("locale")
+        if served_language(user.locale):
+            user.language = served_language(user.locale)
+            changed.append("language")
     if handle is not None and handle_validate(handle) != user.handle:
         user.handle = handle_validate(handle)
         changed.append("handle")

@@ -26,7 +26,9 @@ class PersonalProfileData:
     def is_complete(self) -> bool:
         """Onboarding is done when we know who the person is and when and where they were born.
 
-        Birth time is optional: many people do not know it.
+        What the mobile app's onboarding sends (names, birth date and time, country and city) makes it true; birth
+        time is optional (many people do not know it), and a city without a country, or coordinates alone, are
+        enough of a place.
         """
         return bool(
             self.first_name and self.last_name and self.birth_date and (self.birth_city or self.birth_lat is not None)

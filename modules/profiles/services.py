@@ -5,7 +5,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from modules.accounts.public import account_update
 from modules.core.public import ValidationFailed
+from modules.profiles import vocabulary as vocab
 from modules.profiles.contracts import CompatibilityProfileData, PersonalProfileData
 from modules.profiles.models import CompatibilityProfile, PersonalProfile
 from modules.profiles.selectors import compatibility_data_from_row, personal_data_from_row
@@ -23,6 +25,13 @@ PERSONAL_FIELDS = frozenset(
         "birth_lon",
     }
 )
+# The API's names of the personal map's fields → the columns (the API also accepts the column names).
+PERSONAL_API_NAMES = {
+    "birth_place_city": "birth_city",
+    "birth_place_country": "birth_country",
+    "birth_latitude": "birth_lat",
+    "birth_longitude": "birth_lon",
+}
 COMPATIBILITY_FIELDS = frozenset(
     {
         "gender",
@@ -37,7 +46,8 @@ COMPATIBILITY_FIELDS = frozenset(
 
 
 def personal_profile_update(*, user_id: int, changes: dict[str, Any]) -> PersonalProfileData:
-    """Apply already-validated changes; `None` clears a field."""
+    """Apply already-validated changes; `None` clears a field. Keys are the API's names or the columns'."""
+    changes = {PERSONAL_API_NAMES.get(field, field): value for field, value in changes.items()}
     unknown = set(changes) - PERSONAL_FIELDS
     if unknown:
         raise ValueError(f"not personal profile fields: {sorted(unknown)}")
@@ -48,7 +58,7 @@ def personal_profile_update(*, user_id: int, changes: dict[str, Any]) -> Persona
             setattr(profile, field, (value or "").strip() if text_field else value)
         if (profile.birth_lat is None) != (profile.birth_lon is None):
             raise ValidationFailed.for_field(
-                "birth_lat" if profile.birth_lat is None else "birth_lon",
+                "birth_latitude" if profile.birth_lat is None else "birth_longitude",
                 "Give both birth latitude and longitude, or neither.",
                 code="incomplete_coordinates",
             )
@@ -57,7 +67,38 @@ def personal_profile_update(*, user_id: int, changes: dict[str, Any]) -> Persona
     return personal_data_from_row(profile)
 
 
+def personal_birth_place_set(*, user_id: int, text: str | None) -> PersonalProfileData:
+    """Set the birth place from one line of text (`birth_place` of /users/me/), "City, Country" as it is shown.
+
+    The line as it is shown now changes nothing (clients send it back unchanged). Otherwise the text after the last
+    comma is the country and the rest the city; text without a comma is a city in no stated country. Empty text
+    clears the place. A changed place also clears the birth coordinates and time zone, which described the old one.
+    """
+    text = " ".join((text or "").split())
+    with transaction.atomic():
+        profile, _ = PersonalProfile.objects.select_for_update().get_or_create(user_id=user_id)
+        if text == personal_data_from_row(profile).birth_place:
+            return personal_data_from_row(profile)
+        city, _, country = text.rpartition(",") if "," in text else (text, ",", "")
+        city, country = city.strip(" ,"), country.strip(" ,")
+        if len(city) > PersonalProfile._meta.get_field("birth_city").max_length:
+            raise ValidationFailed.for_field("birth_place", "The city is too long (120 characters at most).")
+        if len(country) > PersonalProfile._meta.get_field("birth_country").max_length:
+            raise ValidationFailed.for_field("birth_place", "The country is too long (80 characters at most).")
+        if (city, country) != (profile.birth_city, profile.birth_country):
+            profile.birth_city, profile.birth_country = city, country
+            profile.birth_lat = profile.birth_lon = None
+            profile.birth_timezone = ""
+            profile.updated_at = timezone.now()
+            profile.save()
+    return personal_data_from_row(profile)
+
+
 def compatibility_profile_update(*, user_id: int, changes: dict[str, Any]) -> CompatibilityProfileData:
+    """Apply already-validated changes; `None` clears a value. Former spellings of the words are stored as the word
+    they stand for; `language` sets the account's answer language."""
+    changes = dict(changes)
+    language = changes.pop("language", None)
     unknown = set(changes) - COMPATIBILITY_FIELDS
     if unknown:
         raise ValueError(f"not compatibility profile fields: {sorted(unknown)}")
@@ -65,9 +106,11 @@ def compatibility_profile_update(*, user_id: int, changes: dict[str, Any]) -> Co
         profile, _ = CompatibilityProfile.objects.select_for_update().get_or_create(user_id=user_id)
         for field, value in changes.items():
             if isinstance(getattr(profile, field), list):
-                setattr(profile, field, list(value or []))
+                setattr(profile, field, [vocab.canonical(field, word) for word in value or []])
             else:
-                setattr(profile, field, value or "")
+                setattr(profile, field, vocab.canonical(field, value) if value else "")
         profile.updated_at = timezone.now()
         profile.save()
+        if language is not None:
+            account_update(user_id=user_id, settings_changes={"language": language})
     return compatibility_data_from_row(profile)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router
 
 from modules.accounts.public import bearer_auth, current_principal
 from modules.core.public import CursorParams, error_responses
 from modules.posts.public import PostPageOut, post_out
 from modules.search.backends import backend
-from modules.social.public import UserPageOut, following_among
+from modules.social.public import PersonOut, people
 
 
 class SearchParams(CursorParams):
@@ -21,17 +21,39 @@ class SearchParams(CursorParams):
 router = Router(tags=["search"], auth=bearer_auth)
 
 
+def _next_link(request: HttpRequest, cursor: str) -> str:
+    query = request.GET.copy()
+    query["cursor"] = cursor
+    return f'<{request.build_absolute_uri(f"{request.path}?{query.urlencode()}")}>; rel="next"'
+
+
 @router.get(
     "/search/users/",
     operation_id="searchUsers",
-    response={200: UserPageOut, **error_responses(400, 401, 422)},
+    response={200: list[PersonOut], **error_responses(400, 401, 422)},
     summary="People by handle or name (typo-tolerant), best match first",
+    description="A bare array (what the mobile app maps over), not a `{results, next}` page: `limit` bounds it, "
+    'and when more matches follow, the `Link` header names the next page (`<URL>; rel="next"`, the URL carries '
+    "`cursor=`).",
+    openapi_extra={
+        "responses": {
+            200: {
+                "headers": {
+                    "Link": {
+                        "description": 'The next page, `<URL>; rel="next"`, when more matches follow.',
+                        "schema": {"type": "string"},
+                    }
+                }
+            }
+        }
+    },
 )
-def search_users(request: HttpRequest, params: Query[SearchParams]):
+def search_users(request: HttpRequest, response: HttpResponse, params: Query[SearchParams]):
     viewer = current_principal(request).user_id
     page = backend.people(viewer_id=viewer, q=params.q, cursor=params.cursor, limit=params.limit)
-    followed = following_among(viewer_id=viewer, user_ids=[s.id for s in page.results])
-    return {"results": [{**s.__dict__, "is_following": s.id in followed} for s in page.results], "next": page.next}
+    if page.next:
+        response["Link"] = _next_link(request, page.next)
+    return people(viewer_id=viewer, summaries=page.results)
 
 
 @router.get(

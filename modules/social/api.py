@@ -10,7 +10,6 @@ from ninja import Query, Router
 from modules.accounts.public import (
     Principal,
     account_get,
-    account_update,
     bearer_auth,
     current_principal,
     users_directory,
@@ -22,6 +21,7 @@ from modules.social.schemas import (
     BlockStateOut,
     FollowStateOut,
     MuteStateOut,
+    PeoplePageOut,
     UserListParams,
     UserMeOut,
     UserMePatch,
@@ -70,18 +70,14 @@ def _cards(principal: Principal, page) -> dict:
 @router.get(
     "/users/",
     operation_id="usersList",
-    response={200: UserPageOut, **error_responses(400, 401, 422)},
+    response={200: PeoplePageOut, **error_responses(400, 401, 422)},
     summary="Browse or search people (newest first)",
 )
 def users_list(request: HttpRequest, params: Query[UserListParams]):
     principal = current_principal(request)
     hidden = selectors.blocked_either_way_ids(user_id=principal.user_id)
     page = users_directory(search=params.search, exclude_ids=hidden, cursor=params.cursor, limit=params.limit)
-    followed = selectors.following_among(viewer_id=principal.user_id, user_ids=[s.id for s in page.results])
-    return {
-        "results": [{**asdict(s), "is_following": s.id in followed} for s in page.results],
-        "next": page.next,
-    }
+    return {"results": selectors.people(viewer_id=principal.user_id, summaries=page.results), "next": page.next}
 
 
 @router.get(
@@ -98,18 +94,13 @@ def users_me(request: HttpRequest):
     "/users/me/",
     operation_id="usersMeUpdate",
     response={200: UserMeOut, **error_responses(400, 401, 409, 422)},
-    summary="Update my name, bio, handle, locale or settings",
+    summary="Update my name, bio, handle, locale, birth place or settings",
 )
 def users_me_update(request: HttpRequest, payload: UserMePatch):
     user_id = current_principal(request).user_id
-    changes = payload.model_dump(exclude_unset=True)
-    account_update(
+    services.me_update(
         user_id=user_id,
-        name=changes.get("name"),
-        bio=changes.get("bio"),
-        handle=changes.get("handle"),
-        locale=changes.get("locale"),
-        intention=changes.get("intention"),
+        changes=payload.model_dump(exclude_unset=True, exclude={"settings"}),
         settings_changes=payload.settings.model_dump(exclude_unset=True) if payload.settings else None,
     )
     return _me(user_id)

@@ -38,6 +38,22 @@ class UserCard:
     name: str
     photo_path: str
     is_following: bool
+    account_key: str | None = None  # None only where a module builds cards without it
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user in a list of people (the directory, people search): the card, bio and follower counts."""
+
+    id: int
+    handle: str
+    name: str
+    photo_path: str
+    is_following: bool
+    account_key: str
+    bio: str
+    followers_count: int
+    following_count: int
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,7 @@ class UserView:
     locale: str
     privacy: str
     created_at: object
+    account_key: str
     counts: UserCounts
     relationship: Relationship
     email: str | None

@@ -1,7 +1,7 @@
 """Public interface of the social graph."""
 
-from modules.social.contracts import FollowState, Relationship, UserCard, UserCounts
-from modules.social.schemas import UserCardOut, UserPageOut
+from modules.social.contracts import FollowState, Person, Relationship, UserCard, UserCounts
+from modules.social.schemas import FollowFlagsOut, PeoplePageOut, PersonOut, UserCardOut, UserPageOut
 from modules.social.selectors import (
     blocked_either_way_ids,
     counts_get,
@@ -12,13 +12,18 @@ from modules.social.selectors import (
     is_following,
     is_silenced,
     muted_ids,
+    people,
     relationship,
     user_cards,
 )
 from modules.social.services import follow_create, follow_delete, user_posts_count_add
 
 __all__ = [
+    "FollowFlagsOut",
     "FollowState",
+    "PeoplePageOut",
+    "Person",
+    "PersonOut",
     "Relationship",
     "UserCard",
     "UserCardOut",
@@ -35,6 +40,7 @@ __all__ = [
     "is_following",
     "is_silenced",
     "muted_ids",
+    "people",
     "relationship",
     "user_cards",
     "user_posts_count_add",

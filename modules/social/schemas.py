@@ -1,28 +1,66 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
-from modules.accounts.public import AccountOut, AccountSettingsPatch, LanguageCode, PrivacyLevel
+from modules.accounts.public import AccountOut, AccountSettingsPatch, LocaleTag, PrivacyLevel
 from modules.core.public import CursorPageOut, CursorParams, InputSchema
 from modules.media.public import schema_media_url
 
+ACCOUNT_KEY_TEXT = "Public, stable key of the user's account (`acct_` + 26 characters): the coin receiver id."
+
+
+def _value(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+class FollowFlagsOut(Schema):
+    following: bool = Field(description="You follow this user (the same as `is_following`).")
+
 
 class UserCardOut(Schema):
+    """A user as lists, authors, senders and thread members show them."""
+
     id: int
     handle: str
     name: str
     photo: str | None = None
     is_following: bool
+    flags: FollowFlagsOut = Field(description="`following` as the mobile app reads it (`flags.following`).")
+    account_key: str | None = Field(None, description=ACCOUNT_KEY_TEXT)
 
     @staticmethod
     def resolve_photo(obj, context) -> str | None:
         return schema_media_url(obj, context)
 
+    @staticmethod
+    def resolve_flags(obj) -> dict:
+        return {"following": bool(_value(obj, "is_following"))}
+
 
 class UserPageOut(CursorPageOut):
     results: list[UserCardOut]
+
+
+class PersonOut(UserCardOut):
+    """A user in the people directory and people search: the card with bio and follower counts."""
+
+    account_key: str = Field(description=ACCOUNT_KEY_TEXT)
+    username: str = Field(description="The same as `handle` (the mobile app reads either).")
+    bio: str
+    followers_count: int
+    following_count: int
+
+    @staticmethod
+    def resolve_username(obj) -> str:
+        return _value(obj, "handle")
+
+
+class PeoplePageOut(CursorPageOut):
+    results: list[PersonOut]
 
 
 class UserOut(Schema):
@@ -31,9 +69,10 @@ class UserOut(Schema):
     name: str
     bio: str
     photo: str | None = None
-    locale: LanguageCode
+    locale: str = Field(description="BCP 47 tag, e.g. `en-US`.")
     privacy: PrivacyLevel
     created_at: dt.datetime
+    account_key: str = Field(description=ACCOUNT_KEY_TEXT)
     followers_count: int
     following_count: int
     posts_count: int
@@ -45,10 +84,15 @@ class UserOut(Schema):
     birth_date: dt.date | None = Field(description="Only for the owner and staff.")
     birth_time: dt.time | None = Field(description="Only for the owner and staff.")
     birth_place: str | None = Field(description="Only for the owner and staff.")
+    flags: FollowFlagsOut
 
     @staticmethod
     def resolve_photo(obj, context) -> str | None:
         return schema_media_url(obj, context)
+
+    @staticmethod
+    def resolve_flags(obj) -> dict:
+        return {"following": bool(_value(obj, "is_following"))}
 
 
 class UserFlagsOut(Schema):
@@ -59,7 +103,7 @@ class UserFlagsOut(Schema):
 class UserMeOut(AccountOut):
     birth_date: dt.date | None
     birth_time: dt.time | None
-    birth_place: str | None
+    birth_place: str | None = Field(description="Birth city and country as one line (from the personal map).")
     followers_count: int
     following_count: int
     posts_count: int
@@ -68,12 +112,30 @@ class UserMeOut(AccountOut):
 
 
 class UserMePatch(InputSchema):
-    name: str | None = Field(None, max_length=120)
-    bio: str | None = Field(None, max_length=1000)
+    name: str | None = Field(None, max_length=120, description="`null` or empty clears it.")
+    bio: str | None = Field(None, max_length=1000, description="`null` or empty clears it.")
     handle: str | None = Field(None, max_length=31)
-    locale: LanguageCode | None = None
-    intention: str | None = Field(None, max_length=200)
+    locale: LocaleTag | None = Field(
+        None,
+        description="Any BCP 47 tag (`en-US`, `ru-RU`, `ka-GE` …), stored as sent (normalised casing). When we serve "
+        "its language it also becomes `settings.language`, the language we answer in.",
+    )
+    intention: str | None = Field(None, max_length=200, description="`null` or empty clears it.")
+    birth_place: str | None = Field(
+        None,
+        max_length=250,
+        description='Birth place as one line, "City, Country" (the personal map\'s `birth_place_city` and '
+        "`birth_place_country`: the text after the last comma is the country). The line as /users/me/ shows it "
+        "changes nothing; `null` or empty clears the place. A new place clears the birth coordinates and time zone.",
+    )
     settings: AccountSettingsPatch | None = None
+
+    @field_validator("handle", "locale", "settings", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("This field cannot be null: leave it out to keep it.")
+        return value
 
 
 class FollowStateOut(Schema):

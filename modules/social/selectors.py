@@ -5,10 +5,10 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import Q, Value
 
-from modules.accounts.public import account_get, user_summaries
+from modules.accounts.public import UserSummary, account_get, user_summaries
 from modules.core.public import NotFound, Page, paginate_queryset
 from modules.profiles.public import personal_profile_get
-from modules.social.contracts import Relationship, UserCard, UserCounts, UserView
+from modules.social.contracts import Person, Relationship, UserCard, UserCounts, UserView
 from modules.social.models import Block, Follow, Mute, UserStats
 
 
@@ -140,9 +140,37 @@ def user_cards(*, viewer_id: int, user_ids: list[int]) -> list[UserCard]:
     summaries = user_summaries(user_ids=user_ids)
     followed = following_among(viewer_id=viewer_id, user_ids=summaries)
     return [
-        UserCard(id=s.id, handle=s.handle, name=s.name, photo_path=s.photo_path, is_following=s.id in followed)
+        UserCard(
+            id=s.id,
+            handle=s.handle,
+            name=s.name,
+            photo_path=s.photo_path,
+            is_following=s.id in followed,
+            account_key=s.account_key,
+        )
         for user_id in user_ids
         if (s := summaries.get(user_id)) is not None
+    ]
+
+
+def people(*, viewer_id: int, summaries: list[UserSummary]) -> list[Person]:
+    """The directory's and people search's entries for these users, in order (two queries for the whole list)."""
+    ids = [s.id for s in summaries]
+    followed = following_among(viewer_id=viewer_id, user_ids=ids)
+    counts = counts_get(user_ids=ids)
+    return [
+        Person(
+            id=s.id,
+            handle=s.handle,
+            name=s.name,
+            photo_path=s.photo_path,
+            is_following=s.id in followed,
+            account_key=s.account_key,
+            bio=s.bio,
+            followers_count=counts[s.id].followers_count,
+            following_count=counts[s.id].following_count,
+        )
+        for s in summaries
     ]
 
 
@@ -164,6 +192,7 @@ def user_view(*, viewer_id: int, viewer_is_staff: bool, user_id: int) -> UserVie
         locale=account.locale,
         privacy=account.settings.privacy,
         created_at=account.created_at,
+        account_key=account.account_key,
         counts=counts,
         relationship=rel,
         email=account.email if private else None,

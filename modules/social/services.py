@@ -9,13 +9,16 @@ cannot deadlock on them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection, transaction
 
-from modules.accounts.public import active_user_exists
+from modules.accounts.public import account_update, active_user_exists
 from modules.core.public import BadRequest, NotFound, PermissionDenied
 
 # notifications reads mutes and blocks from social: bind the module, read its names at call time.
 from modules.notifications import public as notifications
+from modules.profiles.public import personal_birth_place_set
 from modules.social.contracts import FollowState
 from modules.social.models import Block, Follow, Mute, UserStats
 from modules.social.selectors import counts_get, is_blocked_either_way
@@ -123,6 +126,31 @@ def mute_create(*, muter_id: int, muted_id: int) -> None:
 def mute_delete(*, muter_id: int, muted_id: int) -> None:
     _ensure_target(muter_id, muted_id, "unmute")
     Mute.objects.filter(muter_id=muter_id, muted_id=muted_id).delete()
+
+
+def me_update(*, user_id: int, changes: dict[str, Any], settings_changes: dict[str, Any] | None) -> None:
+    """PATCH /users/me/: the account's fields and the birth place (kept in the personal map), all or nothing.
+
+    `None` for name, bio or intention clears them (validation refuses null for the other fields).
+    """
+    with transaction.atomic():
+        account_update(
+            user_id=user_id,
+            name=_text_or_clear(changes, "name"),
+            bio=_text_or_clear(changes, "bio"),
+            handle=changes.get("handle"),
+            locale=changes.get("locale"),
+            intention=_text_or_clear(changes, "intention"),
+            settings_changes=settings_changes,
+        )
+        if "birth_place" in changes:
+            personal_birth_place_set(user_id=user_id, text=changes["birth_place"])
+
+
+def _text_or_clear(changes: dict[str, Any], field: str) -> str | None:
+    if field not in changes:
+        return None
+    return changes[field] or ""
 
 
 def user_posts_count_add(*, user_id: int, delta: int) -> None:

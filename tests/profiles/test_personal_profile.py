@@ -32,14 +32,100 @@ def test_empty_profile_has_defaults(api):
         "birth_date": None,
         "birth_time": None,
         "birth_timezone": "",
+        "birth_place_city": "",
+        "birth_place_country": "",
+        "birth_place": "",
+        "birth_latitude": None,
+        "birth_longitude": None,
         "birth_country": "",
         "birth_city": "",
-        "birth_place": "",
         "birth_lat": None,
         "birth_lon": None,
         "avatar_image": None,
         "is_complete": False,
     }
+
+
+# What the app's onboarding (PersonalMapScreen → savePersonalMapProfile) sends, all six fields required.
+ONBOARDING = {
+    "first_name": "Nino",
+    "last_name": "Beridze",
+    "birth_date": "1994-07-21",
+    "birth_time": "08:15",
+    "birth_place_country": "Georgia",
+    "birth_place_city": "Kutaisi",
+}
+
+
+def test_the_apps_onboarding_completes_the_profile_and_reads_back(api):
+    response = api.patch("/me/profile/", ONBOARDING)
+    assert response.status == 200, response
+    assert response.json()["is_complete"] is True
+    body = api.get("/me/profile/").json()
+    assert {key: body[key] for key in ONBOARDING} == {**ONBOARDING, "birth_time": "08:15:00"}
+    assert body["is_complete"] is True
+    assert body["birth_place"] == "Kutaisi, Georgia"
+    assert (body["birth_city"], body["birth_country"]) == ("Kutaisi", "Georgia")  # the former names, same values
+    me = api.get("/users/me/").json()
+    assert me["birth_place"] == "Kutaisi, Georgia" and me["flags"]["profile_complete"] is True
+
+
+def test_the_onboarding_as_multipart_completes_the_profile(api):
+    response = api.request("PATCH", "/me/profile/", data=ONBOARDING)
+    assert response.status == 200, response
+    assert response.json()["is_complete"] is True
+    assert response.json()["birth_place_city"] == "Kutaisi"
+
+
+@pytest.mark.parametrize("missing", ["first_name", "last_name", "birth_date", "birth_place_city"])
+def test_is_complete_needs_names_birth_date_and_a_city(api, missing):
+    body = api.patch("/me/profile/", {k: v for k, v in ONBOARDING.items() if k != missing}).json()
+    assert body["is_complete"] is False
+
+
+@pytest.mark.parametrize("optional", ["birth_time", "birth_place_country"])
+def test_birth_time_and_country_are_not_needed_to_complete(api, optional):
+    body = api.patch("/me/profile/", {k: v for k, v in ONBOARDING.items() if k != optional}).json()
+    assert body["is_complete"] is True
+
+
+def test_coordinates_stand_in_for_the_city(api):
+    place = {k: v for k, v in ONBOARDING.items() if not k.startswith("birth_place")}
+    body = api.patch("/me/profile/", {**place, "birth_latitude": 42.27, "birth_longitude": 42.7}).json()
+    assert body["is_complete"] is True
+    assert body["birth_latitude"] == pytest.approx(42.27) and body["birth_lat"] == pytest.approx(42.27)
+
+
+def test_former_field_names_still_work(api):
+    body = api.patch(
+        "/me/profile/", {"birth_city": "Batumi", "birth_country": "Georgia", "birth_lat": 41.6, "birth_lon": 41.6}
+    ).json()
+    assert (body["birth_place_city"], body["birth_place_country"]) == ("Batumi", "Georgia")
+    assert body["birth_latitude"] == pytest.approx(41.6)
+
+
+def test_both_names_may_be_sent_when_they_agree(api):
+    body = api.patch("/me/profile/", {"birth_place_city": "Batumi", "birth_city": "Batumi"}).json()
+    assert body["birth_place_city"] == "Batumi"
+
+
+def test_both_names_with_different_values_are_refused(api):
+    response = api.patch("/me/profile/", {"birth_place_city": "Batumi", "birth_city": "Poti"})
+    assert response.status == 422 and "birth_city" in response.json()["errors"]
+    assert api.get("/me/profile/").json()["birth_place_city"] == ""
+
+
+@pytest.mark.parametrize("field", ["birth_place", "email", "is_complete", "avatar_url", "birth_place_town"])
+def test_unknown_fields_are_refused_by_name(api, field):
+    response = api.patch("/me/profile/", {**ONBOARDING, field: "x"})
+    assert response.status == 422, response
+    assert response.json()["code"] == "unknown_field" and field in response.json()["errors"]
+    assert api.get("/me/profile/").json()["first_name"] == ""
+
+
+def test_unknown_multipart_fields_are_refused_too(api):
+    response = api.request("PATCH", "/me/profile/", data={"birth_place_town": "Kutaisi"})
+    assert response.status == 422 and "birth_place_town" in response.json()["errors"]
 
 
 def test_json_patch_completes_the_profile(api):
@@ -51,17 +137,17 @@ def test_json_patch_completes_the_profile(api):
             "birth_date": "1991-03-08",
             "birth_time": "06:45",
             "birth_timezone": "Asia/Tbilisi",
-            "birth_city": "Tbilisi",
-            "birth_country": "Georgia",
-            "birth_lat": 41.7151,
-            "birth_lon": 44.8271,
+            "birth_place_city": "Tbilisi",
+            "birth_place_country": "Georgia",
+            "birth_latitude": 41.7151,
+            "birth_longitude": 44.8271,
         },
     )
     assert response.status == 200, response
     body = response.json()
     assert body["is_complete"] is True
     assert body["birth_place"] == "Tbilisi, Georgia"
-    assert body["birth_lat"] == pytest.approx(41.7151)
+    assert body["birth_latitude"] == pytest.approx(41.7151)
     assert api.get("/users/me/").json()["flags"]["profile_complete"] is True
 
 
@@ -82,7 +168,11 @@ def test_null_clears_a_field(api):
         ({"birth_lat": 10.1234567, "birth_lon": 10}, "birth_lat"),
         ({"birth_timezone": "Mars/Olympus"}, "birth_timezone"),
         ({"first_name": "x" * 81}, "first_name"),
-        ({"birth_lat": 41.7}, "birth_lon"),
+        ({"birth_lat": 41.7}, "birth_longitude"),
+        ({"birth_latitude": 91, "birth_longitude": 10}, "birth_latitude"),
+        ({"birth_latitude": 41.7}, "birth_longitude"),
+        ({"birth_date": "21/07/1994"}, "birth_date"),
+        ({"birth_time": "8:15pm"}, "birth_time"),
     ],
 )
 def test_invalid_birth_data_is_rejected(api, patch, field):
