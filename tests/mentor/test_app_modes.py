@@ -302,3 +302,14 @@ def test_someone_elses_journal_day_is_not_found(api):
     theirs = client_for(UserFactory()).post("/mentor/daily/entry/", {"text": "private"}).json()
     assert api.get(f"/mentor/daily/session/{theirs['session_id']}/").status == 404
     assert api.get("/mentor/daily/history/").json()["results"] == []
+
+
+@pytest.mark.parametrize(("sent", "carried"), [*APP_MODES.items(), ("goals", "goals")])
+def test_both_streams_take_every_mode(api, sent, carried):
+    got = stream(api, message="Hello there.", mode=sent, language="en")
+    posted = stream(api, method="POST", body={"message": "And more.", "mode": sent, "language": "en"})
+    for result in (got, posted):
+        assert result.status == 200, result.body
+        start, *_, end = result.events()
+        assert (start["mode"], end["event"]) == (carried, "end")
+    assert got.events()[0]["session_id"] == posted.events()[0]["session_id"]
