@@ -201,7 +201,8 @@ class MentorSessionDetailOut(MentorSessionOut):
 class MentorDailySessionOut(MentorSessionDetailOut):
     session_id: int = Field(description="The same as `id`.")
     entry: str = Field(
-        description="Your entries of the day, oldest first, separated by a blank line (one by one in `messages`)."
+        description="Your entries of the day, oldest first, separated by a blank line (one by one in `messages`; "
+        "like it, from the day's newest 200 messages)."
     )
     reply: str = Field(description="The mentor's replies of the day, oldest first, separated by a blank line.")
 
