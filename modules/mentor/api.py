@@ -12,6 +12,7 @@ from ninja.security import HttpBearer
 from modules.accounts.public import bearer_auth, current_principal, principal_from_access_token
 from modules.core.public import ApiError, PathId, ValidationFailed, error_responses
 from modules.mentor import presenters, selectors, services
+from modules.mentor.contracts import MODES
 from modules.mentor.models import SessionKind
 from modules.mentor.providers import BASE_URL_HEADER, KEY_HEADER, MODEL_HEADER, byo_config
 from modules.mentor.schemas import (
@@ -22,6 +23,7 @@ from modules.mentor.schemas import (
     MentorDailyEntryOut,
     MentorDailyHistoryOut,
     MentorDailyHistoryParams,
+    MentorDailySessionOut,
     MentorHistoryDeletedOut,
     MentorHistoryParams,
     MentorMemoryOut,
@@ -71,7 +73,7 @@ SSE_FRAME_SCHEMA = {
     "properties": {
         "event": {"type": "string", "enum": ["start", "token", "end", "error"]},
         "session_id": {"type": "integer"},
-        "mode": {"type": "string"},
+        "mode": {"type": "string", "enum": list(MODES)},
         "provider": {"type": "string"},
         "delta": {"type": "string"},
         "message_id": {"type": "integer"},
@@ -97,7 +99,8 @@ SSE_RESPONSE = {
 }
 STREAM_DESCRIPTION = (
     "Server-Sent Events with the default event name; every `data:` line is a JSON object:\n\n"
-    '* `{"event":"start","session_id":12,"mode":"default","provider":"offline"}`\n'
+    '* `{"event":"start","session_id":12,"mode":"default","provider":"offline"}` (`mode` by our name: '
+    "`daily_mentor` starts as `daily`)\n"
     '* `{"event":"token","delta":"…"}`, repeated\n'
     '* `{"event":"end","session_id":12,"message_id":345}`, or instead\n'
     '* `{"event":"error","detail":"…","code":"provider_timeout"}`, after which the stream ends.\n\n'
@@ -318,12 +321,12 @@ def mentor_daily_history(request: HttpRequest, params: Query[MentorDailyHistoryP
 @router.get(
     "/mentor/daily/session/{session_id}/",
     operation_id="mentorDailySession",
-    response={200: MentorSessionDetailOut, **error_responses(401, 404, 422)},
+    response={200: MentorDailySessionOut, **error_responses(401, 404, 422)},
     summary="One journal day with all its entries and replies",
 )
 def mentor_daily_session(request: HttpRequest, session_id: PathId):
     detail = selectors.session_get(user_id=_viewer(request), session_id=session_id, kind=SessionKind.DAILY)
-    return presenters.session_detail_out(detail)
+    return presenters.daily_session_out(detail)
 
 
 # --- profile and memory ---------------------------------------------------------------------------

@@ -6,9 +6,34 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-MODES = ("default", "daily", "reflection", "goals")
+MODES = ("default", "daily", "reflection", "goals", "natal", "soulmatch")
+# The mobile app's mode names, each another name for one of ours. `daily_mentor` is the app's daily journal: its
+# message is an entry in the day's journal session (as `POST /mentor/daily/entry/` makes), not a chat.
+APP_MODES = {
+    "chat_mentor": "default",
+    "daily_mentor": "daily",
+    "natal_mentor": "natal",
+    "soulmatch_mentor": "soulmatch",
+}
+JOURNAL_MODES = frozenset({"daily_mentor"})
 LANGUAGES = ("en", "ka", "ru")
 TONES = ("warm", "direct", "calm")
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A requested mode resolved: the mode the session and the reply carry, and whether the message is a
+    journal entry (in the day's journal session) rather than a chat message."""
+
+    mode: str
+    journal: bool
+
+
+def ask_for(requested: str) -> Ask:
+    mode = APP_MODES.get(requested, requested)
+    if mode not in MODES:
+        raise ValueError(f"unknown mentor mode {requested!r}")
+    return Ask(mode=mode, journal=requested in JOURNAL_MODES)
 
 
 @dataclass(frozen=True)
@@ -23,6 +48,12 @@ class UserContext:
     love_languages: tuple[str, ...] = ()
     relationship_goal: str = ""
     attachment_style: str = ""
+    # Birth data from the personal map, as written there (ISO date, HH:MM, "city, country"); shown to the model
+    # only in the natal mode.
+    birth_date: str = ""
+    birth_time: str = ""
+    birth_place: str = ""
+    birth_timezone: str = ""
     goals: tuple[str, ...] = ()
     journal: tuple[str, ...] = ()  # recent journal entries, newest first, trimmed
     memory: str = ""

@@ -13,6 +13,8 @@ register_error_codes(
         "byo_base_url_not_allowed": "`X-LLM-Base-URL` is not one of the servers this deployment allows.",
         "byo_model_not_allowed": "`X-LLM-Model` is not one of the models this deployment allows.",
         "byo_async": "A personal key is used during the request only: it cannot go with `?async=true`.",
+        "journal_session_id": "`daily_mentor` writes in today's journal session, which is found by its day: it "
+        "takes no `session_id`.",
         "not_a_chat": "This session is a journal: entries go through `POST /mentor/daily/entry/`.",
         "date_in_future": "The journal day is in the future.",
         "date_too_old": "The journal day is too far in the past.",

@@ -6,6 +6,7 @@ from typing import Literal
 
 from ninja import Field
 
+from modules.mentor.schemas import ModeValue
 from modules.realtime.public import RealtimeEvent, realtime_event
 
 
@@ -17,7 +18,9 @@ class MentorReplyEvent(RealtimeEvent):
     status: Literal["done", "failed"]
     session_id: int | None
     message_id: int | None = Field(None, description="`done`: the stored reply.")
-    mode: str | None = Field(None, description="`done`: the session's mode.")
+    mode: ModeValue | None = Field(
+        None, description="`done`: the session's mode, by our name (a `daily_mentor` request is `daily`)."
+    )
     reply: str | None = Field(None, description="`done`: the reply's text.")
     provider: str | None = Field(None, description="`done`: who answered (`offline`, `openai` …).")
     code: str | None = Field(None, description="`failed`: an `ErrorCode`.")

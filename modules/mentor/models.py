@@ -22,6 +22,8 @@ class Mode(models.TextChoices):
     DAILY = "daily", "Daily check-in"
     REFLECTION = "reflection", "Reflection"
     GOALS = "goals", "Goals"
+    NATAL = "natal", "About my natal chart"
+    SOULMATCH = "soulmatch", "About a match"
 
 
 class Language(models.TextChoices):

@@ -1,10 +1,12 @@
 """The offline mentor: deterministic replies composed from the person's own context and the persona's phrasing.
 
 It needs no model and no network, so the mentor works on a fresh machine, and the same request always gets the
-same reply. A reply is built from, in order: an opener for the mode (with the person's name), the keywords of the
-message and the question it asks, a link to one of their goals (the one sharing most words with the message),
-the themes of their recent journal entries, a remark when an earlier conversation is remembered, the tone's line
-and a closing question for the mode. Choices between phrasings depend on a hash of the message, never on chance.
+same reply. A reply is built from, in order: an opener for the mode (with the person's name), in the natal and
+soulmatch modes what is known (birth data, the compatibility profile) and what SelfLink cannot know yet, the
+keywords of the message and the question it asks, a link to one of their goals (the one sharing most words with
+the message), the themes of their recent journal entries, a remark when an earlier conversation is remembered, the
+tone's line and a closing question for the mode. Choices between phrasings depend on a hash of the message, never
+on chance.
 """
 
 from __future__ import annotations
@@ -15,9 +17,13 @@ from collections import Counter
 
 from modules.mentor.contracts import Prompt
 from modules.mentor.personas import Persona, persona
+from modules.mentor.prompts import birth_text
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _SENTENCE = re.compile(r"[^.!?\n…]+[.!?…]*")
+# The SoulMatch screen of the mobile app appends whom a question is about; it names the match, it is not what the
+# person said, so the offline mentor does not pick keywords from it.
+_APP_CONTEXT = re.compile(r"\s*\n\s*Context: This question is about .*\(user \d+\)\.\s*$")
 MIN_WORD = 3
 MAX_QUESTION_CHARS = 160
 
@@ -62,17 +68,43 @@ def _best_goal(goals: tuple[str, ...], message_words: set[str]) -> str:
     return max(goals, key=lambda goal: (overlap(goal), -goals.index(goal)))
 
 
+def _mode_facts(prompt: Prompt, voice: Persona) -> list[str]:
+    """Natal and soulmatch: what the mentor knows (birth data, the compatibility profile) and, plainly, what SelfLink
+    cannot know yet. Nothing here is ever derived: no chart placements, no scores."""
+    context = prompt.context
+    if prompt.mode == "natal":
+        birth = birth_text(context, voice)
+        known = voice.line("natal_birth", birth=birth) if birth else voice.line("natal_no_birth")
+        return [known, voice.line("natal_limits")]
+    if prompt.mode == "soulmatch":
+        labels = voice.context_labels
+        facts = [
+            f"{labels[label]}: {value.replace('_', ' ')}"
+            for label, value in (
+                ("values", ", ".join(context.values)),
+                ("love_languages", ", ".join(context.love_languages)),
+                ("relationship_goal", context.relationship_goal),
+                ("attachment_style", context.attachment_style),
+            )
+            if value
+        ]
+        known = voice.line("soulmatch_profile", facts="; ".join(facts)) if facts else voice.line("soulmatch_no_profile")
+        return [known, voice.line("soulmatch_limits")]
+    return []
+
+
 def compose(prompt: Prompt) -> str:
     voice = persona(prompt.language)
     offline = voice.offline
     stopwords = set(offline["stopwords"])
     context = prompt.context
-    text = prompt.user_text.strip()
+    text = _APP_CONTEXT.sub("", prompt.user_text).strip()
     seed = f"{prompt.mode}|{prompt.language}|{text}"
     name = context.name.split()[0] if context.name.strip() else ""
     name_suffix = voice.line("name_suffix", name=name) if name else ""
 
     parts = [_pick(offline["openers"][prompt.mode], seed, "opener").format(name_suffix=name_suffix)]
+    parts += _mode_facts(prompt, voice)
     question = first_question(text)
     found = keywords(text.replace(question, " ") if question else text, stopwords)
     if found:

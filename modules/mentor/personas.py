@@ -10,6 +10,38 @@ from pathlib import Path
 from modules.mentor.contracts import LANGUAGES, MODES, TONES
 
 PERSONA_DIR = Path(__file__).resolve().parent / "personas"
+CONTEXT_LABELS = (
+    "name",
+    "intention",
+    "bio",
+    "values",
+    "love_languages",
+    "relationship_goal",
+    "attachment_style",
+    "goals",
+    "journal",
+    "memory",
+    "birth",
+    "chart",
+    "match",
+)
+LINES = (
+    "name_suffix",
+    "keywords",
+    "question",
+    "empty",
+    "goal",
+    "no_goal",
+    "journal",
+    "memory",
+    "natal_birth",
+    "natal_no_birth",
+    "natal_limits",
+    "soulmatch_profile",
+    "soulmatch_no_profile",
+    "soulmatch_limits",
+)
+FACTS = ("birth_date", "birth_time", "birth_place", "birth_timezone", "no_birth", "no_time", "chart", "match")
 
 
 @dataclass(frozen=True)
@@ -24,6 +56,7 @@ class Persona:
     offline: dict
     safety: dict[str, str]
     memory: dict[str, str]
+    facts: dict[str, str]
 
     def system(self, *, mode: str, tone: str) -> str:
         return self.system_template.format(mode=self.modes[mode], tone=self.tones[tone])
@@ -48,9 +81,14 @@ def persona(language: str) -> Persona:
         offline=data["offline"],
         safety=data["safety"],
         memory=data["memory"],
+        facts=data["facts"],
     )
     missing = [m for m in MODES if m not in loaded.modes or m not in loaded.offline["openers"]]
     missing += [t for t in TONES if t not in loaded.tones or t not in loaded.offline["tones"]]
+    missing += [m for m in MODES if m not in loaded.offline["prompts"]]
+    missing += [key for key in FACTS if key not in loaded.facts]
+    missing += [key for key in LINES if key not in loaded.offline["lines"]]
+    missing += [key for key in CONTEXT_LABELS if key not in loaded.context_labels]
     if missing:
         raise ValueError(f"persona {language!r} lacks {missing}")
     return loaded

@@ -4,8 +4,18 @@ memory are returned as they are)."""
 from __future__ import annotations
 
 from modules.mentor.contracts import Reply, TaskView
-from modules.mentor.models import MentorMessage, MentorSession
+from modules.mentor.models import MentorMessage, MentorSession, Role
 from modules.mentor.selectors import DailySummary, SessionDetail
+
+PREVIEW_CHARS = 120
+# Stored roles are the model's (`assistant`); the API calls the mentor `mentor`, as the mobile app renders it.
+ROLE_OUT = {Role.USER: "user", Role.ASSISTANT: "mentor"}
+
+
+def _meta(message: MentorMessage) -> dict | None:
+    if message.role != Role.ASSISTANT:
+        return None
+    return {"provider": message.provider, "model": message.model, "status": message.status, "safety": message.safety}
 
 
 def message_out(message: MentorMessage) -> dict:
@@ -14,14 +24,20 @@ def message_out(message: MentorMessage) -> dict:
         "session_id": message.session_id,
         "session_kind": message.session.kind,
         "mode": message.session.mode,
-        "role": message.role,
+        "role": ROLE_OUT[message.role],
         "content": message.content,
         "provider": message.provider or None,
         "model": message.model,
         "status": message.status,
         "safety": message.safety,
+        "meta": _meta(message),
         "created_at": message.created_at,
     }
+
+
+def preview(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1].rstrip() + "…"
 
 
 def session_out(session: MentorSession) -> dict:
@@ -46,6 +62,16 @@ def session_detail_out(detail: SessionDetail) -> dict:
         "messages": [message_out(m) for m in detail.messages],
         "has_more_messages": detail.has_more_messages,
     }
+
+
+def daily_session_out(detail: SessionDetail) -> dict:
+    """A journal day as the mobile app reads it (`entry`, `reply`) besides the session detail."""
+    out = session_detail_out(detail)
+
+    def joined(role: str) -> str:
+        return "\n\n".join(m.content for m in detail.messages if m.role == role and m.content.strip())
+
+    return {**out, "session_id": detail.session.id, "entry": joined(Role.USER), "reply": joined(Role.ASSISTANT)}
 
 
 def reply_out(reply: Reply) -> dict:
@@ -85,5 +111,7 @@ def daily_day_out(day: DailySummary) -> dict:
         "entries": day.entries,
         "last_entry": day.last_entry,
         "last_reply": day.last_reply,
+        "entry_preview": preview(day.last_entry),
+        "reply_preview": preview(day.last_reply),
         "last_message_at": day.last_message_at,
     }

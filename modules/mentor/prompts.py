@@ -1,8 +1,10 @@
 """Building what the model is asked.
 
 1. A system message with the persona for the language, with the mode's and the tone's instructions.
-2. A system message with the compact user context (profile facts, goals, recent journal, memory), each value
-   cut to a length and the whole to `CONTEXT_MAX_CHARS`, introduced as data, not instructions.
+2. A system message with the compact user context (profile facts, goals, recent journal, memory; in the natal
+   mode the birth data and that no chart is calculated, in the soulmatch mode that no compatibility score or
+   other person's profile is known), each value cut to a length and the whole to `CONTEXT_MAX_CHARS`, introduced
+   as data, not instructions.
 3. The latest messages of the session that fit in `MENTOR_HISTORY_MAX_CHARS` (newest kept first), as user and
    assistant messages.
 4. The person's message, as a user message. Text the person wrote never goes into a system message except as
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from modules.mentor.contracts import ChatMessage, Prompt, UserContext
-from modules.mentor.personas import persona
+from modules.mentor.personas import Persona, persona
 
 CONTEXT_MAX_CHARS = 2000
 VALUE_MAX_CHARS = 240
@@ -26,7 +28,24 @@ def _cut(text: str, limit: int = VALUE_MAX_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def context_text(context: UserContext, language: str) -> str:
+def birth_text(context: UserContext, voice: Persona) -> str:
+    """The personal map's birth data as one line, or empty without a birth date (nothing to read a chart from)."""
+    if not context.birth_date:
+        return ""
+    facts = voice.facts
+    parts = [facts["birth_date"].format(value=context.birth_date)]
+    parts.append(facts["birth_time"].format(value=context.birth_time) if context.birth_time else facts["no_time"])
+    if context.birth_place:
+        parts.append(facts["birth_place"].format(value=context.birth_place))
+    if context.birth_timezone:
+        parts.append(facts["birth_timezone"].format(value=context.birth_timezone))
+    return ", ".join(parts)
+
+
+def context_text(context: UserContext, language: str, mode: str = "default") -> str:
+    """The person's facts for the model. Birth data only in the natal mode (it is sent to the provider only when
+    the person asks about their chart); in the natal and soulmatch modes, also what SelfLink cannot know yet, so
+    the model has it as a fact next to the data rather than inventing it."""
     voice = persona(language)
     labels = voice.context_labels
     lines = []
@@ -36,6 +55,11 @@ def context_text(context: UserContext, language: str) -> str:
             lines.append(f"- {labels[label]}: {_cut(value)}")
 
     add("name", context.name)
+    if mode == "natal":
+        add("birth", birth_text(context, voice) or voice.facts["no_birth"])
+        add("chart", voice.facts["chart"])
+    if mode == "soulmatch":
+        add("match", voice.facts["match"])
     add("intention", context.intention)
     add("bio", context.bio)
     add("values", ", ".join(context.values))
@@ -83,7 +107,7 @@ def prompt_build(
 ) -> Prompt:
     voice = persona(language)
     messages = [ChatMessage("system", voice.system(mode=mode, tone=tone))]
-    facts = context_text(context, language)
+    facts = context_text(context, language, mode)
     if facts:
         messages.append(ChatMessage("system", facts))
     kept = bounded_history(history, history_max_chars)

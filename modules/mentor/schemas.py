@@ -10,8 +10,22 @@ from pydantic import AfterValidator, ConfigDict, field_validator
 
 from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
 
-ModeValue = Literal["default", "daily", "reflection", "goals"]
+ModeValue = Literal["default", "daily", "reflection", "goals", "natal", "soulmatch"]
+# What a request may ask for: our modes, and the mobile app's names for them (see contracts.APP_MODES).
+ModeIn = Literal[
+    "default",
+    "daily",
+    "reflection",
+    "goals",
+    "natal",
+    "soulmatch",
+    "chat_mentor",
+    "daily_mentor",
+    "natal_mentor",
+    "soulmatch_mentor",
+]
 LanguageValue = Literal["en", "ka", "ru"]
+RoleValue = Literal["user", "mentor"]
 ToneValue = Literal["warm", "direct", "calm"]
 ProviderValue = Literal["offline", "openai", "safety"]
 SafetyValue = Literal["", "crisis", "output_blocked", "prompt_leak"]
@@ -19,7 +33,13 @@ HARD_MAX_INPUT = 20_000  # MENTOR_MAX_INPUT_CHARS can only be lower
 
 MODES_DESCRIPTION = (
     "`default` (open conversation), `daily` (a check-in about today), `reflection` (looking back on an experience), "
-    "`goals` (relating things to your goals and a next step)."
+    "`goals` (relating things to your goals and a next step), `natal` (about your natal chart: the mentor knows "
+    "your personal map's birth data, but no chart is calculated yet, and it says so), `soulmatch` (about a match: "
+    "the mentor knows your compatibility profile, but no compatibility score and not the other person's profile). "
+    "The mobile app's names are accepted too: `chat_mentor` = `default`, `natal_mentor` = `natal`, "
+    "`soulmatch_mentor` = `soulmatch`, and `daily_mentor` = a journal entry: the message goes into today's (UTC) "
+    "journal session as with `POST /mentor/daily/entry/` (so no `session_id`), in mode `daily`. Responses always "
+    "carry our name (`default`, `daily`, …)."
 )
 
 
@@ -61,7 +81,7 @@ class MentorChatIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     message: MessageText
-    mode: ModeValue = Field("default", description=MODES_DESCRIPTION)
+    mode: ModeIn = Field("default", description=MODES_DESCRIPTION)
     language: LanguageValue | None = Field(None, description="Reply language; default: your mentor profile's.")
     session_id: SessionRef = None
 
@@ -77,14 +97,14 @@ class MentorChatParams(Schema):
 
 class MentorStreamParams(Schema):
     message: MessageText
-    mode: ModeValue = Field("default", description=MODES_DESCRIPTION)
+    mode: ModeIn = Field("default", description=MODES_DESCRIPTION)
     language: LanguageValue | None = Field(None, description="Reply language; default: your mentor profile's.")
     session_id: SessionRef = None
 
 
 class MentorChatOut(Schema):
     session_id: int
-    mode: ModeValue
+    mode: ModeValue = Field(description="The session's mode, by our name (`daily_mentor` is answered as `daily`).")
     language: LanguageValue
     reply: str
     message_id: int = Field(description="The mentor's reply message.")
@@ -117,12 +137,19 @@ class MentorTaskOut(Schema):
     finished_at: dt.datetime | None
 
 
+class MentorMessageMetaOut(Schema):
+    provider: ProviderValue
+    model: str
+    status: Literal["complete", "partial", "error"]
+    safety: SafetyValue
+
+
 class MentorMessageOut(Schema):
     id: int
     session_id: int
     session_kind: Literal["chat", "daily"]
     mode: ModeValue
-    role: Literal["user", "assistant"]
+    role: RoleValue = Field(description="`user`: your message; `mentor`: the mentor's reply.")
     content: str
     provider: ProviderValue | None = Field(description="Who wrote a reply; null on your own messages.")
     model: str
@@ -131,6 +158,10 @@ class MentorMessageOut(Schema):
         "provider error (what arrived is kept)."
     )
     safety: SafetyValue
+    meta: MentorMessageMetaOut | None = Field(
+        description="The mentor's replies: `provider`, `model`, `status` and `safety` again, grouped as the mobile "
+        "app reads them; null on your own messages."
+    )
     created_at: dt.datetime
 
 
@@ -167,6 +198,15 @@ class MentorSessionDetailOut(MentorSessionOut):
     has_more_messages: bool = Field(description="Older messages exist: page through `mentorHistory?session_id=`.")
 
 
+class MentorDailySessionOut(MentorSessionDetailOut):
+    session_id: int = Field(description="The same as `id`.")
+    entry: str = Field(
+        description="Your entries of the day, oldest first, separated by a blank line (one by one in `messages`; "
+        "like it, from the day's newest 200 messages)."
+    )
+    reply: str = Field(description="The mentor's replies of the day, oldest first, separated by a blank line.")
+
+
 class MentorDailyEntryIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
@@ -193,9 +233,11 @@ class MentorDailyDayOut(Schema):
     session_id: int
     date: dt.date
     language: LanguageValue
-    entries: int
-    last_entry: str
-    last_reply: str
+    entries: int = Field(description="How many entries you wrote that day.")
+    last_entry: str = Field(description="Your last entry of the day, whole.")
+    last_reply: str = Field(description="The mentor's last reply of the day, whole.")
+    entry_preview: str = Field(description="The start of `last_entry` (at most 120 characters, on one line).")
+    reply_preview: str = Field(description="The start of `last_reply` (at most 120 characters, on one line).")
     last_message_at: dt.datetime
 
 

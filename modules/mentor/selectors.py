@@ -50,8 +50,9 @@ def profile_get(*, user_id: int) -> ProfileView:
 def user_context(
     *, user_id: int, profile: ProfileView | None = None, before_message_id: int | None = None
 ) -> UserContext:
-    """Everything the mentor may know about the person, compact: account and profile facts, goals, the last
-    journal entries of the past two weeks (written before the message being answered), and the memory summary."""
+    """Everything the mentor may know about the person, compact: account and profile facts (birth data included;
+    the prompt shows it only in the natal mode), goals, the last journal entries of the past two weeks (written
+    before the message being answered), and the memory summary."""
     profile = profile or profile_get(user_id=user_id)
     account = account_get(user_id=user_id)
     personal = personal_profile_get(user_id=user_id)
@@ -73,6 +74,10 @@ def user_context(
         love_languages=tuple(compat.love_language),
         relationship_goal=compat.relationship_goal or "",
         attachment_style=compat.attachment_style or "",
+        birth_date=personal.birth_date.isoformat() if personal.birth_date else "",
+        birth_time=personal.birth_time.strftime("%H:%M") if personal.birth_time else "",
+        birth_place=personal.birth_place,
+        birth_timezone=personal.birth_timezone,
         goals=tuple(profile.goals),
         journal=tuple(entry.content[:JOURNAL_ENTRY_CHARS] for entry in journal),
         memory=memory,

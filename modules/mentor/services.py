@@ -21,7 +21,7 @@ from django.utils import timezone
 from modules.core.public import ApiError, NotFound, RateLimited, ValidationFailed, rate_limit_enforce
 from modules.mentor import memory as memory_summaries
 from modules.mentor import safety, selectors
-from modules.mentor.contracts import ProviderConfig, Reply, Turn
+from modules.mentor.contracts import ProviderConfig, Reply, Turn, ask_for
 from modules.mentor.events import MentorReplyEvent
 from modules.mentor.models import (
     MentorMemory,
@@ -171,8 +171,20 @@ def turn_start(
     byo: bool = False,
     day: dt.date | None = None,
 ) -> Turn:
-    """Check the limits, store the person's message (in a journal session when `day` is given) and prepare the
-    prompt. Raises 429 (rate limit, daily quota) and 404 (someone else's or no session)."""
+    """Check the limits, store the person's message and prepare the prompt. `mode` may be one of the app's names
+    (contracts.APP_MODES); the message goes into a journal session when `day` is given or the mode is a journal
+    one (today's then). Raises 422 (a session with a journal mode), 429 (rate limit, daily quota) and 404
+    (someone else's or no session)."""
+    ask = ask_for(mode)
+    if ask.journal:
+        if session_id is not None:
+            raise ValidationFailed.for_field(
+                "session_id",
+                f"`{mode}` writes in today's journal session: send it without session_id.",
+                code="journal_session_id",
+            )
+        day = journal_day(day)
+    mode = ask.mode
     _limits_check(user_id, byo=byo)
     language = language or selectors.profile_get(user_id=user_id).language
     now = timezone.now()

@@ -39,7 +39,7 @@ def test_chat_answers_and_continues_the_session(api):
     explicit = chat(api, "Back to the book.", session_id=first["session_id"], mode="goals")
     assert explicit["session_id"] == first["session_id"] and explicit["mode"] == "goals"
     session = api.get(f"/mentor/sessions/{first['session_id']}/").json()
-    assert [m["role"] for m in session["messages"]] == ["user", "assistant"] * 3
+    assert [m["role"] for m in session["messages"]] == ["user", "mentor"] * 3
     assert session["title"] == "I want to write a book." and session["message_count"] == 6
     assert session["has_more_messages"] is False
 
@@ -112,7 +112,7 @@ def test_history_pages_newest_first_and_filters_by_session(api):
     a = chat(api, "one")
     chat(api, "two", mode="goals")
     page = api.get("/mentor/history/", limit=3).json()
-    assert [m["role"] for m in page["results"]] == ["assistant", "user", "assistant"]
+    assert [m["role"] for m in page["results"]] == ["mentor", "user", "mentor"]
     assert page["results"][1]["content"] == "two" and page["results"][1]["provider"] is None
     rest = api.get("/mentor/history/", limit=3, cursor=page["next"]).json()
     assert [m["content"] for m in rest["results"]] == ["one"] and rest["next"] is None
@@ -132,7 +132,7 @@ def test_sessions_list_and_filter(api):
 
 def test_daily_journal_one_session_per_day(api):
     first = api.post("/mentor/daily/entry/", {"text": "Ran 5 km this morning. Felt strong."}).json()
-    assert first["provider"] == "offline" and first["entry"]["role"] == "user" and first["reply"]["role"] == "assistant"
+    assert first["provider"] == "offline" and first["entry"]["role"] == "user" and first["reply"]["role"] == "mentor"
     assert first["entry"]["session_kind"] == "daily" and first["reply"]["mode"] == "daily"
     second = api.post("/mentor/daily/entry/", {"text": "Evening: tired but happy."}).json()
     assert second["session_id"] == first["session_id"] and second["date"] == first["date"]
