@@ -6,17 +6,19 @@ from django.http import HttpRequest
 
 from modules.media.public import MediaData, media_url
 from modules.posts.selectors import CommentView, PostView
+from modules.social.public import UserCard
 
 
-def _author(summary, following: bool, request: HttpRequest) -> dict:
-    return {
-        "id": summary.id,
-        "name": summary.name,
-        "handle": summary.handle,
-        "photo": media_url(summary.photo_path, request),
-        "is_following": following,
-        "flags": {"following": following},
-    }
+def _author(summary, following: bool) -> UserCard:
+    """The author as every user card in the API shows them (`UserCardOut` adds `flags` and the photo URL)."""
+    return UserCard(
+        id=summary.id,
+        handle=summary.handle,
+        name=summary.name,
+        photo_path=summary.photo_path,
+        is_following=following,
+        account_key=summary.account_key,
+    )
 
 
 def _image(m: MediaData, request: HttpRequest) -> dict:
@@ -46,7 +48,7 @@ def post_out(view: PostView, request: HttpRequest) -> dict:
     videos = [m for m in view.media if m.kind == "video"]
     return {
         "id": view.id,
-        "author": _author(view.author, view.author_followed, request),
+        "author": _author(view.author, view.author_followed),
         "text": view.text,
         "visibility": view.visibility,
         "language": view.language,
@@ -69,7 +71,7 @@ def comment_out(view: CommentView, request: HttpRequest) -> dict:
         "id": view.id,
         "post": view.post_id,
         "parent": view.parent_id,
-        "author": _author(view.author, view.author_followed, request),
+        "author": _author(view.author, view.author_followed),
         "text": view.text,
         "images": [_image(m, request) for m in view.media],
         "like_count": view.like_count,

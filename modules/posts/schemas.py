@@ -7,21 +7,9 @@ from ninja import Field, Schema
 from pydantic import ValidationInfo, field_validator, model_validator
 
 from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
+from modules.social.public import UserCardOut
 
 VisibilityValue = Literal["public", "followers", "private"]
-
-
-class AuthorFlagsOut(Schema):
-    following: bool = Field(description="Whether you follow the author (the same as `is_following`).")
-
-
-class AuthorOut(Schema):
-    id: int
-    name: str
-    handle: str
-    photo: str | None
-    is_following: bool = Field(description="Whether you follow the author (false on your own posts).")
-    flags: AuthorFlagsOut
 
 
 class ImageOut(Schema):
@@ -45,7 +33,7 @@ class VideoOut(Schema):
 
 class PostOut(Schema):
     id: int
-    author: AuthorOut
+    author: UserCardOut = Field(description="`is_following` / `flags.following`: whether you follow the author.")
     text: str
     visibility: VisibilityValue
     language: str
@@ -124,7 +112,7 @@ class CommentOut(Schema):
     id: int
     post: int
     parent: int | None
-    author: AuthorOut
+    author: UserCardOut = Field(description="`is_following` / `flags.following`: whether you follow the author.")
     text: str
     images: list[ImageOut]
     like_count: int

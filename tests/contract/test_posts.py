@@ -121,6 +121,8 @@ def test_row_18_post_detail_with_the_authors_follow_state(sign_up):
     detail = reader.get(f"/posts/{post['id']}/").json()
     assert following_in_card(detail) and detail["author"]["flags"]["following"] is True
     assert {"id", "name", "handle", "photo"} <= set(detail["author"])
+    # FeedPostCard opens the author's profile (and, later, gifts) with `author.account_key`.
+    assert detail["author"]["account_key"] == author.user["account_key"]
     assert {"text", "images", "video", "like_count", "comment_count", "liked", "created_at"} <= set(detail)
     assert reader.delete(f"/users/{author.id}/follow/").status_code in {200, 204}
     assert not following_in_card(reader.get(f"/posts/{post['id']}/").json())
