@@ -98,7 +98,7 @@ class App:
         url = f"{self.server_url.replace('http', 'ws', 1)}/ws?token={token or self.token}"
         if channels:
             url += "&channels=" + ",".join(channels)
-        ws = connect(url, open_timeout=10)
+        ws = connect(url, open_timeout=10, legacy=True)  # callers use it with `with`, or close it themselves
         ws.send(json.dumps({"type": "ping"}))
         assert json.loads(ws.recv(timeout=10)) == {"type": "pong"}  # subscribed and live
         return ws
