@@ -86,7 +86,9 @@ def test_messages_list_newest_first_with_cursor(pair):
         ({"body": "x"}, 422),  # no thread
         ({"thread": "abc", "body": "x"}, 422),
         ({"thread": 1, "body": 5}, 422),
-        ({"thread": 1, "body": "x", "client_uuid": "not-a-uuid"}, 422),
+        ({"thread": 1, "body": "x", "client_uuid": "has space"}, 422),
+        ({"thread": 1, "body": "x", "client_uuid": "x" * 65}, 422),
+        ({"thread": 1, "body": "x", "client_uuid": 5}, 422),
         ({"thread": 1, "body": "x" * 4001}, 422),
         ({"thread": 1, "body": "x", "reply_to_message_id": -1}, 422),
         (["not", "an", "object"], 422),
