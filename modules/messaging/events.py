@@ -44,7 +44,9 @@ class MessageDeletedEvent(RealtimeEvent):
 
     message_id: int
     thread_id: int
-    message: MessageOut | None = Field(None, description="The tombstone (absent if its sender is deactivated).")
+    message: MessageOut | None = Field(
+        None, description="The tombstone as you see it (null if its sender is deactivated)."
+    )
 
 
 @realtime_event("thread:updated")

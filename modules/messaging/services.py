@@ -545,23 +545,26 @@ def _insert_message(
     return SentMessage(message=message, created=True, view=view)
 
 
-def _publish_new_message(view: MessageView, members: list[int]) -> None:
-    """`message:new` to every member, as each of them sees it. A new message has no reactions yet, so the one
-    thing that differs is whether the recipient follows the sender (the sender card's follow state)."""
+def _as_each_member_sees_it(view: MessageView, members: list[int]) -> dict[int, MessageView]:
+    """A message without reactions (a new one, a tombstone) as each member sees it: the one thing that differs
+    is whether they follow its sender (the sender card's follow state). One query per other member."""
     sender = view.sender
     followers = {
         member_id
         for member_id in members
         if member_id != sender.id and following_among(viewer_id=member_id, user_ids=[sender.id])
     }
-    followed_view = dataclasses.replace(view, sender=dataclasses.replace(sender, is_following=True))
-    unfollowed_view = dataclasses.replace(view, sender=dataclasses.replace(sender, is_following=False))
+    followed = dataclasses.replace(view, sender=dataclasses.replace(sender, is_following=True))
+    not_followed = dataclasses.replace(view, sender=dataclasses.replace(sender, is_following=False))
+    return {member_id: followed if member_id in followers else not_followed for member_id in members}
+
+
+def _publish_new_message(view: MessageView, members: list[int]) -> None:
+    """`message:new` to every member, as each of them sees it."""
     _publish_grouped(
         {
-            member_id: MessageNewEvent(
-                message=message_model(followed_view if member_id in followers else unfollowed_view, member_id)
-            )
-            for member_id in members
+            member_id: MessageNewEvent(message=message_model(seen, member_id))
+            for member_id, seen in _as_each_member_sees_it(view, members).items()
         }
     )
 
@@ -664,12 +667,18 @@ def _tombstone(message: Message) -> None:
     message.body, message.media_count, message.deleted_at = "", 0, timezone.now()
     message.save(update_fields=["body", "media_count", "deleted_at"])
     views = message_views([message], viewer_id=message.sender_id)
-    event = MessageDeletedEvent(
-        message_id=message.id,
-        thread_id=message.thread_id,
-        message=message_model(views[0], message.sender_id) if views else None,
+    members = members_seeing(thread_id=message.thread_id, message_id=message.id)
+    if not views:  # the sender's account is deactivated: no tombstone to show
+        publish(_topics(members), MessageDeletedEvent(message_id=message.id, thread_id=message.thread_id))
+        return
+    _publish_grouped(
+        {
+            member_id: MessageDeletedEvent(
+                message_id=message.id, thread_id=message.thread_id, message=message_model(seen, member_id)
+            )
+            for member_id, seen in _as_each_member_sees_it(views[0], members).items()
+        }
     )
-    publish(_topics(members_seeing(thread_id=message.thread_id, message_id=message.id)), event)
 
 
 def messages_remove_by_moderator(*, message_ids: list[int]) -> int:

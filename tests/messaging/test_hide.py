@@ -139,3 +139,24 @@ def test_strangers_cannot_hide_a_thread(chat, people):
     (stranger,) = people(1)
     assert stranger.post(f"/threads/{thread_id}/leave/").status == 404
     assert not ThreadMember.objects.filter(hidden_at__isnull=False).exists()
+
+
+def test_after_a_delete_the_same_opener_starts_the_conversation_again(people):
+    a, b = people(2)
+    first = a.post("/threads/direct/", {"user_id": b.user.id, "initial_message": "hi"}).json()
+    hide(a, first["id"])
+    again = a.post("/threads/direct/", {"user_id": b.user.id, "initial_message": "hi"})
+    assert again.status == 200 and again.json()["last_message"]["id"] != first["last_message"]["id"]
+    assert [t["id"] for t in a.get("/threads/").json()["results"]] == [first["id"]]
+    retry = a.post("/threads/direct/", {"user_id": b.user.id, "initial_message": "hi"})
+    assert retry.json()["last_message"]["id"] == again.json()["last_message"]["id"]
+    assert Message.objects.count() == 2
+
+
+def test_a_retried_send_answers_even_after_the_message_was_cleared(chat):
+    a, _, thread_id, _ = chat
+    key = "msg-1733450000000-aa11"
+    first = a.post("/messages/", {"thread": thread_id, "body": "late", "client_uuid": key}).json()
+    hide(a, thread_id)
+    retry = a.post("/messages/", {"thread": thread_id, "body": "late", "client_uuid": key})
+    assert retry.status == 200 and retry.json()["id"] == first["id"]

@@ -102,6 +102,15 @@ def test_bad_message_input(pair, payload, status):
     assert not Message.objects.exists()
 
 
+@pytest.mark.parametrize("extra", [{"type": "text"}, {"meta": {"k": 1}}, {"attachments": []}])
+def test_fields_the_app_could_add_but_never_sends_are_refused_by_name(pair, extra):
+    """sendMessageWithMeta may add `type`, `meta`, `attachments`; no reachable caller passes them."""
+    a, _, thread = pair
+    response = a.post("/messages/", {"thread": str(thread["id"]), "body": "x", **extra})
+    assert response.status == 422 and response.json()["code"] == "unknown_field"
+    assert set(response.json()["errors"]) == set(extra)
+
+
 def test_malformed_and_unsupported_bodies(pair):
     a, _, thread = pair
     malformed = a.request("POST", "/messages/", raw=b'{"thread": ')

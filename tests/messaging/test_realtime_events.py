@@ -107,3 +107,33 @@ def test_reaction_events_carry_each_members_own_flag_in_both_spellings(people):
     ]
     assert mine["message_id"] == message["id"] and mine["emoji"] == "👍" and mine["action"] == "added"
     assert mine["user_id"] == b.user.id and mine["thread_id"] == thread["id"]
+
+
+def test_a_tombstone_reaches_each_member_as_they_see_it(people):
+    a, b, c = people(3)
+    FollowFactory(follower=c.user, followee=a.user)
+    thread = group(a, b, c)
+    message = sent(a, thread["id"], "oops")
+    clear_events()
+    a.delete(f"/messages/{message['id']}/")
+    payloads = {e.topic: e.payload for e in events("message:deleted")}
+    assert set(payloads) == user_topics(a, b, c)
+    assert payloads[f"user:{c.user.id}"]["message"]["sender"]["is_following"] is True
+    assert payloads[f"user:{b.user.id}"]["message"]["sender"]["is_following"] is False
+    assert all(p["message_id"] == message["id"] and p["message"]["deleted"] for p in payloads.values())
+
+
+def test_a_tombstone_of_a_deactivated_sender_is_announced_without_a_message(people):
+    from modules.messaging.services import messages_remove_by_moderator
+
+    a, b = people(2)
+    thread = direct(a, b)
+    message = sent(a, thread["id"], "bye")
+    a.user.is_active = False
+    a.user.save(update_fields=["is_active"])
+    clear_events()
+    assert messages_remove_by_moderator(message_ids=[message["id"]]) == 1
+    payloads = [e.payload for e in events("message:deleted")]
+    assert payloads and all(
+        p == {"message_id": message["id"], "thread_id": thread["id"], "message": None} for p in payloads
+    )
