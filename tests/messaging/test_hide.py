@@ -44,6 +44,7 @@ def test_hiding_takes_the_thread_and_its_history_away_from_the_caller_only(chat)
     seen = b.get("/threads/").json()["results"]
     assert [t["id"] for t in seen] == [thread_id] and seen[0]["last_message"]["id"] == old[-1]
     assert len(b.get("/messages/", thread=thread_id).json()["results"]) == 3
+    assert all(b.get(f"/messages/{message_id}/").status == 200 for message_id in old)
     assert topics() == user_topics(a)
     hidden = events("thread:hidden")
     assert [e.payload for e in hidden] == [{"thread_id": thread_id, "cleared_through_message_id": old[-1]}]
