@@ -8,7 +8,7 @@ from ninja import Body, Query, Router, Status
 
 from modules.accounts.public import bearer_auth, current_principal
 from modules.core.public import (
-    CursorParams,
+    NotFound,
     PathId,
     error_responses,
     multipart_or_json_body,
@@ -16,7 +16,7 @@ from modules.core.public import (
     rate_limit_enforce,
 )
 from modules.messaging import selectors, services
-from modules.messaging.presenters import message_out, reactions_out, thread_out, typing_user_out
+from modules.messaging.presenters import message_out, reactions_out, thread_out, typing_out
 from modules.messaging.schemas import (
     AckIn,
     DirectThreadIn,
@@ -31,6 +31,7 @@ from modules.messaging.schemas import (
     ReceiptOut,
     SyncOut,
     SyncParams,
+    ThreadListParams,
     ThreadMessageIn,
     ThreadOut,
     ThreadPageOut,
@@ -80,7 +81,11 @@ def _send(request: HttpRequest, payload: ThreadMessageIn, files, thread_id: int)
     )
     if sent.view is not None:  # a new message: the view built while sending (no second read)
         return Status(201, message_out(sent.view, viewer, request))
-    return Status(201 if sent.created else 200, _message(request, sent.message.id))
+    # A retry: the stored message, even if the sender has since cleared it from their history.
+    views = selectors.message_views([sent.message], viewer_id=viewer)
+    if not views:
+        raise NotFound("Message not found.")
+    return Status(201 if sent.created else 200, message_out(views[0], viewer, request))
 
 
 def _limit_messages(request: HttpRequest) -> None:
@@ -109,9 +114,9 @@ def _limit_threads(request: HttpRequest) -> None:
     operation_id="threadsList",
     tags=["threads"],
     response={200: ThreadPageOut, **error_responses(400, 401, 422)},
-    summary="Your conversations, most recent activity first, with unread counts",
+    summary="Your conversations (not those you deleted), most recent activity first, with unread counts",
 )
-def threads_list(request: HttpRequest, params: Query[CursorParams]):
+def threads_list(request: HttpRequest, params: Query[ThreadListParams]):
     viewer = _viewer(request)
     page = selectors.threads_page(viewer_id=viewer, cursor=params.cursor, limit=params.limit)
     return {"results": [thread_out(view, viewer, request) for view in page.results], "next": page.next}
@@ -140,11 +145,14 @@ def threads_create(request: HttpRequest, payload: GroupCreateIn):
     operation_id="threadsDirect",
     tags=["threads"],
     response={200: ThreadOut, 201: ThreadOut, **error_responses(400, 401, 403, 404, 422, 429)},
-    summary="Your one-to-one thread with someone: 200 when it exists, 201 when created",
+    summary="Your one-to-one thread with someone: 200 when it exists, 201 when created; `initial_message` is "
+    "sent into it (once: a retry does not send it again)",
 )
 def threads_direct(request: HttpRequest, payload: DirectThreadIn):
     _limit_threads(request)
-    thread, created = services.direct_thread_get_or_create(user_id=_viewer(request), other_id=payload.user_id)
+    thread, created = services.direct_thread_open(
+        user_id=_viewer(request), other_id=payload.user_id, initial_message=payload.initial_message
+    )
     return Status(201 if created else 200, _thread(request, thread.id))
 
 
@@ -163,8 +171,9 @@ def threads_get(request: HttpRequest, thread_id: PathId):
     "/threads/{thread_id}/leave/",
     operation_id="threadsLeave",
     tags=["threads"],
-    response={204: None, **error_responses(400, 401, 404, 422)},
-    summary="Leave a group (a direct thread cannot be left: 400 `direct_thread`)",
+    response={204: None, **error_responses(401, 404, 422)},
+    summary="Leave a group; on a direct thread, delete the conversation for yourself (it comes back, with only "
+    "the later messages, at the next message)",
 )
 def threads_leave(request: HttpRequest, thread_id: PathId):
     services.thread_leave(user_id=_viewer(request), thread_id=thread_id)
@@ -194,8 +203,7 @@ def threads_read(request: HttpRequest, thread_id: PathId, payload: Body[ReadIn |
     summary="Who else is typing in the thread now",
 )
 def threads_typing(request: HttpRequest, thread_id: PathId):
-    typing = selectors.typing_list(viewer_id=_viewer(request), thread_id=thread_id)
-    return {"thread_id": thread_id, "typing": [typing_user_out(user) for user in typing]}
+    return typing_out(thread_id, selectors.typing_list(viewer_id=_viewer(request), thread_id=thread_id))
 
 
 @router.post(
@@ -215,14 +223,14 @@ def threads_typing_set(request: HttpRequest, thread_id: PathId, payload: TypingI
     operation_id="threadsSync",
     tags=["threads"],
     response={200: SyncOut, **error_responses(401, 404, 422)},
-    summary="Catch up: the messages after `since` (oldest first, bounded) and the thread",
+    summary="Catch up: the messages after `since` (`results`, oldest first, bounded) and the thread",
 )
 def threads_sync(request: HttpRequest, thread_id: PathId, params: Query[SyncParams]):
     viewer = _viewer(request)
     sync = selectors.thread_sync(viewer_id=viewer, thread_id=thread_id, since=params.since, limit=params.limit)
     return {
         "thread": thread_out(sync.thread, viewer, request),
-        "messages": [message_out(view, viewer, request) for view in sync.messages],
+        "results": [message_out(view, viewer, request) for view in sync.messages],
         "has_more": sync.has_more,
     }
 

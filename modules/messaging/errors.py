@@ -8,7 +8,6 @@ register_error_codes(
         "recipient_inactive": "The account you are writing to is deactivated.",
         "self_thread": "A conversation needs someone other than you.",
         "no_participants": "A group needs at least one other person.",
-        "direct_thread": "A one-to-one conversation cannot be left (this is for groups).",
         "empty_message": "A message needs text or an attachment.",
         "too_many_attachments": "More attachments than one message may carry.",
         "message_deleted": "The message was deleted.",

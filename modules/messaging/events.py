@@ -6,7 +6,7 @@ from typing import Literal
 
 from ninja import Field
 
-from modules.messaging.schemas import MessageOut, ReactionOut, ThreadOut
+from modules.messaging.schemas import MessageOut, ReactionEventOut, ThreadOut
 from modules.realtime.public import RealtimeEvent, realtime_event
 
 
@@ -14,7 +14,7 @@ from modules.realtime.public import RealtimeEvent, realtime_event
 class MessageNewEvent(RealtimeEvent):
     """A message arrived in one of your threads (your own too, for your other devices)."""
 
-    message: MessageOut = Field(description="The message as its sender sees it.")
+    message: MessageOut = Field(description="The message as you see it (as `GET /messages/{id}/` would show it).")
 
 
 @realtime_event("message:status")
@@ -35,7 +35,7 @@ class MessageReactionEvent(RealtimeEvent):
     emoji: str
     action: Literal["added", "removed"]
     user_id: int = Field(description="Who reacted.")
-    reactions: list[ReactionOut] = Field(description="The message's reactions now, as you see them.")
+    reactions: list[ReactionEventOut] = Field(description="The message's reactions now, as you see them.")
 
 
 @realtime_event("message:deleted")
@@ -44,7 +44,9 @@ class MessageDeletedEvent(RealtimeEvent):
 
     message_id: int
     thread_id: int
-    message: MessageOut | None = Field(None, description="The tombstone (absent if its sender is deactivated).")
+    message: MessageOut | None = Field(
+        None, description="The tombstone as you see it (null if its sender is deactivated)."
+    )
 
 
 @realtime_event("thread:updated")
@@ -52,6 +54,16 @@ class ThreadUpdatedEvent(RealtimeEvent):
     """A thread you are in changed (new member, title, last message, your unread count …)."""
 
     thread: ThreadOut = Field(description="The thread as you see it.")
+
+
+@realtime_event("thread:hidden")
+class ThreadHiddenEvent(RealtimeEvent):
+    """You deleted a direct conversation (on another device): drop it from the thread list and drop its
+    messages up to `cleared_through_message_id`. It returns, with later messages only, at the next message.
+    Sent to you only; the other person is not told."""
+
+    thread_id: int
+    cleared_through_message_id: int = Field(description="Messages up to this id are gone for you (0: none).")
 
 
 @realtime_event("member_left")

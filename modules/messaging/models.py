@@ -1,8 +1,9 @@
 """Threads (direct and group), their members, messages, reactions and typing state.
 
 Invariants live in the database: one direct thread per pair of people (a unique key on the ordered pair),
-one message per sender and `client_uuid` (retries are idempotent), read pointers never ahead of delivered
-ones, tombstones without content.
+one message per sender and `client_uuid` (retries are idempotent; the key is any visible-ASCII string of 1–64
+characters), read pointers never ahead of delivered ones, tombstones without content, a hidden conversation is
+not a left one.
 """
 
 from __future__ import annotations
@@ -55,8 +56,18 @@ class Thread(models.Model):
         return self.title or (f"group {self.id}" if self.is_group else f"direct {self.id}")
 
 
+CLIENT_UUID_MAX = 64
+# Visible ASCII only: an idempotency key is compared byte for byte, so no whitespace, control characters or
+# Unicode look-alikes (two spellings of one text) can make a retry miss its message.
+CLIENT_UUID_PATTERN = r"^[!-~]{1,64}$"
+
+
 class ThreadMember(models.Model):
-    """Membership with the member's delivered and read pointers (message ids; they only move forward)."""
+    """Membership with the member's delivered and read pointers (message ids; they only move forward).
+
+    A member of a direct thread may delete the conversation for themself ("hide" it): `hidden_at` takes it out
+    of their thread list until the next message in the thread, and `cleared_through_message_id` hides the
+    history up to that point from them for good. They stay a member (the other person is not told)."""
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -64,6 +75,12 @@ class ThreadMember(models.Model):
     left_at = models.DateTimeField(null=True, blank=True, help_text="Set when the member left (groups only).")
     last_delivered_message_id = models.PositiveBigIntegerField(default=0)
     last_read_message_id = models.PositiveBigIntegerField(default=0)
+    hidden_at = models.DateTimeField(
+        null=True, blank=True, help_text="The member deleted the conversation; cleared by the next message."
+    )
+    cleared_through_message_id = models.PositiveBigIntegerField(
+        default=0, help_text="Messages up to this id are hidden from this member (0: none)."
+    )
 
     class Meta:
         constraints = [
@@ -71,6 +88,9 @@ class ThreadMember(models.Model):
             models.CheckConstraint(
                 condition=Q(last_delivered_message_id__gte=F("last_read_message_id")),
                 name="threadmember_read_implies_delivered",
+            ),
+            models.CheckConstraint(
+                condition=Q(hidden_at__isnull=True) | Q(left_at__isnull=True), name="threadmember_hidden_not_left"
             ),
         ]
         indexes = [
@@ -90,7 +110,10 @@ class Message(models.Model):
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     body = models.TextField(max_length=4000, blank=True)
     type = models.CharField(max_length=8, choices=MessageType.choices, default=MessageType.TEXT)
-    client_uuid = models.UUIDField(help_text="Chosen by the sending device; a retry with the same one is a no-op.")
+    client_uuid = models.CharField(
+        max_length=CLIENT_UUID_MAX,
+        help_text="Chosen by the sending device (any visible-ASCII key); a retry with the same one is a no-op.",
+    )
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     media_count = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -101,6 +124,9 @@ class Message(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["sender", "client_uuid"], name="message_client_uuid_unique"),
+            models.CheckConstraint(
+                condition=Q(client_uuid__regex=CLIENT_UUID_PATTERN), name="message_client_uuid_visible_ascii"
+            ),
             models.CheckConstraint(condition=Q(type__in=MessageType.values), name="message_type_known"),
             models.CheckConstraint(
                 condition=~Q(body="") | Q(media_count__gt=0) | Q(deleted_at__isnull=False), name="message_not_empty"

@@ -30,6 +30,12 @@ def reactions_out(reactions: list[ReactionSummary], viewer_id: int) -> list[dict
     return [{"emoji": r.emoji, "count": r.count, "reacted_by_current_user": viewer_id in r.user_ids} for r in reactions]
 
 
+def reaction_event_reactions(reactions: list[ReactionSummary], viewer_id: int) -> list[dict]:
+    """`message:reaction` carries the flag twice: the mobile app's store reads `reactedByCurrentUser` from
+    realtime reactions (its REST client maps `reacted_by_current_user` itself)."""
+    return [{**r, "reactedByCurrentUser": r["reacted_by_current_user"]} for r in reactions_out(reactions, viewer_id)]
+
+
 def message_out(view: MessageView, viewer_id: int, request: HttpRequest | None) -> dict:
     reply = view.reply_to
     return {
@@ -64,6 +70,7 @@ def thread_out(view: ThreadView, viewer_id: int, request: HttpRequest | None) ->
         "id": view.id,
         "is_group": view.is_group,
         "title": view.title,
+        "members": [{"user": member.user, "joined_at": member.joined_at} for member in view.members],
         "participants": view.participants,
         "last_message": message_out(view.last_message, viewer_id, request) if view.last_message else None,
         "unread_count": view.unread_count,
@@ -71,15 +78,20 @@ def thread_out(view: ThreadView, viewer_id: int, request: HttpRequest | None) ->
         "last_delivered_message_id": view.last_delivered_message_id,
         "created_at": view.created_at,
         "last_activity_at": view.last_activity_at,
+        "updated_at": view.last_activity_at,
     }
 
 
-def typing_user_out(user: TypingUser) -> dict:
+def typing_out(thread_id: int, typing: list[TypingUser]) -> dict:
+    """Ours (`typing[]`) and the mobile app's reading of the same list (`typing_user_ids[]`, `users[]`)."""
     return {
-        "user_id": user.user_id,
-        "user_name": user.user_name,
-        "user_handle": user.user_handle,
-        "expires_at": user.expires_at,
+        "thread_id": thread_id,
+        "typing": [
+            {"user_id": t.user_id, "user_name": t.user_name, "user_handle": t.user_handle, "expires_at": t.expires_at}
+            for t in typing
+        ],
+        "typing_user_ids": [t.user_id for t in typing],
+        "users": [{"id": t.user_id, "name": t.user_name, "handle": t.user_handle} for t in typing],
     }
 
 

@@ -1,6 +1,6 @@
 """Public interface of the messaging module (notifications and realtime use these)."""
 
-from modules.messaging.presenters import message_out, message_payload
+from modules.messaging.presenters import message_out
 from modules.messaging.schemas import MessageOut, ThreadOut
 from modules.messaging.selectors import (
     MessageView,
@@ -22,7 +22,6 @@ __all__ = [
     "direct_thread_get_or_create",
     "group_create",
     "message_out",
-    "message_payload",
     "message_send",
     "message_views",
     "unread_count",

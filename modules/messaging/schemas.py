@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-import uuid
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from ninja import Field, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
+from modules.messaging.models import CLIENT_UUID_MAX
 from modules.social.public import UserCardOut
 
 MAX_BODY = 4000
@@ -41,6 +41,24 @@ def _emoji(value: str) -> str:
 
 
 Emoji = Annotated[str, Field(min_length=1, max_length=16, examples=["❤️", "👍🏽"]), AfterValidator(_emoji)]
+
+
+def _no_key(value: Any) -> Any:
+    # The app sends `client_uuid: ''` in its multipart form when it has no key; JSON may say the same.
+    return None if value == "" else value
+
+
+ClientKey = Annotated[str, Field(min_length=1, max_length=CLIENT_UUID_MAX, pattern=r"^[!-~]+$")]
+ClientUuid = Annotated[
+    ClientKey | None,
+    BeforeValidator(_no_key),
+    Field(
+        description="Your idempotency key for this message: any 1–64 visible ASCII characters (no spaces), "
+        "e.g. a UUID or `msg-1733450000000-9f3a`; compared exactly. A retry with the same key returns the same "
+        "message (200); empty or absent: the server picks a UUID.",
+        examples=["5f0c6a3e-2b7d-4f0e-9a59-0f3c2a1d9b44", "msg-1733450000000-9f3a6c"],
+    ),
+]
 
 
 # --- output ----------------------------------------------------------------------------------------
@@ -80,7 +98,7 @@ class MessageOut(Schema):
         description="From the sender's point of view: `sent` once stored, `delivered` / `read` once every other "
         "active member has received / read it. (`pending` is the client's own state before the server has it.)"
     )
-    client_uuid: uuid.UUID
+    client_uuid: str = Field(description="The sender's idempotency key, exactly as sent (or the one the server chose).")
     delivered_at: dt.datetime | None
     read_at: dt.datetime | None
     attachments: list[AttachmentOut]
@@ -94,17 +112,24 @@ class MessagePageOut(CursorPageOut):
     results: list[MessageOut]
 
 
+class ThreadMemberOut(Schema):
+    user: UserCardOut
+    joined_at: dt.datetime
+
+
 class ThreadOut(Schema):
     id: int
     is_group: bool
     title: str | None = Field(description="Groups only; null when the group has no title and for direct threads.")
-    participants: list[UserCardOut] = Field(description="Active members, you included.")
+    members: list[ThreadMemberOut] = Field(description="Active members, you included, in the order they joined.")
+    participants: list[UserCardOut] = Field(description="Active members, you included (`members[].user`).")
     last_message: MessageOut | None
     unread_count: int = Field(description="Messages after your read pointer, not yours and not deleted.")
     last_read_message_id: int = Field(description="Your read pointer (0: nothing read yet).")
     last_delivered_message_id: int = Field(description="Your delivered pointer (0: nothing acknowledged yet).")
     created_at: dt.datetime
-    last_activity_at: dt.datetime
+    last_activity_at: dt.datetime = Field(description="The last message, or the creation of the thread.")
+    updated_at: dt.datetime = Field(description="The same instant as `last_activity_at` (the mobile app's name).")
 
 
 class ThreadPageOut(CursorPageOut):
@@ -113,7 +138,7 @@ class ThreadPageOut(CursorPageOut):
 
 class SyncOut(Schema):
     thread: ThreadOut
-    messages: list[MessageOut] = Field(description="Messages after `since`, oldest first.")
+    results: list[MessageOut] = Field(description="Messages after `since`, oldest first.")
     has_more: bool = Field(description="More messages follow: sync again with `since` = the last id received.")
 
 
@@ -122,6 +147,13 @@ class ReceiptOut(Schema):
     last_delivered_message_id: int
     last_read_message_id: int
     unread_count: int
+
+
+class ReactionEventOut(ReactionOut):
+    # camelCase on purpose: the mobile app's store reads this spelling from realtime reactions.
+    reactedByCurrentUser: bool = Field(
+        description="The same as `reacted_by_current_user`, in the spelling the mobile app's store reads."
+    )
 
 
 class ReactionsOut(Schema):
@@ -139,9 +171,17 @@ class TypingUserOut(Schema):
     expires_at: dt.datetime
 
 
+class TypingPersonOut(Schema):
+    id: int
+    name: str
+    handle: str
+
+
 class TypingOut(Schema):
     thread_id: int
     typing: list[TypingUserOut] = Field(description="Other members typing now.")
+    typing_user_ids: list[int] = Field(description="The same people's ids, in the same order.")
+    users: list[TypingPersonOut] = Field(description="The same people, in the same order.")
 
 
 class TypingStateOut(Schema):
@@ -163,6 +203,12 @@ class GroupCreateIn(InputSchema):
 
 class DirectThreadIn(InputSchema):
     user_id: SafeId
+    initial_message: str | None = Field(
+        None,
+        max_length=MAX_BODY,
+        description="Also send this message. Sent once per conversation and text: repeating the request (a "
+        "retry) returns the thread without a second copy.",
+    )
 
 
 class ReadIn(InputSchema):
@@ -180,6 +226,12 @@ class SyncParams(Schema):
     limit: int = Field(100, ge=1, le=200)
 
 
+class ThreadListParams(CursorParams):
+    ordering: Literal["-updated_at", "-last_activity_at"] | None = Field(
+        None, description="The one order there is, most recent activity first (both names say the same)."
+    )
+
+
 class MessageListParams(CursorParams):
     thread: SafeId
 
@@ -190,9 +242,7 @@ class ThreadMessageIn(InputSchema):
     """JSON, or multipart form data with up to 4 image `attachments` or one video."""
 
     body: str = Field("", max_length=MAX_BODY)
-    client_uuid: uuid.UUID | None = Field(
-        None, description="Chosen by the device; a retry with the same one returns the same message (200)."
-    )
+    client_uuid: ClientUuid = None
     reply_to_message_id: SafeId | None = Field(None, description="A message of the same thread.")
 
 

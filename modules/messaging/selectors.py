@@ -1,17 +1,20 @@
 """Reads. Everything starts from the viewer's active membership: a thread the viewer is not (or no longer) an
-active member of does not exist for them, nor do its messages, typing state or receipts (404)."""
+active member of does not exist for them, nor do its messages, typing state or receipts (404).
+
+A member who deleted a direct conversation for themself keeps their membership, but the messages up to
+`cleared_through_message_id` no longer exist for them (lists, sync, single reads, unread counts, the thread's
+last message), and the thread leaves their thread list until the next message (`hidden_at`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from modules.accounts.public import inactive_user_ids, user_summaries
@@ -47,7 +50,7 @@ class MessageView:
     body: str
     type: str
     status: str
-    client_uuid: uuid.UUID
+    client_uuid: str
     delivered_at: dt.datetime | None
     read_at: dt.datetime | None
     attachments: list[MediaData]
@@ -58,17 +61,27 @@ class MessageView:
 
 
 @dataclass(frozen=True)
+class MemberView:
+    user: UserCard
+    joined_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class ThreadView:
     id: int
     is_group: bool
     title: str | None
-    participants: list[UserCard]
+    members: list[MemberView]
     last_message: MessageView | None
     unread_count: int
     last_read_message_id: int
     last_delivered_message_id: int
     created_at: dt.datetime
     last_activity_at: dt.datetime
+
+    @property
+    def participants(self) -> list[UserCard]:
+        return [member.user for member in self.members]
 
 
 @dataclass(frozen=True)
@@ -109,15 +122,38 @@ def active_member_ids(*, thread_id: int) -> list[int]:
     )
 
 
+def members_seeing(*, thread_id: int, message_id: int) -> list[int]:
+    """Active members for whom the message exists (not cleared from their history)."""
+    return list(
+        ThreadMember.objects.filter(
+            thread_id=thread_id, left_at__isnull=True, cleared_through_message_id__lt=message_id
+        )
+        .order_by("joined_at", "id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def member_cutoffs(*, thread_id: int) -> dict[int, int]:
+    """Each active member's history cut-off (0: they see every message)."""
+    return dict(
+        ThreadMember.objects.filter(thread_id=thread_id, left_at__isnull=True).values_list(
+            "user_id", "cleared_through_message_id"
+        )
+    )
+
+
 def can_follow_thread(user_id: int, thread_id: int) -> bool:
     """Realtime: a `thread:<id>` topic is open to the thread's active members only."""
     return ThreadMember.objects.filter(thread_id=thread_id, user_id=user_id, left_at__isnull=True).exists()
 
 
 def message_get(*, viewer_id: int, message_id: int) -> Message:
-    """A message of a thread the viewer is an active member of, or 404."""
+    """A message of a thread the viewer is an active member of (and did not clear from their history), or 404."""
     message = Message.objects.filter(
-        id=message_id, thread__members__user_id=viewer_id, thread__members__left_at__isnull=True
+        id=message_id,
+        thread__members__user_id=viewer_id,
+        thread__members__left_at__isnull=True,
+        id__gt=F("thread__members__cleared_through_message_id"),
     ).first()
     if message is None:
         raise NotFound("Message not found.")
@@ -265,19 +301,21 @@ def message_view(*, viewer_id: int, message_id: int) -> MessageView:
 
 def messages_page(*, viewer_id: int, thread_id: int, cursor: str | None, limit: int) -> Page[MessageView]:
     """A thread's messages, newest first."""
-    membership_get(user_id=viewer_id, thread_id=thread_id)
-    page = paginate_queryset(_visible_messages(thread_id), ordering=("-id",), cursor=cursor, limit=limit)
+    member = membership_get(user_id=viewer_id, thread_id=thread_id)
+    messages = _visible_messages(thread_id).filter(id__gt=member.cleared_through_message_id)
+    page = paginate_queryset(messages, ordering=("-id",), cursor=cursor, limit=limit)
     return Page(results=message_views(page.results, viewer_id=viewer_id), next=page.next)
 
 
 # --- threads ---------------------------------------------------------------------------------------
 
 
-def _unread_count(thread_ref: str, pointer_ref: str, user_ref, hidden: set[int]) -> Coalesce:
-    """Messages of the thread after the read pointer, not the member's own, not deleted and not sent by a
-    deactivated account (`hidden`: those are not shown either)."""
+def _unread_count(thread_ref: str, read_ref: str, cleared_ref: str, user_ref, hidden: set[int]) -> Coalesce:
+    """Messages of the thread after the read pointer and the member's history cut-off, not the member's own,
+    not deleted and not sent by a deactivated account (`hidden`: those are not shown either)."""
+    after = Greatest(OuterRef(read_ref), OuterRef(cleared_ref))
     unread = (
-        Message.objects.filter(thread_id=OuterRef(thread_ref), id__gt=OuterRef(pointer_ref), deleted_at__isnull=True)
+        Message.objects.filter(thread_id=OuterRef(thread_ref), id__gt=after, deleted_at__isnull=True)
         .exclude(sender_id=user_ref)
         .exclude(sender_id__in=hidden)
         .order_by()
@@ -288,35 +326,42 @@ def _unread_count(thread_ref: str, pointer_ref: str, user_ref, hidden: set[int])
     return Coalesce(Subquery(unread), Value(0))
 
 
-def _threads_of(viewer_id: int) -> QuerySet[Thread]:
-    """The viewer's threads with their own pointers and unread count (one query, whatever the page size)."""
+def _threads_of(viewer_id: int, *, listed: bool = False) -> QuerySet[Thread]:
+    """The viewer's threads with their own pointers and unread count (one query, whatever the page size);
+    `listed`: only those in their thread list (not hidden)."""
+    # One filter() call: the membership conditions and the annotations below use the same join.
+    membership = {"members__user_id": viewer_id, "members__left_at__isnull": True}
+    if listed:
+        membership["members__hidden_at__isnull"] = True
     return (
-        Thread.objects.filter(members__user_id=viewer_id, members__left_at__isnull=True)
+        Thread.objects.filter(**membership)
         .select_related("last_message")
         .annotate(
             my_read=F("members__last_read_message_id"),
             my_delivered=F("members__last_delivered_message_id"),
+            my_cleared=F("members__cleared_through_message_id"),
         )
-        .annotate(unread=_unread_count("pk", "my_read", viewer_id, inactive_user_ids()))
+        .annotate(unread=_unread_count("pk", "my_read", "my_cleared", viewer_id, inactive_user_ids()))
     )
 
 
-def _active_members(thread_ids: list[int]) -> dict[int, list[int]]:
-    members: dict[int, list[int]] = {}
+def _active_members(thread_ids: list[int]) -> dict[int, list[tuple[int, dt.datetime]]]:
+    """(user id, joined at) of each thread's active members, in the order they joined."""
+    members: dict[int, list[tuple[int, dt.datetime]]] = {}
     rows = (
         ThreadMember.objects.filter(thread_id__in=thread_ids, left_at__isnull=True)
         .order_by("thread_id", "joined_at", "id")
-        .values_list("thread_id", "user_id")
+        .values_list("thread_id", "user_id", "joined_at")
     )
-    for thread_id, user_id in rows:
-        members.setdefault(thread_id, []).append(user_id)
+    for thread_id, user_id, joined_at in rows:
+        members.setdefault(thread_id, []).append((user_id, joined_at))
     return members
 
 
 def _thread_view(
     thread: Thread,
     *,
-    members: list[int],
+    members: list[tuple[int, dt.datetime]],
     cards: dict[int, UserCard],
     last: MessageView | None,
     unread: int,
@@ -327,7 +372,7 @@ def _thread_view(
         id=thread.id,
         is_group=thread.is_group,
         title=thread.title or None,
-        participants=[cards[user_id] for user_id in members if user_id in cards],
+        members=[MemberView(user=cards[user_id], joined_at=joined) for user_id, joined in members if user_id in cards],
         last_message=last,
         unread_count=unread,
         last_read_message_id=read,
@@ -343,8 +388,9 @@ def thread_views(threads: Iterable[Thread], *, viewer_id: int) -> list[ThreadVie
     if not threads:
         return []
     members = _active_members([t.id for t in threads])
-    lasts = [t.last_message for t in threads if t.last_message is not None]
-    user_ids = {user_id for ids in members.values() for user_id in ids} | {m.sender_id for m in lasts}
+    # The last message only when the viewer has not cleared it from their history.
+    lasts = [t.last_message for t in threads if t.last_message is not None and t.last_message_id > t.my_cleared]
+    user_ids = {user_id for rows in members.values() for user_id, _ in rows} | {m.sender_id for m in lasts}
     cards = cards_for(viewer_id=viewer_id, user_ids=user_ids)
     last_views = {view.id: view for view in _message_views(lasts, cards)}
     return [
@@ -362,8 +408,10 @@ def thread_views(threads: Iterable[Thread], *, viewer_id: int) -> list[ThreadVie
 
 
 def threads_page(*, viewer_id: int, cursor: str | None, limit: int) -> Page[ThreadView]:
-    """The viewer's threads, most recent activity first."""
-    page = paginate_queryset(_threads_of(viewer_id), ordering=("-last_activity_at", "-id"), cursor=cursor, limit=limit)
+    """The viewer's thread list (without the conversations they hid), most recent activity first."""
+    page = paginate_queryset(
+        _threads_of(viewer_id, listed=True), ordering=("-last_activity_at", "-id"), cursor=cursor, limit=limit
+    )
     return Page(results=thread_views(page.results, viewer_id=viewer_id), next=page.next)
 
 
@@ -381,22 +429,41 @@ def thread_views_for_members(*, thread_id: int) -> dict[int, ThreadView]:
     rows = list(
         ThreadMember.objects.filter(thread_id=thread_id, left_at__isnull=True)
         .order_by("joined_at", "id")
-        .annotate(unread=_unread_count("thread_id", "last_read_message_id", OuterRef("user_id"), inactive_user_ids()))
-        .values_list("user_id", "last_read_message_id", "last_delivered_message_id", "unread")
+        .annotate(
+            unread=_unread_count(
+                "thread_id",
+                "last_read_message_id",
+                "cleared_through_message_id",
+                OuterRef("user_id"),
+                inactive_user_ids(),
+            )
+        )
+        .values_list(
+            "user_id",
+            "joined_at",
+            "last_read_message_id",
+            "last_delivered_message_id",
+            "cleared_through_message_id",
+            "unread",
+        )
     )
-    members = [row[0] for row in rows]
+    members = [(row[0], row[1]) for row in rows]
     last = thread.last_message
-    summaries = user_summaries(user_ids=set(members) | ({last.sender_id} if last else set()))
+    summaries = user_summaries(user_ids={user_id for user_id, _ in members} | ({last.sender_id} if last else set()))
     base_cards = {
         s.id: UserCard(id=s.id, handle=s.handle, name=s.name, photo_path=s.photo_path, is_following=False)
         for s in summaries.values()
     }
     last_views = _message_views([last], base_cards) if last else []
     views: dict[int, ThreadView] = {}
-    for user_id, read, delivered, unread in rows:
+    for user_id, _, read, delivered, cleared, unread in rows:
         followed = following_among(viewer_id=user_id, user_ids=base_cards) if len(base_cards) > 1 else set()
         cards = {uid: dataclasses.replace(card, is_following=uid in followed) for uid, card in base_cards.items()}
-        last_view = dataclasses.replace(last_views[0], sender=cards[last_views[0].sender_id]) if last_views else None
+        last_view = (
+            dataclasses.replace(last_views[0], sender=cards[last_views[0].sender_id])
+            if last_views and last_views[0].id > cleared
+            else None
+        )
         views[user_id] = _thread_view(
             thread, members=members, cards=cards, last=last_view, unread=unread, read=read, delivered=delivered
         )
@@ -409,7 +476,7 @@ def unread_count(*, user_id: int, thread_id: int) -> int:
         return 0
     return (
         _visible_messages(thread_id)
-        .filter(id__gt=member.last_read_message_id, deleted_at__isnull=True)
+        .filter(id__gt=max(member.last_read_message_id, member.cleared_through_message_id), deleted_at__isnull=True)
         .exclude(sender_id=user_id)
         .count()
     )
@@ -417,8 +484,10 @@ def unread_count(*, user_id: int, thread_id: int) -> int:
 
 def thread_sync(*, viewer_id: int, thread_id: int, since: int, limit: int) -> SyncView:
     """Messages after `since` (oldest first, at most `limit`) and the thread, for a client catching up."""
+    member = membership_get(user_id=viewer_id, thread_id=thread_id)
     thread = thread_view(viewer_id=viewer_id, thread_id=thread_id)
-    rows = list(_visible_messages(thread_id).filter(id__gt=since).order_by("id")[: limit + 1])
+    after = max(since, member.cleared_through_message_id)
+    rows = list(_visible_messages(thread_id).filter(id__gt=after).order_by("id")[: limit + 1])
     return SyncView(
         thread=thread, messages=message_views(rows[:limit], viewer_id=viewer_id), has_more=len(rows) > limit
     )

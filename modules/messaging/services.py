@@ -7,18 +7,24 @@ Concurrency rules:
 * One direct thread per pair: the ordered pair is a unique key; a racing creation finds the winner's thread.
 * One message per (sender, client_uuid): a retry, even a concurrent one, returns the stored message.
 * Realtime events are recorded with `publish()` inside the transaction that makes the change, addressed to
-  the user topics of the thread's active members only.
+  the user topics of the thread's active members only (events about a message: those who still see it).
+* Hiding a direct conversation locks the thread too, so its cut-off is the latest committed message and any
+  later message brings the conversation back.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from modules.accounts.public import accounts_get, user_summaries
@@ -30,6 +36,7 @@ from modules.messaging.events import (
     MessageNewEvent,
     MessageReactionEvent,
     MessageStatusEvent,
+    ThreadHiddenEvent,
     ThreadUpdatedEvent,
     TypingEvent,
 )
@@ -42,12 +49,14 @@ from modules.messaging.models import (
     ThreadMember,
     TypingState,
 )
-from modules.messaging.presenters import message_model, reactions_out, thread_model
+from modules.messaging.presenters import message_model, reaction_event_reactions, thread_model
 from modules.messaging.selectors import (
     MessageView,
     ReactionSummary,
     active_member_ids,
     latest_message_id,
+    member_cutoffs,
+    members_seeing,
     membership_get,
     message_get,
     message_views,
@@ -249,15 +258,34 @@ def _advance_statuses(thread_id: int) -> dict[int, str]:
     return changed
 
 
-def _publish_statuses(thread_id: int, changed: dict[int, str], member_ids: list[int]) -> None:
+def _publish_statuses(thread_id: int, changed: dict[int, str]) -> None:
+    """A status event per changed message, to the members who still see that message."""
+    if not changed:
+        return
+    cutoffs = member_cutoffs(thread_id=thread_id)
     for message_id in sorted(changed, reverse=True)[:STATUS_EVENTS_MAX]:
         publish(
-            _topics(member_ids),
+            _topics(user_id for user_id, cleared in cutoffs.items() if cleared < message_id),
             MessageStatusEvent(message_id=message_id, thread_id=thread_id, status=changed[message_id]),
         )
 
 
 # --- threads ---------------------------------------------------------------------------------------
+
+
+def direct_thread_open(*, user_id: int, other_id: int, initial_message: str | None = None) -> tuple[Thread, bool]:
+    """`direct_thread_get_or_create`, then send `initial_message` (when given) into the thread.
+
+    The opener's idempotency key is derived from the thread, the caller's history cut-off and the text, so
+    repeating the request (a retry) does not send it twice, while after a "delete conversation" the same words
+    open the conversation anew."""
+    thread, created = direct_thread_get_or_create(user_id=user_id, other_id=other_id)
+    body = (initial_message or "").strip()
+    if body:
+        cleared = membership_get(user_id=user_id, thread_id=thread.id).cleared_through_message_id
+        digest = hashlib.sha256(body.encode()).hexdigest()[:24]
+        message_send(sender_id=user_id, thread_id=thread.id, body=body, client_uuid=f"d:{thread.id}:{cleared}:{digest}")
+    return thread, created
 
 
 def direct_thread_get_or_create(*, user_id: int, other_id: int) -> tuple[Thread, bool]:
@@ -319,17 +347,18 @@ def group_create(
             [ThreadMember(thread=thread, user_id=user_id) for user_id in [creator_id, *others]]
         )
         if body:
-            _insert_message(thread, sender_id=creator_id, body=body, client_uuid=uuid.uuid4(), reply_to_id=None)
+            _insert_message(thread, sender_id=creator_id, body=body, client_uuid=str(uuid.uuid4()), reply_to_id=None)
         _publish_thread_updated(thread.id)
     return thread
 
 
 def thread_leave(*, user_id: int, thread_id: int) -> None:
-    """Leave a group (a direct thread cannot be left: 400 `direct_thread`). Members are told, and messages
-    that only waited for the leaver become delivered / read."""
+    """Leave a group, or delete a direct conversation for yourself (`direct_thread_hide`). Group members are
+    told, and messages that only waited for the leaver become delivered / read."""
     member = membership_get(user_id=user_id, thread_id=thread_id)
     if not member.thread.is_group:
-        raise BadRequest("A direct conversation cannot be left.", code="direct_thread")
+        direct_thread_hide(user_id=user_id, thread_id=thread_id)
+        return
     with transaction.atomic():
         _lock_thread(thread_id)
         left = ThreadMember.objects.filter(id=member.id, left_at__isnull=True).update(left_at=timezone.now())
@@ -339,8 +368,27 @@ def thread_leave(*, user_id: int, thread_id: int) -> None:
         remaining = active_member_ids(thread_id=thread_id)
         # The leaver's other devices hear it too: they drop the thread.
         publish(_topics([*remaining, user_id]), MemberLeftEvent(thread_id=thread_id, user_id=user_id))
-        _publish_statuses(thread_id, _advance_statuses(thread_id), remaining)
+        _publish_statuses(thread_id, _advance_statuses(thread_id))
         _publish_thread_updated(thread_id)
+
+
+def direct_thread_hide(*, user_id: int, thread_id: int) -> int:
+    """ "Delete conversation" on a direct thread, for the caller only: it leaves their thread list and its
+    history up to now is gone for them; the next message (from either person) brings it back with only the
+    messages after this point. The caller stays a member (a direct thread cannot be left, and the other person
+    is not told); their read pointer does not move, so nothing is reported as read. Returns the cut-off."""
+    with transaction.atomic():
+        _lock_thread(thread_id)
+        through = latest_message_id(thread_id=thread_id)
+        hidden = ThreadMember.objects.filter(thread_id=thread_id, user_id=user_id, left_at__isnull=True).update(
+            hidden_at=timezone.now(), cleared_through_message_id=Greatest(F("cleared_through_message_id"), through)
+        )
+        if not hidden:
+            raise NotFound("Thread not found.")
+        TypingState.objects.filter(thread_id=thread_id, user_id=user_id).delete()
+        # The caller's other devices drop it too.
+        publish([user_topic(user_id)], ThreadHiddenEvent(thread_id=thread_id, cleared_through_message_id=through))
+    return through
 
 
 # --- receipts --------------------------------------------------------------------------------------
@@ -364,7 +412,7 @@ def _receipt_move(*, user_id: int, thread_id: int, delivered: int, read: int) ->
         if read_moved or new_delivered != member.last_delivered_message_id:
             member.last_read_message_id, member.last_delivered_message_id = new_read, new_delivered
             member.save(update_fields=["last_read_message_id", "last_delivered_message_id"])
-            _publish_statuses(thread_id, _advance_statuses(thread_id), active_member_ids(thread_id=thread_id))
+            _publish_statuses(thread_id, _advance_statuses(thread_id))
         if read_moved:
             _publish_thread_updated_to(thread_id, user_id)  # the reader's other devices: new unread count
     return Receipt(thread_id=thread_id, last_delivered_message_id=new_delivered, last_read_message_id=new_read)
@@ -392,7 +440,7 @@ def message_ack(*, user_id: int, message_id: int, status: str) -> Receipt:
 # --- messages --------------------------------------------------------------------------------------
 
 
-def _existing(sender_id: int, client_uuid: uuid.UUID) -> Message | None:
+def _existing(sender_id: int, client_uuid: str) -> Message | None:
     return Message.objects.filter(sender_id=sender_id, client_uuid=client_uuid).first()
 
 
@@ -409,13 +457,16 @@ _INSERT_MESSAGE_SQL = """
     ON CONFLICT (sender_id, client_uuid) DO NOTHING
     RETURNING id
 """
-# After the insert, in one round trip: the thread's last message, the end of the sender's "typing", and who the
-# active members are now (a statement after the lock: a member who left meanwhile is not among them).
+# After the insert, in one round trip: the thread's last message, the end of the sender's "typing", the return of
+# the conversation for members who had hidden it, and who the active members are now (a statement after the
+# lock: a member who left meanwhile is not among them).
 _AFTER_INSERT_SQL = """
     WITH touched AS (
         UPDATE {thread} SET last_message_id = %(message)s, last_activity_at = %(at)s WHERE id = %(thread)s
     ), typing AS (
         DELETE FROM {typing} WHERE thread_id = %(thread)s AND user_id = %(sender)s
+    ), shown AS (
+        UPDATE {member} SET hidden_at = NULL WHERE thread_id = %(thread)s AND hidden_at IS NOT NULL
     )
     SELECT user_id FROM {member} WHERE thread_id = %(thread)s AND left_at IS NULL ORDER BY joined_at, id
 """
@@ -426,7 +477,7 @@ def _insert_message(
     *,
     sender_id: int,
     body: str,
-    client_uuid: uuid.UUID,
+    client_uuid: str,
     reply_to_id: int | None,
     media: list[MediaData] = (),
 ) -> SentMessage:
@@ -479,7 +530,7 @@ def _insert_message(
     )
     view = sent_message_view(message, attachments=list(media))
     if view is not None:
-        publish(_topics(members), MessageNewEvent(message=message_model(view, sender_id)))
+        _publish_new_message(view, members)
     for member_id in members:
         if member_id != sender_id:
             notify(
@@ -494,12 +545,36 @@ def _insert_message(
     return SentMessage(message=message, created=True, view=view)
 
 
+def _as_each_member_sees_it(view: MessageView, members: list[int]) -> dict[int, MessageView]:
+    """A message without reactions (a new one, a tombstone) as each member sees it: the one thing that differs
+    is whether they follow its sender (the sender card's follow state). One query per other member."""
+    sender = view.sender
+    followers = {
+        member_id
+        for member_id in members
+        if member_id != sender.id and following_among(viewer_id=member_id, user_ids=[sender.id])
+    }
+    followed = dataclasses.replace(view, sender=dataclasses.replace(sender, is_following=True))
+    not_followed = dataclasses.replace(view, sender=dataclasses.replace(sender, is_following=False))
+    return {member_id: followed if member_id in followers else not_followed for member_id in members}
+
+
+def _publish_new_message(view: MessageView, members: list[int]) -> None:
+    """`message:new` to every member, as each of them sees it."""
+    _publish_grouped(
+        {
+            member_id: MessageNewEvent(message=message_model(seen, member_id))
+            for member_id, seen in _as_each_member_sees_it(view, members).items()
+        }
+    )
+
+
 def message_send_with_view(
     *,
     sender_id: int,
     thread_id: int,
     body: str,
-    client_uuid: uuid.UUID | None = None,
+    client_uuid: str | None = None,
     reply_to_message_id: int | None = None,
     attachments: list[UploadedFile] = (),
 ) -> SentMessage:
@@ -511,7 +586,7 @@ def message_send_with_view(
     body = body.strip()
     files = list(attachments)
     member = membership_get(user_id=sender_id, thread_id=thread_id)
-    client_uuid = client_uuid or uuid.uuid4()
+    client_uuid = client_uuid or str(uuid.uuid4())
     existing = _existing(sender_id, client_uuid)
     if existing is not None:
         return SentMessage(message=_replay(existing, thread_id=thread_id, body=body), created=False, view=None)
@@ -554,7 +629,7 @@ def message_send(
     sender_id: int,
     thread_id: int,
     body: str,
-    client_uuid: uuid.UUID | None = None,
+    client_uuid: str | None = None,
     reply_to_message_id: int | None = None,
     attachments: list[UploadedFile] = (),
 ) -> tuple[Message, bool]:
@@ -592,12 +667,18 @@ def _tombstone(message: Message) -> None:
     message.body, message.media_count, message.deleted_at = "", 0, timezone.now()
     message.save(update_fields=["body", "media_count", "deleted_at"])
     views = message_views([message], viewer_id=message.sender_id)
-    event = MessageDeletedEvent(
-        message_id=message.id,
-        thread_id=message.thread_id,
-        message=message_model(views[0], message.sender_id) if views else None,
+    members = members_seeing(thread_id=message.thread_id, message_id=message.id)
+    if not views:  # the sender's account is deactivated: no tombstone to show
+        publish(_topics(members), MessageDeletedEvent(message_id=message.id, thread_id=message.thread_id))
+        return
+    _publish_grouped(
+        {
+            member_id: MessageDeletedEvent(
+                message_id=message.id, thread_id=message.thread_id, message=message_model(seen, member_id)
+            )
+            for member_id, seen in _as_each_member_sees_it(views[0], members).items()
+        }
     )
-    publish(_topics(active_member_ids(thread_id=message.thread_id)), event)
 
 
 def messages_remove_by_moderator(*, message_ids: list[int]) -> int:
@@ -647,9 +728,9 @@ def reaction_toggle(*, user_id: int, message_id: int, emoji: str) -> ReactionCha
                     emoji=emoji,
                     action=action,
                     user_id=user_id,
-                    reactions=reactions_out(reactions, member),
+                    reactions=reaction_event_reactions(reactions, member),
                 )
-                for member in active_member_ids(thread_id=message.thread_id)
+                for member in members_seeing(thread_id=message.thread_id, message_id=message.id)
             }
         )
     return ReactionChange(

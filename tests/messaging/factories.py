@@ -69,7 +69,7 @@ class MessageFactory(DjangoModelFactory):
     thread = factory.SubFactory(GroupThreadFactory)
     sender = factory.SubFactory(UserFactory)
     body = factory.Faker("sentence")
-    client_uuid = factory.LazyFunction(uuid.uuid4)
+    client_uuid = factory.LazyFunction(lambda: str(uuid.uuid4()))
 
     @factory.post_generation
     def touch_thread(obj, create, extracted, **kwargs):

@@ -88,3 +88,37 @@ def test_concurrent_sends_keep_the_last_message_right():
     latest = Message.objects.filter(thread_id=thread["id"]).order_by("-id").first()
     assert Thread.objects.get(id=thread["id"]).last_message_id == latest.id
     assert Message.objects.filter(thread_id=thread["id"]).count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_the_apps_fallback_key_store_one_message():
+    a, b = client_for(UserFactory()), client_for(UserFactory())
+    thread = direct(a, b)
+    key = "msg-1733450000000-9f3a6c1d2e"  # the app's key when it has no crypto.randomUUID
+    body = {"thread": str(thread["id"]), "body": "x", "client_uuid": key}  # the app sends the id as a string
+    responses = run_together(
+        *[lambda: a.post("/messages/", body) for _ in range(4)],
+        *[lambda: a.post(f"/threads/{thread['id']}/messages/", {"body": "x", "client_uuid": key}) for _ in range(2)],
+    )
+    assert sorted(r.status for r in responses) == [200] * 5 + [201], responses
+    assert {r.json()["client_uuid"] for r in responses} == {key}
+    assert Message.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_racing_a_delete_conversation_is_either_cleared_or_brings_it_back():
+    a, b = client_for(UserFactory()), client_for(UserFactory())
+    thread = direct(a, b)
+    for n in range(4):
+        sent(b, thread["id"], f"before {n}")
+        hidden, message = run_together(
+            lambda: a.post(f"/threads/{thread['id']}/leave/", {}), lambda n=n: sent(b, thread["id"], f"race {n}")
+        )
+        assert hidden.status == 204
+        member = ThreadMember.objects.get(thread_id=thread["id"], user=a.user)
+        listed = [t["id"] for t in a.get("/threads/").json()["results"]]
+        if message["id"] <= member.cleared_through_message_id:  # the message came first: gone with the rest
+            assert member.hidden_at is not None and listed == []
+        else:  # the delete came first: the message brought the thread back, with only itself
+            assert member.hidden_at is None and listed == [thread["id"]]
+            assert [m["id"] for m in a.get("/messages/", thread=thread["id"]).json()["results"]] == [message["id"]]

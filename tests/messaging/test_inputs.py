@@ -69,7 +69,7 @@ def test_wrong_types_are_a_422_with_field_errors(world):
     a, thread_id, message_id = world
     for method, path in endpoints(thread_id, message_id):
         if path.startswith("/threads/") and path.endswith("/messages/"):
-            body = {"body": 5, "client_uuid": "nope"}
+            body = {"body": 5, "client_uuid": "no\tpe"}
         else:
             body = next((b for suffix, b in JSON_BODIES.items() if path.endswith(suffix)), None)
         if method != "POST" or body is None:

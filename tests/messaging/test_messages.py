@@ -86,7 +86,9 @@ def test_messages_list_newest_first_with_cursor(pair):
         ({"body": "x"}, 422),  # no thread
         ({"thread": "abc", "body": "x"}, 422),
         ({"thread": 1, "body": 5}, 422),
-        ({"thread": 1, "body": "x", "client_uuid": "not-a-uuid"}, 422),
+        ({"thread": 1, "body": "x", "client_uuid": "has space"}, 422),
+        ({"thread": 1, "body": "x", "client_uuid": "x" * 65}, 422),
+        ({"thread": 1, "body": "x", "client_uuid": 5}, 422),
         ({"thread": 1, "body": "x" * 4001}, 422),
         ({"thread": 1, "body": "x", "reply_to_message_id": -1}, 422),
         (["not", "an", "object"], 422),
@@ -98,6 +100,15 @@ def test_bad_message_input(pair, payload, status):
         payload = {**payload, "thread": thread["id"]}
     assert a.post("/messages/", payload).status == status
     assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("extra", [{"type": "text"}, {"meta": {"k": 1}}, {"attachments": []}])
+def test_fields_the_app_could_add_but_never_sends_are_refused_by_name(pair, extra):
+    """sendMessageWithMeta may add `type`, `meta`, `attachments`; no reachable caller passes them."""
+    a, _, thread = pair
+    response = a.post("/messages/", {"thread": str(thread["id"]), "body": "x", **extra})
+    assert response.status == 422 and response.json()["code"] == "unknown_field"
+    assert set(response.json()["errors"]) == set(extra)
 
 
 def test_malformed_and_unsupported_bodies(pair):

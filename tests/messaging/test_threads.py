@@ -2,9 +2,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from modules.messaging.models import Thread, ThreadMember
+from modules.messaging.models import Message, Thread, ThreadMember
 from tests.conftest import client_for
-from tests.factories import UserFactory
+from tests.factories import BlockFactory, UserFactory
 from tests.messaging.conftest import direct, events, group, sent, topics, user_topics
 from tests.messaging.factories import DirectThreadFactory, MessageFactory, ThreadMemberFactory
 
@@ -166,14 +166,6 @@ def test_leaving_a_group(people):
     assert topics("thread:updated") >= user_topics(a, c)
 
 
-def test_a_direct_thread_cannot_be_left(people):
-    a, b = people(2)
-    thread = direct(a, b)
-    response = a.post(f"/threads/{thread['id']}/leave/")
-    assert response.status == 400 and response.json()["code"] == "direct_thread"
-    assert a.get(f"/threads/{thread['id']}/").status == 200
-
-
 def test_a_member_who_left_gets_no_more_events(people):
     a, b, c = people(3)
     thread = group(a, b, c)
@@ -206,3 +198,79 @@ def test_thread_rate_limit(api, settings, people):
 def test_group_member_factory(db):
     member = ThreadMemberFactory()
     assert member.thread.is_group and client_for(member.user).get(f"/threads/{member.thread_id}/").status == 200
+
+
+def test_threads_carry_members_and_updated_at(people):
+    a, b, c = people(3)
+    thread = group(a, b, c, initial_message="hello")
+    body = a.get(f"/threads/{thread['id']}/").json()
+    assert [m["user"]["id"] for m in body["members"]] == [a.user.id, b.user.id, c.user.id]
+    assert [m["user"] for m in body["members"]] == body["participants"]
+    assert all(m["joined_at"] and {"id", "name", "handle", "photo"} <= set(m["user"]) for m in body["members"])
+    assert body["updated_at"] == body["last_activity_at"] == body["last_message"]["created_at"]
+    b.post(f"/threads/{thread['id']}/leave/")
+    listed = a.get("/threads/").json()["results"][0]
+    assert [m["user"]["id"] for m in listed["members"]] == [a.user.id, c.user.id]
+    assert listed["updated_at"] == listed["last_activity_at"]
+
+
+def test_thread_list_accepts_the_apps_ordering_and_page_size(people):
+    me, *others = people(4)
+    ids = [direct(me, other)["id"] for other in others]
+    for ordering in ("-updated_at", "-last_activity_at"):
+        page = me.get("/threads/", ordering=ordering, page_size=2).json()
+        assert [t["id"] for t in page["results"]] == [ids[2], ids[1]]
+        assert "ordering=" in page["next"] and "page_size=2" in page["next"]
+        rest = me.get("/threads/", ordering=ordering, page_size=2, cursor=page["next"]).json()
+        assert [t["id"] for t in rest["results"]] == [ids[0]] and rest["next"] is None
+
+
+@pytest.mark.parametrize("ordering", ["updated_at", "-created_at", "title", ""])
+def test_thread_list_refuses_other_orderings(api, ordering):
+    response = api.get("/threads/", ordering=ordering)
+    assert response.status == 422 and "ordering" in response.json()["errors"]
+
+
+def test_direct_thread_with_a_string_id_and_an_initial_message(people):
+    a, b = people(2)
+    response = a.post("/threads/direct/", {"user_id": str(b.user.id), "initial_message": "  hi there  "})
+    assert response.status == 201, response
+    body = response.json()
+    assert body["last_message"]["body"] == "hi there" and body["last_message"]["sender"]["id"] == a.user.id
+    seen_by_b = b.get("/threads/").json()["results"]
+    assert [t["id"] for t in seen_by_b] == [body["id"]] and seen_by_b[0]["unread_count"] == 1
+    assert topics("message:new") == user_topics(a, b)
+
+
+def test_repeating_the_direct_request_does_not_send_the_initial_message_twice(people):
+    a, b = people(2)
+    first = a.post("/threads/direct/", {"user_id": b.user.id, "initial_message": "hi"})
+    again = a.post("/threads/direct/", {"user_id": b.user.id, "initial_message": "hi"})
+    assert (first.status, again.status) == (201, 200)
+    assert again.json()["last_message"]["id"] == first.json()["last_message"]["id"]
+    assert Message.objects.count() == 1 and len(events("message:new")) == 2
+    other = a.post("/threads/direct/", {"user_id": b.user.id, "initial_message": "are you there?"})
+    assert other.status == 200 and other.json()["last_message"]["body"] == "are you there?"
+    reply = b.post("/threads/direct/", {"user_id": a.user.id, "initial_message": "hi"})  # b's own opener
+    assert reply.json()["last_message"]["sender"]["id"] == b.user.id
+    assert Message.objects.count() == 3
+
+
+@pytest.mark.parametrize("initial_message", [None, "", "   "])
+def test_direct_thread_without_an_initial_message_sends_nothing(people, initial_message):
+    a, b = people(2)
+    response = a.post("/threads/direct/", {"user_id": b.user.id, "initial_message": initial_message})
+    assert response.status == 201 and response.json()["last_message"] is None
+    assert not Message.objects.exists()
+
+
+def test_direct_initial_message_input_and_policies(people):
+    a, b = people(2)
+    too_long = a.post("/threads/direct/", {"user_id": b.user.id, "initial_message": "x" * 4001})
+    assert too_long.status == 422 and "initial_message" in too_long.json()["errors"]
+    assert a.post("/threads/direct/", {"user_id": b.user.id, "initial_message": 5}).status == 422
+    thread = direct(a, b)
+    BlockFactory(blocker=b.user, blocked=a.user)
+    refused = a.post("/threads/direct/", {"user_id": b.user.id, "initial_message": "hi"})
+    assert refused.status == 403 and refused.json()["code"] == "blocked"
+    assert not Message.objects.filter(thread_id=thread["id"]).exists()

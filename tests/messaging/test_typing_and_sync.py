@@ -40,7 +40,11 @@ def test_typing_is_seen_by_the_others_until_it_expires(people, signals):
     assert [(t["user_id"], t["user_handle"], t["user_name"]) for t in typing["typing"]] == [
         (a.user.id, a.user.handle, a.user.name)
     ]
-    assert a.get(f"/threads/{thread['id']}/typing/").json()["typing"] == []  # not yourself
+    # The mobile app's reading of the same list (services/api/threads.ts getTypingStatus).
+    assert typing["typing_user_ids"] == [a.user.id]
+    assert typing["users"] == [{"id": a.user.id, "name": a.user.name, "handle": a.user.handle}]
+    mine = a.get(f"/threads/{thread['id']}/typing/").json()
+    assert mine["typing"] == mine["typing_user_ids"] == mine["users"] == []  # not yourself
     assert signals == [
         (
             {f"user:{b.user.id}", f"user:{c.user.id}"},
@@ -55,7 +59,8 @@ def test_typing_is_seen_by_the_others_until_it_expires(people, signals):
         )
     ]
     TypingState.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    assert b.get(f"/threads/{thread['id']}/typing/").json()["typing"] == []
+    expired = b.get(f"/threads/{thread['id']}/typing/").json()
+    assert expired["typing"] == expired["typing_user_ids"] == expired["users"] == []
     assert not [e for e in events() if e.type == "typing"]  # ephemeral: never stored
 
 
@@ -140,11 +145,11 @@ def test_sync_returns_what_came_after(people):
     response = b.get(f"/threads/{thread['id']}/sync/", since=ids[1])
     assert response.status == 200, response
     body = response.json()
-    assert [m["id"] for m in body["messages"]] == ids[2:]
+    assert [m["id"] for m in body["results"]] == ids[2:]
     assert body["has_more"] is False
     assert body["thread"]["id"] == thread["id"] and body["thread"]["unread_count"] == 5
     everything = b.get(f"/threads/{thread['id']}/sync/").json()
-    assert [m["id"] for m in everything["messages"]] == ids
+    assert [m["id"] for m in everything["results"]] == ids
 
 
 def test_sync_is_bounded(people):
@@ -152,9 +157,9 @@ def test_sync_is_bounded(people):
     thread = direct(a, b)
     ids = [sent(a, thread["id"], f"m{n}")["id"] for n in range(5)]
     first = b.get(f"/threads/{thread['id']}/sync/", since=0, limit=2).json()
-    assert [m["id"] for m in first["messages"]] == ids[:2] and first["has_more"] is True
+    assert [m["id"] for m in first["results"]] == ids[:2] and first["has_more"] is True
     rest = b.get(f"/threads/{thread['id']}/sync/", since=ids[1], limit=10).json()
-    assert [m["id"] for m in rest["messages"]] == ids[2:] and rest["has_more"] is False
+    assert [m["id"] for m in rest["results"]] == ids[2:] and rest["has_more"] is False
 
 
 @pytest.mark.parametrize("params", [{"since": -1}, {"since": "x"}, {"limit": 0}, {"limit": 201}, {"since": 2**60}])
