@@ -179,7 +179,14 @@ def cards_for(*, viewer_id: int, user_ids: Iterable[int]) -> dict[int, UserCard]
     others = [user_id for user_id in summaries if user_id != viewer_id]
     followed = following_among(viewer_id=viewer_id, user_ids=others) if others else set()
     return {
-        s.id: UserCard(id=s.id, handle=s.handle, name=s.name, photo_path=s.photo_path, is_following=s.id in followed)
+        s.id: UserCard(
+            id=s.id,
+            handle=s.handle,
+            name=s.name,
+            photo_path=s.photo_path,
+            is_following=s.id in followed,
+            account_key=s.account_key,
+        )
         for s in summaries.values()
     }
 
@@ -451,7 +458,14 @@ def thread_views_for_members(*, thread_id: int) -> dict[int, ThreadView]:
     last = thread.last_message
     summaries = user_summaries(user_ids={user_id for user_id, _ in members} | ({last.sender_id} if last else set()))
     base_cards = {
-        s.id: UserCard(id=s.id, handle=s.handle, name=s.name, photo_path=s.photo_path, is_following=False)
+        s.id: UserCard(
+            id=s.id,
+            handle=s.handle,
+            name=s.name,
+            photo_path=s.photo_path,
+            is_following=False,
+            account_key=s.account_key,
+        )
         for s in summaries.values()
     }
     last_views = _message_views([last], base_cards) if last else []

@@ -38,7 +38,7 @@ class UserCard:
     name: str
     photo_path: str
     is_following: bool
-    account_key: str | None = None  # None only where a module builds cards without it
+    account_key: str
 
 
 @dataclass(frozen=True)

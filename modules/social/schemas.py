@@ -30,7 +30,7 @@ class UserCardOut(Schema):
     photo: str | None = None
     is_following: bool
     flags: FollowFlagsOut = Field(description="`following` as the mobile app reads it (`flags.following`).")
-    account_key: str | None = Field(None, description=ACCOUNT_KEY_TEXT)
+    account_key: str = Field(description=ACCOUNT_KEY_TEXT)
 
     @staticmethod
     def resolve_photo(obj, context) -> str | None:

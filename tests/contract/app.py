@@ -100,13 +100,26 @@ class App:
             url += "&channels=" + ",".join(channels)
         ws = connect(url, open_timeout=10, legacy=True)  # callers use it with `with`, or close it themselves
         ws.send(json.dumps({"type": "ping"}))
-        assert json.loads(ws.recv(timeout=10)) == {"type": "pong"}  # subscribed and live
+        # Once the pong arrives the socket is subscribed and live. An event committed just before it subscribed
+        # may come first (the hub delivers what it had not dispatched yet): keep those for `frames_until`.
+        early: list[dict] = []
+        while (frame := json.loads(ws.recv(timeout=10))) != {"type": "pong"}:
+            early.append(frame)
+        _EARLY[id(ws)] = early
         return ws
+
+
+_EARLY: dict[int, list[dict]] = {}
 
 
 def frames_until(ws: ClientConnection, predicate, timeout: float = 10) -> list[dict]:
     """Frames received until one satisfies `predicate` (that one last); fails after `timeout`."""
     seen: list[dict] = []
+    early = _EARLY.get(id(ws), [])
+    while early:
+        seen.append(early.pop(0))
+        if predicate(seen[-1]):
+            return seen
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
