@@ -67,7 +67,13 @@ from modules.messaging.selectors import (
 )
 from modules.notifications.public import notify
 from modules.realtime.public import RealtimeEvent, publish, publish_ephemeral, user_topic
-from modules.social.public import blocked_either_way_ids, following_among, is_blocked_either_way, is_following
+from modules.social.public import (
+    blocked_either_way_ids,
+    followers_among,
+    following_among,
+    is_blocked_either_way,
+    is_following,
+)
 
 MAX_ATTACHMENTS = 4
 MAX_REACTIONS_PER_USER = 10  # distinct emoji one person may put on one message
@@ -547,13 +553,9 @@ def _insert_message(
 
 def _as_each_member_sees_it(view: MessageView, members: list[int]) -> dict[int, MessageView]:
     """A message without reactions (a new one, a tombstone) as each member sees it: the one thing that differs
-    is whether they follow its sender (the sender card's follow state). One query per other member."""
+    is whether they follow its sender (the sender card's follow state). One query for all members."""
     sender = view.sender
-    followers = {
-        member_id
-        for member_id in members
-        if member_id != sender.id and following_among(viewer_id=member_id, user_ids=[sender.id])
-    }
+    followers = followers_among(user_id=sender.id, user_ids=[m for m in members if m != sender.id])
     followed = dataclasses.replace(view, sender=dataclasses.replace(sender, is_following=True))
     not_followed = dataclasses.replace(view, sender=dataclasses.replace(sender, is_following=False))
     return {member_id: followed if member_id in followers else not_followed for member_id in members}

@@ -30,6 +30,13 @@ def following_among(*, viewer_id: int, user_ids: Iterable[int]) -> set[int]:
     )
 
 
+def followers_among(*, user_id: int, user_ids: Iterable[int]) -> set[int]:
+    """Which of `user_ids` follow `user_id` (one query for a whole list)."""
+    return set(
+        Follow.objects.filter(followee_id=user_id, follower_id__in=set(user_ids)).values_list("follower_id", flat=True)
+    )
+
+
 def relationship(*, viewer_id: int, other_id: int) -> Relationship:
     """Follows both ways, blocks both ways and the viewer's mute, in one query."""
     if viewer_id == other_id:
