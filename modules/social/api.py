@@ -22,6 +22,7 @@ from modules.social.schemas import (
     FollowStateOut,
     MuteStateOut,
     PeoplePageOut,
+    RecipientIdOut,
     UserListParams,
     UserMeOut,
     UserMePatch,
@@ -88,6 +89,16 @@ def users_list(request: HttpRequest, params: Query[UserListParams]):
 )
 def users_me(request: HttpRequest):
     return _me(current_principal(request).user_id)
+
+
+@router.get(
+    "/users/me/recipient-id/",
+    operation_id="usersMeRecipientId",
+    response={200: RecipientIdOut, **error_responses(401)},
+    summary="Your account key: what others enter to send you coins or gifts",
+)
+def users_me_recipient_id(request: HttpRequest):
+    return {"account_key": account_get(user_id=current_principal(request).user_id).account_key}
 
 
 @router.patch(

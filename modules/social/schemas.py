@@ -138,6 +138,10 @@ class UserMePatch(InputSchema):
         return value
 
 
+class RecipientIdOut(Schema):
+    account_key: str = Field(description=ACCOUNT_KEY_TEXT)
+
+
 class FollowStateOut(Schema):
     is_following: bool
     followers_count: int

@@ -278,3 +278,11 @@ def test_row_33_people_search_returns_an_array_the_screen_maps(sign_up):
     assert item["is_following"] is True
     assert (item["followers_count"], item["following_count"]) == (1, 0)
     assert "photo" in item and "bio" in item
+
+
+def test_row_12_the_profile_shows_my_recipient_id(sign_up):
+    app = sign_up()
+    response = app.get("/users/me/recipient-id/")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"account_key": app.user["account_key"]}
+    assert response.json()["account_key"].startswith("acct_")

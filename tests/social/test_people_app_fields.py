@@ -166,3 +166,8 @@ def test_follower_lists_have_flags_and_account_keys(api):
     follow_create(follower_id=api.user.id, followee_id=fan.id)
     (card,) = api.get(f"/users/{star.id}/followers/").json()["results"]
     assert card["id"] == fan.id and card["flags"] == {"following": True} and card["account_key"] == fan.account_key
+
+
+def test_recipient_id_is_my_account_key_and_needs_a_token(api, anon):
+    assert api.get("/users/me/recipient-id/").json() == {"account_key": api.user.account_key}
+    assert anon.get("/users/me/recipient-id/").status == 401
