@@ -86,7 +86,6 @@ def main() -> int:
                 "-p",
                 port,
                 *extra_endpoint,
-                "--proxy-headers",
                 "selflink.asgi:application",
             ],
             "worker": [

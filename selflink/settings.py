@@ -9,6 +9,7 @@ missing DATABASE_URL or ALLOWED_HOSTS) and lists every problem at once.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -29,6 +30,14 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", [] if IS_PRODUCTION else ["localhost",
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
 # Used to build absolute media URLs outside a request (jobs, notifications); requests use their own host.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
+# Proxies (addresses or networks) whose X-Forwarded-For/-Proto/-Host the app believes: the reverse proxy in
+# front of daphne. Default none: whoever connects is the client (see TrustedProxyMiddleware).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        env.errors.append(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network")
 
 if IS_PRODUCTION:
     env.require(SECRET_KEY != _INSECURE_KEY, "SECRET_KEY must be set to a unique secret in production")
@@ -69,6 +78,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it (the HTTPS redirect, rate-limit keys, absolute URLs) sees the real client.
+    "modules.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Every middleware here is async-capable: under daphne a sync-only one would cost a thread hop per request.
     "servestatic.middleware.ServeStaticMiddleware",

@@ -9,10 +9,13 @@ so it never costs a thread switch.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+from functools import cache
 from http import HTTPStatus
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 logger = logging.getLogger("selflink.api")
@@ -87,3 +90,63 @@ class ApiErrorShapeMiddleware:
             return None
         logger.exception("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
         return json_error(500, "Internal server error.", "server_error")
+
+
+# --- the client's address behind a reverse proxy ------------------------------------------------------
+
+FORWARDED_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_FORWARDED")
+
+
+@cache
+def _trusted_networks(proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def _is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
+    networks = _trusted_networks(tuple(settings.TRUSTED_PROXIES))
+    return address is not None and any(address in network for network in networks)
+
+
+def resolve_forwarding(meta: dict) -> None:
+    """Believe forwarding headers only from a trusted proxy (`TRUSTED_PROXIES`, default none).
+
+    From anyone else they are removed, so no later code (SECURE_PROXY_SSL_HEADER, absolute URLs, rate-limit
+    keys) can be fooled by a client that reaches daphne directly. From a trusted proxy, the client is the
+    right-most X-Forwarded-For address that is not itself a trusted proxy: each proxy appends the address it
+    saw, so everything to the left of that was written by the client and proves nothing.
+    """
+    peer = _address(meta.get("REMOTE_ADDR", ""))
+    if not _is_trusted(peer):
+        for header in FORWARDED_HEADERS:
+            meta.pop(header, None)
+        return
+    chain = [hop for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(chain):
+        address = _address(hop)
+        if address is None:
+            break  # garbage from the client side of the chain: stop at the last address we can vouch for
+        if not _is_trusted(address):
+            meta["REMOTE_ADDR"] = str(address)
+            return
+
+
+class TrustedProxyMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest):
+        resolve_forwarding(request.META)
+        return self.get_response(request)  # a coroutine under ASGI, which the caller awaits

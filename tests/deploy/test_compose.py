@@ -37,6 +37,8 @@ COMPOSE_ONLY = {
     "SELFLINK_IMAGE",
     "WORKER_PROCESSES",
     "WORKER_THREADS",
+    "NGINX_TRUSTED_PROXIES",
+    "COMPOSE_SUBNET",
 }
 
 
@@ -81,7 +83,7 @@ def checkout(tmp_path_factory) -> Path:
     """
     root = tmp_path_factory.mktemp("checkout")
     (root / "deploy").mkdir()
-    for name in ("compose.yaml", "nginx.conf", "Dockerfile", ".env.example"):
+    for name in ("compose.yaml", "nginx.conf", "nginx-trusted-proxies.sh", "Dockerfile", ".env.example"):
         shutil.copy(DEPLOY / name, root / "deploy" / name)
     shutil.copy(DEPLOY / ".env.example", root / "deploy" / ".env")
     return root
@@ -140,7 +142,8 @@ def test_app_processes_use_the_postgres_service(services):
 def test_processes(services):
     command = services["app"]["command"]
     assert command[0] == "daphne"
-    assert "--proxy-headers" in command  # client address and scheme come from nginx's X-Forwarded-* headers
+    # daphne's --proxy-headers believes X-Forwarded-For from anyone; the app does it for TRUSTED_PROXIES only.
+    assert "--proxy-headers" not in command
     assert command[command.index("-b") + 1] == "0.0.0.0"
     assert command[-1] == "selflink.asgi:application"
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--no-input"]
@@ -172,7 +175,8 @@ def test_media_volume_is_written_by_the_app_and_read_by_nginx(services):
     assert "root /srv;" in location_for("/media/x.jpg").body  # nginx maps /media/x to /srv/media/x
     conf = [mount for mount in services["proxy"]["volumes"] if mount["type"] == "bind"]
     assert [(Path(mount["source"]).name, mount["target"]) for mount in conf] == [
-        ("nginx.conf", "/etc/nginx/conf.d/default.conf")
+        ("nginx.conf", "/etc/nginx/conf.d/default.conf"),
+        ("nginx-trusted-proxies.sh", "/docker-entrypoint.d/40-selflink-trusted-proxies.sh"),
     ]
 
 
@@ -354,3 +358,46 @@ def test_nginx_accepts_the_largest_upload():
     limit = int(number) * {"": 1, "k": 1024, "m": 1024 * 1024}[unit]
     assert limit >= 60 * 1024 * 1024
     assert limit > settings.MEDIA_MAX_VIDEO_BYTES + 1024 * 1024  # room for multipart overhead
+
+
+# --- who may tell us the client's address ---------------------------------------------------------------
+
+
+def test_the_app_trusts_forwarding_headers_from_its_own_network_only(services, stack):
+    subnet = stack["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    for name in APP_SERVICES:
+        assert services[name]["environment"]["TRUSTED_PROXIES"] == subnet, name
+
+
+def test_nginx_trusts_no_forwarding_addresses_unless_configured():
+    assert "set_real_ip_from" not in CONF  # the RFC 1918 ranges are gone: only NGINX_TRUSTED_PROXIES counts
+    assert "include /etc/nginx/selflink/*.real_ip;" in CONF
+    assert re.search(
+        r'map "\$from_trusted_proxy:\$http_x_forwarded_proto" \$forwarded_proto \{\s*default\s+\$scheme;', CONF
+    )
+
+
+def run_trust_script(tmp_path, value: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["sh", str(DEPLOY / "nginx-trusted-proxies.sh")],
+        env={"PATH": os.environ["PATH"], "SELFLINK_NGINX_DIR": str(tmp_path), "NGINX_TRUSTED_PROXIES": value},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_trust_script_writes_what_nginx_includes(tmp_path):
+    result = run_trust_script(tmp_path, "192.0.2.10, 2001:db8::/32")
+    assert result.returncode == 0, result.stderr
+    assert (
+        tmp_path / "trusted.real_ip"
+    ).read_text() == "set_real_ip_from 192.0.2.10;\nset_real_ip_from 2001:db8::/32;\n"
+    assert (tmp_path / "trusted.geo").read_text() == "192.0.2.10 1;\n2001:db8::/32 1;\n"
+    empty = run_trust_script(tmp_path, "")
+    assert empty.returncode == 0 and (tmp_path / "trusted.real_ip").read_text() == ""
+
+
+def test_the_trust_script_refuses_what_is_not_an_address(tmp_path):
+    result = run_trust_script(tmp_path, "10.0.0.1; include /etc/passwd")
+    assert result.returncode == 1 and "not an address" in result.stderr
