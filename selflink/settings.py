@@ -81,6 +81,8 @@ MIDDLEWARE = [
     # First: everything after it (the HTTPS redirect, rate-limit keys, absolute URLs) sees the real client.
     "modules.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that reads the database (sessions, auth): while it is down, 503 at once.
+    "modules.core.middleware.DatabaseGateMiddleware",
     # Every middleware here is async-capable: under daphne a sync-only one would cost a thread hop per request.
     "servestatic.middleware.ServeStaticMiddleware",
     "modules.core.middleware.ApiErrorShapeMiddleware",
@@ -134,9 +136,18 @@ DATABASES = {
 }
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     env.errors.append("DATABASE_URL must be a PostgreSQL URL (postgres:// or postgresql://): SelfLink needs Postgres")
+# How long a request waits for a pooled connection, and for a new connection to open: short, so an outage is
+# a quick 503 (modules/core/database.py) rather than requests piling up.
+DATABASE_POOL_TIMEOUT_SECONDS = env.int("DATABASE_POOL_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
+DATABASE_CONNECT_TIMEOUT_SECONDS = env.int("DATABASE_CONNECT_TIMEOUT_SECONDS", 3, minimum=1, maximum=60)
 DATABASES["default"]["OPTIONS"] = {
     "application_name": env.str("DATABASE_APPLICATION_NAME", "selflink"),
-    **({"pool": {"min_size": 1, "max_size": DATABASE_POOL_MAX, "timeout": 10}} if DATABASE_POOL_MAX else {}),
+    "connect_timeout": DATABASE_CONNECT_TIMEOUT_SECONDS,
+    **(
+        {"pool": {"min_size": 1, "max_size": DATABASE_POOL_MAX, "timeout": DATABASE_POOL_TIMEOUT_SECONDS}}
+        if DATABASE_POOL_MAX
+        else {}
+    ),
 }
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", "test_selflink")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -7,10 +7,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
+from modules.core.database import database_failed
 from modules.core.errors import ERROR_CODES, ApiError, register_error_codes
 from modules.core.middleware import error_code_for_status
 
@@ -121,6 +123,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(RequestDataTooBig)
     def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return respond(request, 413, {"detail": "The request body is too large.", "code": "payload_too_large"})
+
+    @api.exception_handler(OperationalError)
+    def on_database_down(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+        logger.warning("database error on %s %s: %s", request.method, request.path, exc.__class__.__name__)
+        return on_api_error(request, database_failed())
+
+    @api.exception_handler(InterfaceError)
+    def on_database_gone(request: HttpRequest, exc: InterfaceError) -> HttpResponse:
+        return on_database_down(request, exc)
 
     @api.exception_handler(Exception)
     def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

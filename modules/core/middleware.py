@@ -14,9 +14,12 @@ import logging
 from functools import cache
 from http import HTTPStatus
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from modules.core.database import DatabaseUnavailable, database_failed, gate
 
 logger = logging.getLogger("selflink.api")
 
@@ -86,10 +89,60 @@ class ApiErrorShapeMiddleware:
         return _reshape(request, await self.get_response(request))
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError | InterfaceError):
+            return unavailable_response(request, database_failed())
         if not _is_api(request):
             return None
         logger.exception("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
         return json_error(500, "Internal server error.", "server_error")
+
+
+def unavailable_response(request: HttpRequest, error: DatabaseUnavailable) -> HttpResponse:
+    if _is_api(request):
+        response: HttpResponse = json_error(503, error.detail, error.code)
+    else:
+        response = HttpResponse(error.detail, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = error.headers["Retry-After"]
+    return response
+
+
+# What answers without the database (liveness, static and media files) passes even while it is down.
+_GATE_EXEMPT_PATHS = frozenset({"/api/v1/health/"})
+_GATE_EXEMPT_PREFIXES = ("/static/", "/media/")
+
+
+class DatabaseGateMiddleware:
+    """While the database is known to be down, answer 503 + Retry-After at once (see core/database.py)."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    @staticmethod
+    def _closed(request: HttpRequest) -> bool:
+        return (
+            gate.down_since is not None
+            and request.path not in _GATE_EXEMPT_PATHS
+            and not request.path.startswith(_GATE_EXEMPT_PREFIXES)
+        )
+
+    def __call__(self, request: HttpRequest):
+        if self.is_async:
+            return self.__acall__(request)
+        if self._closed(request) and (retry := gate.retry_after()) is not None:
+            return unavailable_response(request, DatabaseUnavailable(retry))
+        return self.get_response(request)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        # The probe opens a connection: off the event loop, like any database work.
+        if self._closed(request) and (retry := await sync_to_async(gate.retry_after)()) is not None:
+            return unavailable_response(request, DatabaseUnavailable(retry))
+        return await self.get_response(request)
 
 
 # --- the client's address behind a reverse proxy ------------------------------------------------------
