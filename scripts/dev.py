@@ -7,7 +7,9 @@
    periodic scheduler, with their output interleaved and prefixed.
 
 Ctrl-C or SIGTERM stops everything in order (scheduler, worker, daphne), then the embedded database.
-If any process dies, the others are stopped too, and the exit code says so.
+A worker or scheduler that dies is restarted (after 1, 2, 4 … up to 30 s; a process that ran for a minute starts
+over at 1 s), so a crashing job does not take the API down with it. If daphne dies, everything stops and the
+exit code says so.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +44,76 @@ def pump(name: str, stream) -> None:
         sys.stdout.flush()
 
 
+@dataclass
+class Child:
+    """One supervised process; `restart` ones come back after they die, with a growing delay."""
+
+    name: str
+    command: list[str]
+    restart: bool = False
+    first_backoff: float = 1.0
+    max_backoff: float = 30.0
+    stable_after: float = 60.0
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    backoff: float = field(init=False, default=0.0)
+    restart_at: float | None = None
+    starts: int = 0
+
+    def start(self, *, env: dict[str, str], cwd: Path = ROOT) -> None:
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # Ctrl-C reaches only this script, which stops children in order
+        )
+        self.started_at = time.monotonic()
+        self.restart_at = None
+        self.starts += 1
+        threading.Thread(target=pump, args=(self.name, self.process.stdout), daemon=True).start()
+        say(f"{'started' if self.starts == 1 else 'restarted'} {self.name} (pid {self.process.pid})")
+
+
+def supervise_once(children: list[Child], *, env: dict[str, str]) -> int | None:
+    """One round: restart what is due, schedule restarts of what died; an exit code when a vital child died."""
+    now = time.monotonic()
+    for child in children:
+        if child.restart_at is not None:
+            if now >= child.restart_at:
+                child.start(env=env)
+            continue
+        if child.process is None or child.process.poll() is None:
+            continue
+        code = child.process.returncode
+        if not child.restart:
+            say(f"{child.name} exited with code {code}; stopping the rest")
+            return code or 1
+        ran_for = now - child.started_at
+        child.backoff = child.first_backoff if ran_for >= child.stable_after or not child.backoff else child.backoff * 2
+        child.backoff = min(child.backoff, child.max_backoff)
+        child.restart_at = now + child.backoff
+        say(f"{child.name} exited with code {code} after {ran_for:.0f}s; restarting in {child.backoff:.0f}s")
+    return None
+
+
+def stop_children(children: list[Child]) -> None:
+    running = [child for child in reversed(children) if child.process is not None]
+    for child in running:
+        if child.process.poll() is None:
+            child.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for child in running:
+        try:
+            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            say(f"stopped {child.name}")
+        except subprocess.TimeoutExpired:
+            child.process.kill()
+            say(f"killed {child.name} (did not stop within 15 s)")
+
+
 def main() -> int:
     port = os.environ.get("PORT", "8000")
     host = os.environ.get("HOST", "127.0.0.1")
@@ -58,7 +131,7 @@ def main() -> int:
     else:
         say("using the database in DATABASE_URL")
 
-    children: list[tuple[str, subprocess.Popen]] = []
+    children: list[Child] = []
     stopping = threading.Event()
 
     def stop(signum=None, frame=None) -> None:
@@ -76,44 +149,29 @@ def main() -> int:
         # 8001 (src/realtime/index.ts). In development the same daphne listens there too, so it works unmodified.
         app_realtime_port = "8001" if port == "8000" else None
         extra_endpoint = ["-e", f"tcp:port={app_realtime_port}:interface={host}"] if app_realtime_port else []
-        commands = {
-            "daphne": [
-                PYTHON,
-                "-m",
-                "daphne",
-                "-b",
-                host,
-                "-p",
-                port,
-                *extra_endpoint,
-                "selflink.asgi:application",
-            ],
-            "worker": [
-                PYTHON,
-                "manage.py",
-                "rundramatiq",
-                "--processes",
-                "1",
-                "--threads",
-                "4",
-                "--worker-shutdown-timeout",
-                "10000",
-            ],
-            "scheduler": [PYTHON, "manage.py", "run_scheduler"],
-        }
-        for name, command in commands.items():
-            process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                start_new_session=True,  # Ctrl-C reaches only this script, which stops children in order
-            )
-            threading.Thread(target=pump, args=(name, process.stdout), daemon=True).start()
-            children.append((name, process))
-            say(f"started {name} (pid {process.pid})")
+        children += [
+            Child(
+                "daphne", [PYTHON, "-m", "daphne", "-b", host, "-p", port, *extra_endpoint, "selflink.asgi:application"]
+            ),
+            Child(
+                "worker",
+                [
+                    PYTHON,
+                    "manage.py",
+                    "rundramatiq",
+                    "--processes",
+                    "1",
+                    "--threads",
+                    "4",
+                    "--worker-shutdown-timeout",
+                    "10000",
+                ],
+                restart=True,
+            ),
+            Child("scheduler", [PYTHON, "manage.py", "run_scheduler"], restart=True),
+        ]
+        for child in children:
+            child.start(env=env)
 
         base = f"http://{'localhost' if host in {'127.0.0.1', '0.0.0.0'} else host}:{port}"  # noqa: S104
         say("SelfLink is running:")
@@ -126,28 +184,16 @@ def main() -> int:
         say("  Press Ctrl-C to stop everything.")
 
         while not stopping.is_set():
-            for name, process in children:
-                if process.poll() is not None:
-                    say(f"{name} exited with code {process.returncode}; stopping the rest")
-                    exit_code = process.returncode or 1
-                    stopping.set()
-                    break
+            vital = supervise_once(children, env=env)
+            if vital is not None:
+                exit_code = vital
+                break
             stopping.wait(0.5)
     except subprocess.CalledProcessError as exc:
         say(f"step failed: {' '.join(exc.cmd[1:])} (exit {exc.returncode})")
         exit_code = exc.returncode or 1
     finally:
-        for _, process in reversed(children):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for name, process in reversed(children):
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-                say(f"stopped {name}")
-            except subprocess.TimeoutExpired:
-                process.kill()
-                say(f"killed {name} (did not stop within 15 s)")
+        stop_children(children)
         if embedded is not None:
             if embedded.release():
                 say("stopped the embedded PostgreSQL")
