@@ -27,7 +27,7 @@ from tests.realtime.conftest import emit, recv_json, token_for, ws_url
 
 pytestmark = pytest.mark.integration
 
-EVENT_DEADLINE = 5.0  # the announcement path: well under a second in practice
+EVENT_DEADLINE = 10.0  # the announcement path: well under a second in practice (slack for a loaded machine)
 SAFETY_NET_DEADLINE = 20.0  # REALTIME_SESSION_CHECK_SECONDS (5 s by default) plus slack for a loaded machine
 SESSION_ENDED = {
     "type": "error",
