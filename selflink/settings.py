@@ -285,6 +285,9 @@ REALTIME_DATABASE_URL = env.str("REALTIME_DATABASE_URL", DATABASE_URL or "")
 REALTIME_RETENTION_HOURS = env.int("REALTIME_RETENTION_HOURS", 24, minimum=1)
 REALTIME_QUEUE_SIZE = env.int("REALTIME_QUEUE_SIZE", 500, minimum=10)
 REALTIME_POLL_SECONDS = env.int("REALTIME_POLL_SECONDS", 2, minimum=1, maximum=60)
+# How often each process re-checks the sign-in sessions of its open connections (one query per process), so a
+# session ended without the `session:revoked` announcement (SQL, a deleted user) still closes its connections.
+REALTIME_SESSION_CHECK_SECONDS = env.int("REALTIME_SESSION_CHECK_SECONDS", 5, minimum=1, maximum=60)
 
 # --- notifications and push ---------------------------------------------------------------------
 

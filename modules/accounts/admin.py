@@ -1,12 +1,13 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.utils import timezone
+from django.db import transaction
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
 from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from modules.accounts.models import AuthSession, SessionEndReason, User
+from modules.accounts.services import sessions_revoke_all, sessions_revoke_for_users
 
 
 class SelfLinkUserCreationForm(UserCreationForm):
@@ -19,6 +20,18 @@ class SelfLinkUserChangeForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
         fields = "__all__"
+
+
+class SessionEndingPasswordChangeForm(AdminPasswordChangeForm):
+    """Staff setting (or disabling) someone's password ends every session of that account: a reset after a
+    takeover must also sign the intruder out, everywhere, live connections included."""
+
+    def save(self, commit=True):
+        with transaction.atomic():
+            user = super().save(commit=commit)
+            if commit:
+                sessions_revoke_all(user_id=user.pk, except_session_id=None, reason=SessionEndReason.PASSWORD_CHANGED)
+        return user
 
 
 class AuthSessionInline(TabularInline):
@@ -38,7 +51,7 @@ class AuthSessionInline(TabularInline):
 class UserAdmin(BaseUserAdmin, ModelAdmin):
     form = SelfLinkUserChangeForm
     add_form = SelfLinkUserCreationForm
-    change_password_form = AdminPasswordChangeForm
+    change_password_form = SessionEndingPasswordChangeForm
     list_display = ("handle", "email", "name", "is_active", "is_staff", "privacy", "dm_policy", "created_at")
     list_filter = (
         "is_active",
@@ -80,10 +93,26 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []  # a new user has no sessions yet
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Deactivating an account ends its sessions (inside the admin's transaction), so its live connections
+        # close now and reactivating it later does not bring the old sessions back.
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            sessions_revoke_all(user_id=obj.pk, except_session_id=None, reason=SessionEndReason.ADMIN)
+
+    def delete_model(self, request, obj):
+        sessions_revoke_all(user_id=obj.pk, except_session_id=None, reason=SessionEndReason.ADMIN)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The sessions would go with the rows; ending them first closes their live connections now.
+        sessions_revoke_for_users(user_ids=list(queryset.values_list("id", flat=True)), reason=SessionEndReason.ADMIN)
+        super().delete_queryset(request, queryset)
+
     @action(description="Sign out of every session")
     def sign_out_everywhere(self, request, queryset):
-        ended = AuthSession.objects.filter(user__in=queryset, revoked_at__isnull=True).update(
-            revoked_at=timezone.now(), revoked_reason=SessionEndReason.ADMIN
+        ended = sessions_revoke_for_users(
+            user_ids=list(queryset.values_list("id", flat=True)), reason=SessionEndReason.ADMIN
         )
         self.message_user(request, f"Ended {ended} session(s).", messages.SUCCESS)
 

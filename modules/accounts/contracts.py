@@ -77,6 +77,16 @@ class AuthResult:
 
 
 @dataclass(frozen=True)
+class SessionsEnded:
+    """Sign-in sessions of one user that just ended (in the current transaction), and why
+    (a `SessionEndReason`: logout, password_changed, reuse_detected, admin)."""
+
+    user_id: int
+    session_ids: tuple[uuid.UUID, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
 class SessionInfo:
     id: uuid.UUID
     created_at: dt.datetime

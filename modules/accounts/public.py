@@ -7,8 +7,10 @@ from modules.accounts.contracts import (
     AuthResult,
     Principal,
     QuietHours,
+    SessionsEnded,
     UserSummary,
 )
+from modules.accounts.hooks import SessionsEndedListener, register_sessions_ended_listener
 from modules.accounts.locales import SERVED_LANGUAGES, normalize_locale, served_language
 from modules.accounts.schemas import (
     AccountOut,
@@ -29,6 +31,7 @@ from modules.accounts.selectors import (
     accounts_get,
     active_user_exists,
     inactive_user_ids,
+    live_session_ids,
     open_session_ids,
     user_id_by_account_key,
     user_id_by_handle,
@@ -64,6 +67,8 @@ __all__ = [
     "QuietHours",
     "QuietHoursIn",
     "QuietHoursSchema",
+    "SessionsEnded",
+    "SessionsEndedListener",
     "UserSummary",
     "account_exists",
     "account_get",
@@ -75,9 +80,11 @@ __all__ = [
     "bearer_auth",
     "current_principal",
     "inactive_user_ids",
+    "live_session_ids",
     "normalize_locale",
     "open_session_ids",
     "principal_from_access_token",
+    "register_sessions_ended_listener",
     "served_language",
     "staff_user_ensure",
     "user_id_by_account_key",

@@ -16,9 +16,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from modules.accounts.contracts import Account, AuthResult, TokenPair
+from modules.accounts.contracts import Account, AuthResult, SessionsEnded, TokenPair
+from modules.accounts.hooks import sessions_ended_announce
 from modules.accounts.locales import DEFAULT_LANGUAGE, normalize_locale, served_language
 from modules.accounts.models import HANDLE_PATTERN, AuthSession, RefreshToken, SessionEndReason, User
 from modules.accounts.selectors import account_from_user
@@ -256,9 +258,7 @@ def auth_refresh(*, refresh_token: str, client: ClientInfo) -> TokenPair:
         if session.revoked_at is not None or not session.user.is_active:
             raise NotAuthenticated("This session has ended. Sign in again.", code="session_revoked")
         if token.rotated_at is not None:
-            session.revoked_at = now
-            session.revoked_reason = SessionEndReason.REUSE_DETECTED
-            session.save(update_fields=["revoked_at", "revoked_reason"])
+            sessions_end(AuthSession.objects.filter(id=session.id), reason=SessionEndReason.REUSE_DETECTED)
             reused_session_id = session.id
         elif token.expires_at <= now:
             raise NotAuthenticated("The refresh token has expired. Sign in again.", code="refresh_token_expired")
@@ -275,18 +275,44 @@ def auth_refresh(*, refresh_token: str, client: ClientInfo) -> TokenPair:
     )
 
 
+def sessions_end(sessions: QuerySet[AuthSession], *, reason: str) -> list[uuid.UUID]:
+    """End the open sessions among `sessions` and tell the listeners (`hooks.py`: realtime closes their live
+    connections), all in one transaction, the caller's when there is one. Every path that ends sessions comes
+    through here. Returns the ids it ended (already ended ones are left as they were)."""
+    with transaction.atomic():
+        # Locked in id order, so two concurrent "sign out everywhere" cannot deadlock.
+        ended = list(
+            sessions.filter(revoked_at__isnull=True).select_for_update().order_by("id").values_list("id", "user_id")
+        )
+        if not ended:
+            return []
+        AuthSession.objects.filter(id__in=[session_id for session_id, _ in ended]).update(
+            revoked_at=timezone.now(), revoked_reason=reason
+        )
+        by_user: dict[int, list[uuid.UUID]] = {}
+        for session_id, user_id in ended:
+            by_user.setdefault(user_id, []).append(session_id)
+        for user_id, session_ids in by_user.items():
+            sessions_ended_announce(SessionsEnded(user_id=user_id, session_ids=tuple(session_ids), reason=reason))
+    return [session_id for session_id, _ in ended]
+
+
 def auth_logout(*, refresh_token: str) -> None:
     """End the session the refresh token belongs to. Unknown tokens are ignored (idempotent)."""
-    AuthSession.objects.filter(
-        refresh_tokens__token_hash=refresh_token_hash(refresh_token), revoked_at__isnull=True
-    ).update(revoked_at=timezone.now(), revoked_reason=SessionEndReason.LOGOUT)
+    family = RefreshToken.objects.filter(token_hash=refresh_token_hash(refresh_token)).values("session_id")
+    sessions_end(AuthSession.objects.filter(id__in=family), reason=SessionEndReason.LOGOUT)
 
 
 def sessions_revoke_all(*, user_id: int, except_session_id: uuid.UUID | None, reason: str) -> int:
-    queryset = AuthSession.objects.filter(user_id=user_id, revoked_at__isnull=True)
+    queryset = AuthSession.objects.filter(user_id=user_id)
     if except_session_id is not None:
         queryset = queryset.exclude(id=except_session_id)
-    return queryset.update(revoked_at=timezone.now(), revoked_reason=reason)
+    return len(sessions_end(queryset, reason=reason))
+
+
+def sessions_revoke_for_users(*, user_ids: list[int], reason: str) -> int:
+    """Staff's "sign out of every session" for several accounts at once."""
+    return len(sessions_end(AuthSession.objects.filter(user_id__in=user_ids), reason=reason))
 
 
 def password_change(*, user_id: int, session_id: uuid.UUID, current_password: str, new_password: str) -> int:
@@ -397,10 +423,7 @@ def auth_sessions_purge(*, older_than: dt.timedelta = dt.timedelta(days=30)) -> 
 
 def session_revoke(*, user_id: int, session_id: uuid.UUID) -> None:
     """Sign out one of the caller's own sessions (another device). Other users' sessions are not found."""
-    updated = AuthSession.objects.filter(id=session_id, user_id=user_id, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_reason=SessionEndReason.LOGOUT
-    )
-    if not updated:
+    if not sessions_end(AuthSession.objects.filter(id=session_id, user_id=user_id), reason=SessionEndReason.LOGOUT):
         raise NotFound("Session not found.")
 
 

@@ -55,7 +55,11 @@ class AsyncBearer(HttpBearer):
         ],
         "responses": {
             200: {
-                "description": "text/event-stream; each `data:` line is a JSON event frame",
+                "description": (
+                    "text/event-stream; each `data:` line is a JSON event frame. The stream ends after an `error`"
+                    " frame with `status` 401: the access token expired (`token_expired`) or the session ended"
+                    " (`session_revoked`)"
+                ),
                 "content": {"text/event-stream": {"schema": {"type": "string"}}},
             }
         },
@@ -70,6 +74,8 @@ async def events_stream(request: HttpRequest):
         raise ValidationFailed.for_field(frame["field"], frame["detail"], code=frame["code"]) from refused
     session = await open_session(request.auth, channels, last_event_id)
 
+    # `frames` ends after an authentication failure (the access token expired, or the session ended: sign-out,
+    # password change, revoked device, deactivation); the response ends with it, like the WebSocket's 4401.
     async def body():
         try:
             yield ": connected\n\n"

@@ -12,11 +12,13 @@ A frame on the wire (WebSocket `/ws` or SSE `/api/v1/events/stream/`) is the env
 with the payload's fields *also* at the top level (`"message_id": 9, "status": "read", …`): the mobile app
 reads them there, generated clients read `payload`. Payload fields therefore never use the envelope's names.
 Ephemeral signals (typing) have no `id` or `created_at`; control frames (`error`, `pong`, `resync_required`)
-are flat and have no envelope.
+are flat and have no envelope. Internal events (`session:revoked`) are stored and travel like the others, but
+the server acts on them and never forwards them, so they are not in the catalog.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -33,6 +35,7 @@ class RealtimeEvent(Schema):
 
     event_type: ClassVar[str]
     event_kind: ClassVar[Kind]
+    event_internal: ClassVar[bool] = False
 
 
 EVENT_TYPES: dict[str, type[RealtimeEvent]] = {}
@@ -40,8 +43,9 @@ EVENT_TYPES: dict[str, type[RealtimeEvent]] = {}
 E = TypeVar("E", bound=type[RealtimeEvent])
 
 
-def realtime_event(event_type: str, *, kind: Kind = "stored") -> Callable[[E], E]:
-    """Register a payload model under its event type (once; its fields must not shadow the envelope)."""
+def realtime_event(event_type: str, *, kind: Kind = "stored", internal: bool = False) -> Callable[[E], E]:
+    """Register a payload model under its event type (once; its fields must not shadow the envelope).
+    `internal`: the server consumes it and never sends it to a client (left out of the catalog)."""
 
     def register(model: E) -> E:
         clash = ENVELOPE & set(model.model_fields)
@@ -51,6 +55,7 @@ def realtime_event(event_type: str, *, kind: Kind = "stored") -> Callable[[E], E
             raise ValueError(f"realtime event type {event_type!r} is registered twice")
         model.event_type = event_type
         model.event_kind = kind
+        model.event_internal = internal
         EVENT_TYPES[event_type] = model
         return model
 
@@ -67,8 +72,11 @@ def flat_frame(envelope: dict[str, Any], payload: dict[str, Any]) -> dict[str, A
 
 @realtime_event("error", kind="control")
 class ErrorFrame(RealtimeEvent):
-    """Something about this connection went wrong. With `status` 401 (expired, invalid or revoked token) the
-    server closes the socket (code 4401, reason `unauthorized: <code>`): sign in or refresh, then reconnect
+    """Something about this connection went wrong. With `status` 401 the connection ends: the token was
+    expired, invalid or revoked when connecting, the access token expired while connected (`token_expired`),
+    or the session ended while connected (`session_revoked`: signed out, password changed on another device,
+    device revoked, account deactivated). The WebSocket is then closed with code 4401 and reason
+    `unauthorized: <code>`, the SSE response ends after this frame: refresh (or sign in again), then reconnect
     with the new access token. `channel_forbidden` leaves the connection open without that channel."""
 
     type: Literal["error"] = "error"
@@ -95,6 +103,36 @@ class ResyncRequiredFrame(RealtimeEvent):
     reason: str
 
 
+def unauthorized(code: str, detail: str) -> dict[str, Any]:
+    """The frame that ends a connection for an expired, invalid or revoked token. `status` 401 and a detail
+    starting "Unauthorized" are what clients (the mobile app among them) recognise as "sign in again",
+    whatever the code."""
+    frame = ErrorFrame(code=code, detail=f"Unauthorized: {detail[:1].lower()}{detail[1:]}", status=401)
+    return frame.model_dump(exclude_none=True)
+
+
+def ends_connection(frame: dict[str, Any]) -> bool:
+    """Is this the last frame of its connection (an authentication failure)?"""
+    return frame.get("type") == "error" and frame.get("status") == 401
+
+
+SESSION_ENDED = unauthorized("session_revoked", "This session has ended. Sign in again.")
+TOKEN_EXPIRED = unauthorized("token_expired", "The access token has expired.")
+
+
+# --- internal events (acted on by the server, never forwarded) -----------------------------------------
+
+
+@realtime_event("session:revoked", internal=True)
+class SessionRevokedEvent(RealtimeEvent):
+    """Sign-in sessions of this user ended (published by `sessions.py` from the accounts hook, in the
+    transaction that ends them). Each connection of one of these sessions gets the `session_revoked` error
+    frame and is closed; connections of the user's other sessions never see the event."""
+
+    session_ids: list[uuid.UUID]
+    reason: str = Field(description="Why they ended (accounts' SessionEndReason).")
+
+
 # --- OpenAPI ---------------------------------------------------------------------------------------------
 
 _ENVELOPE_PROPERTIES: dict[str, dict[str, Any]] = {
@@ -110,6 +148,8 @@ def catalog_schemas(ref_template: str = "#/components/schemas/{model}") -> dict[
     components: dict[str, dict[str, Any]] = {}
     mapping: dict[str, str] = {}
     for event_type, model in sorted(EVENT_TYPES.items()):
+        if model.event_internal:
+            continue
         schema = model.model_json_schema(ref_template=ref_template, schema_generator=NinjaGenerateJsonSchema)
         for name, definition in schema.pop("$defs", {}).items():
             components.setdefault(name, definition)

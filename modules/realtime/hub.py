@@ -7,6 +7,10 @@
   ever passed over; when rows are held back by an older running transaction the hub reads again shortly.
 * After a reconnect the hub reads from its last position (catching every socket up), and a slow safety poll
   covers lost wake-ups. Each subscriber has a bounded queue; on overflow it is told to resync.
+* A subscriber belongs to a sign-in session. A `session:revoked` event naming it ends the subscriber (its
+  queue is replaced by the `session_revoked` error frame; the connection closes after sending it); the event
+  is never forwarded. Every `session_check_seconds` one query re-checks the sessions of all local
+  subscribers, so a missed announcement cannot keep a connection open (see sessions.py).
 """
 
 from __future__ import annotations
@@ -16,13 +20,13 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 import psycopg
 from django.db import connections
 
-from modules.realtime.events import ResyncRequiredFrame, flat_frame
+from modules.realtime.events import SESSION_ENDED, ResyncRequiredFrame, SessionRevokedEvent, flat_frame
 from modules.realtime.publishing import CHANNEL
 
 logger = logging.getLogger(__name__)
@@ -65,7 +69,7 @@ class Event:
 
 @dataclass(eq=False)
 class Subscriber:
-    """One connected client: its topics, where it is in the stream, and its outgoing queue."""
+    """One connected client: its topics, its sign-in session, where it is in the stream, its outgoing queue."""
 
     topics: set[str]
     position: Position
@@ -73,17 +77,26 @@ class Subscriber:
     catching_up: bool = True
     pending: list[Event] = field(default_factory=list)
     overflowed: bool = False
+    session_id: str | None = None
+    ended: bool = False  # its last frame (an authentication failure) is queued; nothing more is delivered
 
     def offer(self, event: Event) -> None:
+        if self.ended:
+            return
         if self.catching_up:
             self.pending.append(event)
             return
         self._deliver(event)
 
     def _deliver(self, event: Event) -> None:
-        if event.position <= self.position:
-            return  # already delivered
+        if self.ended or event.position <= self.position:
+            return  # ended, or already delivered
         self.position = event.position
+        if event.type == SessionRevokedEvent.event_type:
+            # Acted on, never forwarded: other sessions of the same person are not told about this one.
+            if self.session_id is not None and self.session_id in event.payload.get("session_ids", ()):
+                self.end(SESSION_ENDED)
+            return
         if self.overflowed:
             return
         try:
@@ -103,8 +116,19 @@ class Subscriber:
         for event in pending:
             self._deliver(event)
 
+    def end(self, frame: dict) -> None:
+        """Make `frame` the last thing this client receives. Whatever it has not read yet is dropped: those are
+        stored events it can replay (`last_event_id`) once it has a valid token again."""
+        if self.ended:
+            return
+        self.ended = True
+        self.pending.clear()
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(frame)
+
     def offer_ephemeral(self, frame: dict) -> None:
-        if not self.overflowed:
+        if not self.overflowed and not self.ended:
             # ephemeral by definition: a slow client may miss a typing indicator
             with contextlib.suppress(asyncio.QueueFull):
                 self.queue.put_nowait(frame)
@@ -129,11 +153,24 @@ def _event(row) -> Event:
     return Event(event_id, topic, type_, payload, created_at, (txid, event_id))
 
 
+SessionChecker = Callable[[set[str]], Awaitable[set[str]]]
+
+
 class Hub:
-    def __init__(self, dsn: str, *, poll_seconds: float = 2.0, queue_size: int = 500) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        poll_seconds: float = 2.0,
+        queue_size: int = 500,
+        session_check_seconds: float = 5.0,
+        session_checker: SessionChecker | None = None,
+    ) -> None:
         self.dsn = dsn
         self.poll_seconds = poll_seconds
         self.queue_size = queue_size
+        self.session_check_seconds = session_check_seconds
+        self.session_checker = session_checker
         self.subscribers: set[Subscriber] = set()
         self.position: Position = (0, 0)
         self.connected = False
@@ -155,6 +192,7 @@ class Hub:
             asyncio.create_task(self._listen(), name="realtime-listen"),
             asyncio.create_task(self._read_loop(), name="realtime-read"),
             asyncio.create_task(self._poll(), name="realtime-poll"),
+            asyncio.create_task(self._check_sessions_loop(), name="realtime-sessions"),
         ]
         await asyncio.wait_for(self._started.wait(), timeout=30)
 
@@ -176,10 +214,15 @@ class Hub:
 
     # -- subscribers ---------------------------------------------------------------------------
 
-    async def subscribe(self, topics: set[str], resume_after: Position | None) -> Subscriber:
+    async def subscribe(
+        self, topics: set[str], resume_after: Position | None, *, session_id: str | None = None
+    ) -> Subscriber:
         """Register first, then catch up from `resume_after` (or start live), so nothing falls in between."""
         subscriber = Subscriber(
-            topics=set(topics), position=resume_after or self.position, queue=asyncio.Queue(maxsize=self.queue_size)
+            topics=set(topics),
+            position=resume_after or self.position,
+            queue=asyncio.Queue(maxsize=self.queue_size),
+            session_id=session_id,
         )
         self.subscribers.add(subscriber)
         caught_up: list[Event] = []
@@ -321,3 +364,25 @@ class Hub:
         while True:
             await asyncio.sleep(self.poll_seconds)
             self._wake.set()
+
+    async def _check_sessions_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.session_check_seconds)
+            try:
+                await self.check_sessions()
+            except Exception as exc:  # the database is away: keep the connections, look again next time
+                logger.warning("realtime session check failed (%s)", exc.__class__.__name__)
+
+    async def check_sessions(self) -> int:
+        """End every local subscriber whose session would no longer authenticate (one query for the whole
+        process, whatever the number of connections). Returns how many were ended."""
+        if self.session_checker is None:
+            return 0
+        subscribers = [s for s in self.subscribers if s.session_id is not None and not s.ended]
+        if not subscribers:
+            return 0
+        live = await self.session_checker({s.session_id for s in subscribers if s.session_id is not None})
+        ended = [s for s in subscribers if s.session_id not in live]
+        for subscriber in ended:
+            subscriber.end(SESSION_ENDED)
+        return len(ended)

@@ -7,6 +7,7 @@ import asyncio
 from django.conf import settings
 
 from modules.realtime.hub import Hub
+from modules.realtime.sessions import sessions_still_live
 
 _hub: Hub | None = None
 _lock: asyncio.Lock | None = None
@@ -23,6 +24,8 @@ async def get_hub() -> Hub:
                 settings.REALTIME_DATABASE_URL,
                 poll_seconds=settings.REALTIME_POLL_SECONDS,
                 queue_size=settings.REALTIME_QUEUE_SIZE,
+                session_check_seconds=settings.REALTIME_SESSION_CHECK_SECONDS,
+                session_checker=sessions_still_live,
             )
             await hub.start()
             _hub = hub

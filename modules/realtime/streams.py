@@ -8,18 +8,15 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from asgiref.sync import sync_to_async
-from django.db import InterfaceError, OperationalError, close_old_connections, connection
-
 from modules.accounts.public import Principal, principal_from_access_token
 from modules.core.public import MAX_SAFE_ID, ApiError
 from modules.realtime.access import authorize, user_topic
-from modules.realtime.events import ErrorFrame, ResyncRequiredFrame
+from modules.realtime.events import TOKEN_EXPIRED, ErrorFrame, ResyncRequiredFrame, ends_connection, unauthorized
 from modules.realtime.hub import Subscriber
 from modules.realtime.runtime import get_hub
+from modules.realtime.sync import database_call
 
 MAX_CHANNELS = 50
-RETRIES = 5
 
 
 @dataclass
@@ -27,6 +24,7 @@ class Session:
     principal: Principal
     subscriber: Subscriber
     notices: list[dict]  # frames to send first (refused channels, resync)
+    expiry: asyncio.TimerHandle | None = None  # ends the subscriber when the access token expires
 
 
 class StreamRefused(Exception):
@@ -35,43 +33,15 @@ class StreamRefused(Exception):
         self.frame = frame
 
 
-def database_call(func):
-    """Run a synchronous, read-only database function from the event loop the way a request would (stale
-    connections replaced first, released after). After a database restart the pool may still hold connections
-    the server closed; these calls only read, so they are retried on a fresh connection."""
-
-    def run(*args, **kwargs):
-        close_old_connections()
-        try:
-            for attempt in range(RETRIES):
-                try:
-                    return func(*args, **kwargs)
-                except (OperationalError, InterfaceError):
-                    connection.close()
-                    if attempt == RETRIES - 1:
-                        raise
-            raise AssertionError("unreachable")
-        finally:
-            close_old_connections()
-
-    return sync_to_async(run)
-
-
 def control(frame: ErrorFrame | ResyncRequiredFrame) -> dict:
     return frame.model_dump(exclude_none=True)
-
-
-def auth_error(code: str, detail: str) -> dict:
-    """The frame for an expired, invalid or revoked token. `status` 401 and a detail starting "Unauthorized"
-    are what clients (the mobile app among them) recognise as "sign in again", whatever the code."""
-    return control(ErrorFrame(code=code, detail=f"Unauthorized: {detail[:1].lower()}{detail[1:]}", status=401))
 
 
 async def authenticate(token: str) -> Principal:
     try:
         return await database_call(principal_from_access_token)(token)
     except ApiError as exc:
-        raise StreamRefused(auth_error(exc.code, exc.detail)) from exc
+        raise StreamRefused(unauthorized(exc.code, exc.detail)) from exc
 
 
 def _bad_input(field: str, *, code: str, detail: str) -> StreamRefused:
@@ -117,16 +87,24 @@ async def open_session(principal: Principal, channels: list[str], last_event_id:
             notices.append(control(ResyncRequiredFrame(reason="last_event_id is no longer available")))
         else:
             resume = position
-    subscriber = await hub.subscribe(topics, resume)
-    return Session(principal=principal, subscriber=subscriber, notices=notices)
+    subscriber = await hub.subscribe(topics, resume, session_id=str(principal.session_id))
+    session = Session(principal=principal, subscriber=subscriber, notices=notices)
+    remaining = seconds_until_expiry(principal)
+    if remaining is not None:
+        # The token was checked once, at connect: the connection ends when it expires (WebSocket and SSE alike).
+        session.expiry = asyncio.get_running_loop().call_later(remaining, subscriber.end, TOKEN_EXPIRED)
+    return session
 
 
 async def close_session(session: Session) -> None:
+    if session.expiry is not None:
+        session.expiry.cancel()
     (await get_hub()).unsubscribe(session.subscriber)
 
 
 async def frames(session: Session, *, heartbeat: float | None = None) -> AsyncIterator[dict | None]:
-    """The session's frames in order; None at each heartbeat interval without traffic."""
+    """The session's frames in order; None at each heartbeat interval without traffic. Stops after a frame
+    that ends the connection (`ends_connection`: the token expired or the session ended)."""
     for notice in session.notices:
         yield notice
     queue = session.subscriber.queue
@@ -139,6 +117,8 @@ async def frames(session: Session, *, heartbeat: float | None = None) -> AsyncIt
         if frame.get("type") == "resync_required":
             session.subscriber.acknowledge_resync()
         yield frame
+        if ends_connection(frame):
+            return
 
 
 def seconds_until_expiry(principal: Principal) -> float | None:

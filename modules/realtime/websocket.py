@@ -4,7 +4,9 @@
 are followed) and `&last_event_id=N` to receive, in order, what was missed. `{"type": "ping"}` →
 `{"type": "pong"}`. A refresh, expired, invalid or revoked token gets an error frame with `status` 401 and a
 detail starting "Unauthorized", then close code 4401 with the reason `unauthorized: <code>`; so does the
-access token expiring while connected. Reconnect with a fresh token.
+access token expiring while connected (`token_expired`) and the session ending while connected
+(`session_revoked`: sign-out, password change elsewhere, device revoked, account deactivated). Reconnect with a
+fresh token.
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ import asyncio
 import json
 from urllib.parse import parse_qs
 
-from modules.realtime.events import PongFrame
+from modules.realtime.events import PongFrame, ends_connection
 from modules.realtime.streams import (
     StreamRefused,
-    auth_error,
     authenticate,
     close_session,
     dumps,
@@ -24,7 +25,6 @@ from modules.realtime.streams import (
     open_session,
     parse_channels,
     parse_last_event_id,
-    seconds_until_expiry,
 )
 
 CLOSE_BAD_REQUEST = 4400  # a malformed query (channels, last_event_id): retrying it unchanged cannot help
@@ -61,10 +61,12 @@ async def websocket_app(scope, receive, send) -> None:
         await send({"type": "websocket.close", "code": CLOSE_BAD_REQUEST})
         return
     session = await open_session(principal, channels, last_event_id)
-    closed = asyncio.Event()
 
     async def pump() -> None:
         async for frame in frames(session):
+            if ends_connection(frame):  # the token expired or the session ended while connected
+                await _refuse(send, frame)
+                return
             await send({"type": "websocket.send", "text": dumps(frame)})
 
     async def listen() -> None:
@@ -80,19 +82,10 @@ async def websocket_app(scope, receive, send) -> None:
                 if isinstance(data, dict) and data.get("type") == "ping":
                     await send({"type": "websocket.send", "text": dumps(PongFrame().model_dump())})
 
-    async def expire() -> None:
-        remaining = seconds_until_expiry(principal)
-        if remaining is None:
-            await closed.wait()
-            return
-        await asyncio.sleep(remaining)
-        await _refuse(send, auth_error("token_expired", "The access token has expired."))
-
-    tasks = [asyncio.create_task(pump()), asyncio.create_task(listen()), asyncio.create_task(expire())]
+    tasks = [asyncio.create_task(pump()), asyncio.create_task(listen())]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        closed.set()
         for task in tasks:
             task.cancel()
         await close_session(session)

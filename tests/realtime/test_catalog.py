@@ -11,8 +11,9 @@ from selflink.api import api
 def test_every_event_type_has_a_frame_schema_in_the_union():
     schemas = api.get_openapi_schema()["components"]["schemas"]
     union = schemas["RealtimeFrame"]
-    assert set(union["discriminator"]["mapping"]) == set(EVENT_TYPES)
-    for event_type, model in EVENT_TYPES.items():
+    public = {event_type: model for event_type, model in EVENT_TYPES.items() if not model.event_internal}
+    assert set(union["discriminator"]["mapping"]) == set(public)
+    for event_type, model in public.items():
         frame = schemas[union["discriminator"]["mapping"][event_type].rsplit("/", 1)[1]]
         assert frame["properties"]["type"]["enum"] == [event_type]
         if model.event_kind != "control":
@@ -21,6 +22,15 @@ def test_every_event_type_has_a_frame_schema_in_the_union():
             assert required <= set(frame["required"]), event_type  # the top-level copies are typed too
         if model.event_kind == "stored":
             assert {"id", "created_at"} <= set(frame["required"])
+
+
+def test_internal_events_are_registered_but_never_offered_to_clients():
+    # session:revoked is published and read like any stored event, but the hub acts on it and never sends it.
+    assert EVENT_TYPES["session:revoked"].event_kind == "stored"
+    assert EVENT_TYPES["session:revoked"].event_internal
+    schemas = api.get_openapi_schema()["components"]["schemas"]
+    assert "session:revoked" not in schemas["RealtimeFrame"]["discriminator"]["mapping"]
+    assert "SessionRevokedEvent" not in schemas and "SessionRevokedFrame" not in schemas
 
 
 def test_the_events_the_mobile_app_reads_are_in_the_catalog():
