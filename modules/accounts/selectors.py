@@ -4,12 +4,12 @@ import uuid
 from collections.abc import Iterable
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
-from django.db.models import FloatField, Q, QuerySet
+from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Greatest, Lower
 
 from modules.accounts.contracts import Account, AccountSettings, QuietHours, SessionInfo, UserSummary
-from modules.accounts.models import AuthSession, User
+from modules.accounts.models import AuthSession, Privacy, User
 from modules.core.public import NotFound, Page, paginate_queryset, paginate_ranked
 
 
@@ -123,6 +123,13 @@ def users_directory(
 def inactive_user_ids() -> set[int]:
     """Deactivated accounts: their content disappears everywhere (a small set)."""
     return set(User.objects.filter(is_active=False).values_list("id", flat=True))
+
+
+def is_private_account(column: str) -> Exists:
+    """A condition for another module's query: the account whose id is in `column` (e.g. a post's `author_id`)
+    is private. A correlated EXISTS on the primary key, so a feed or a search never carries the list of private
+    accounts and costs one index probe per row it examines."""
+    return Exists(User.objects.filter(id=OuterRef(column), privacy=Privacy.PRIVATE))
 
 
 def users_search(*, q: str, exclude_ids: Iterable[int], cursor: str | None, limit: int) -> Page[UserSummary]:

@@ -181,6 +181,15 @@ def _policy_check(policy: str, *, sender_follows: bool | None, sender_id: int, r
     raise PermissionDenied("This person does not accept messages.", code="dm_not_allowed")
 
 
+def _check_not_directed_at_blocked(user_id: int, author_id: int, action: str) -> None:
+    """Block semantics in a group both people are in (see docs/SECURITY.md): each may still write to the group,
+    but nothing may be addressed to the other: no reply to, and no new reaction on, their messages."""
+    if author_id != user_id and is_blocked_either_way(user_a=user_id, user_b=author_id):
+        raise PermissionDenied(
+            f"You cannot {action} messages of someone you blocked or who blocked you.", code="blocked"
+        )
+
+
 def _direct_other(thread: Thread, user_id: int) -> int:
     return thread.direct_user_high if thread.direct_user_low == user_id else thread.direct_user_low
 
@@ -595,11 +604,15 @@ def message_send_with_view(
     if not body and not files:
         raise ValidationFailed.for_field("body", "Write something or attach a file.", code="empty_message")
     _check_can_write(member.thread, sender_id)
-    if (
-        reply_to_message_id is not None
-        and not Message.objects.filter(id=reply_to_message_id, thread_id=thread_id).exists()
-    ):
-        raise BadRequest("You can only reply to a message of the same thread.", code="reply_to_other_thread")
+    if reply_to_message_id is not None:
+        replied_sender = (
+            Message.objects.filter(id=reply_to_message_id, thread_id=thread_id)
+            .values_list("sender_id", flat=True)
+            .first()
+        )
+        if replied_sender is None:
+            raise BadRequest("You can only reply to a message of the same thread.", code="reply_to_other_thread")
+        _check_not_directed_at_blocked(sender_id, replied_sender, "reply to")
     media = _upload_attachments(owner_id=sender_id, files=files)
     try:
         with transaction.atomic():
@@ -698,6 +711,10 @@ def messages_remove_by_moderator(*, message_ids: list[int]) -> int:
 def reaction_toggle(*, user_id: int, message_id: int, emoji: str) -> ReactionChange:
     """Add the emoji if the user had not put it on the message, remove it otherwise."""
     message = message_get(viewer_id=user_id, message_id=message_id)
+    if not MessageReaction.objects.filter(message_id=message.id, user_id=user_id, emoji=emoji).exists():
+        # Adding: not on a message of someone blocked either way. Taking back a reaction made before the block
+        # stays possible.
+        _check_not_directed_at_blocked(user_id, message.sender_id, "react to")
     table = MessageReaction._meta.db_table
     with transaction.atomic():
         # Serialised with a tombstone of the same message: no reaction slips onto a deleted message.

@@ -14,16 +14,29 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils import timezone
 
-NOTIFICATION_TYPES = ("follow", "like", "comment", "reply", "mention", "message", "reward")
+NOTIFICATION_TYPES = (
+    "follow",
+    "follow_request",
+    "follow_accept",
+    "like",
+    "comment",
+    "reply",
+    "mention",
+    "message",
+    "reward",
+)
 # Repeated events on one target become one notification while it is unread ("Ana and 3 others liked …").
 GROUPED_TYPES = ("like",)
-# The same unread event is not stored twice (follow/unfollow/follow, a post edited with the same mention).
-DEDUPED_TYPES = ("follow", "mention")
+# The same unread event is not stored twice (follow/unfollow/follow, a post edited with the same mention, a follow
+# request withdrawn and made again).
+DEDUPED_TYPES = ("follow", "follow_request", "follow_accept", "mention")
 RECENT_ACTORS = 5  # actor ids kept on a grouped notification, newest first
 
 
 class NotificationType(models.TextChoices):
     FOLLOW = "follow", "New follower"
+    FOLLOW_REQUEST = "follow_request", "Follow request (to a private account)"
+    FOLLOW_ACCEPT = "follow_accept", "Follow request approved"
     LIKE = "like", "Like"
     COMMENT = "comment", "Comment"
     REPLY = "reply", "Reply"

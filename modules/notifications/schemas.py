@@ -11,7 +11,9 @@ from pydantic import ConfigDict, field_validator
 from modules.accounts.public import QuietHoursIn, QuietHoursSchema
 from modules.core.public import CursorPageOut, CursorParams, InputSchema
 
-NotificationTypeValue = Literal["follow", "like", "comment", "reply", "mention", "message", "reward"]
+NotificationTypeValue = Literal[
+    "follow", "follow_request", "follow_accept", "like", "comment", "reply", "mention", "message", "reward"
+]
 PlatformValue = Literal["expo", "fcm", "apns"]
 
 
@@ -69,6 +71,8 @@ class TypePreferenceOut(Schema):
 
 class TypePreferencesOut(Schema):
     follow: TypePreferenceOut
+    follow_request: TypePreferenceOut
+    follow_accept: TypePreferenceOut
     like: TypePreferenceOut
     comment: TypePreferenceOut
     reply: TypePreferenceOut
@@ -97,6 +101,8 @@ class TypePreferencesPatch(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     follow: TypePreferencePatch | None = None
+    follow_request: TypePreferencePatch | None = None
+    follow_accept: TypePreferencePatch | None = None
     like: TypePreferencePatch | None = None
     comment: TypePreferencePatch | None = None
     reply: TypePreferencePatch | None = None

@@ -195,6 +195,10 @@ def _join_group(**fields) -> Notification | None:
     return Notification.objects.get(id=notification_id)
 
 
+# The predicate of the partial unique index `notification_unread_dedupe_unique`, written out for ON CONFLICT.
+_DEDUPED_SQL = ", ".join(f"'{t}'" for t in DEDUPED_TYPES)
+
+
 def _insert_once(**fields) -> Notification | None:
     """Insert unless the same unread notification (type, actor, target) already exists."""
     table = Notification._meta.db_table
@@ -202,7 +206,7 @@ def _insert_once(**fields) -> Notification | None:
         cursor.execute(
             f"INSERT INTO {table} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::bigint[], %s, %s, %s) "  # noqa: S608
             "ON CONFLICT (recipient_id, type, actor_id, target_type, target_id) "
-            "WHERE actor_id IS NOT NULL AND read_at IS NULL AND type IN ('follow', 'mention') "
+            f"WHERE actor_id IS NOT NULL AND read_at IS NULL AND type IN ({_DEDUPED_SQL}) "
             "DO NOTHING RETURNING id",
             _values(fields, timezone.now()),
         )

@@ -22,6 +22,8 @@ _TARGET_NOUNS = {
 
 _VERBS = {
     "follow": "started following you",
+    "follow_request": "asked to follow you",
+    "follow_accept": "accepted your follow request",
     "like": "liked your {target}",
     "comment": "commented on your {target}",
     "reply": "replied to your {target}",

@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 from operator import itemgetter
 
+from django.db import connection, transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -34,6 +35,11 @@ CANDIDATES = 500
 MAX_AGE = dt.timedelta(days=14)
 SESSION_ITEMS = 300
 SESSION_TTL = dt.timedelta(hours=6)
+# A refresh this soon after the viewer's previous one of the same feed serves that snapshot again instead of
+# ranking and storing a new one: repeated pull-to-refresh (or a client or script looping on the first page) costs
+# one indexed read, and a viewer stores at most one session per feed in this window.
+SESSION_REUSE = dt.timedelta(seconds=30)
+FEED_REFRESH_LOCK = 0x66656564  # "feed": one viewer's refreshes of a feed run one at a time
 MICROSECOND = dt.timedelta(microseconds=1)
 
 SIGNALS = {
@@ -88,11 +94,14 @@ def rules() -> dict:
         "feeds": {**ranked, **chronological},
         "visibility": (
             "public posts are visible to everyone, followers-only posts to the author's followers, "
-            "private posts to the author; blocks hide people from each other everywhere"
+            "private posts to the author; every post of a private account is for its followers only; "
+            "blocks hide people from each other everywhere"
         ),
         "paging": (
             f"ranked feeds are computed once per refresh (up to {SESSION_ITEMS} items) and paged from that "
-            f"snapshot for {int(SESSION_TTL.total_seconds() // 3600)} h; chronological feeds page by time"
+            f"snapshot for {int(SESSION_TTL.total_seconds() // 3600)} h; a refresh within "
+            f"{int(SESSION_REUSE.total_seconds())} s of the previous one shows the same snapshot; chronological "
+            "feeds page by time"
         ),
     }
 
@@ -245,6 +254,30 @@ def _ranked_session(viewer_id: int, feed: str, now: dt.datetime, audience: Audie
     return session, authors
 
 
+def _refreshed_session(
+    viewer_id: int, feed: str, now: dt.datetime, audience: Audience
+) -> tuple[FeedSession, dict | None]:
+    """The session a refresh serves: the viewer's own from the last SESSION_REUSE if there is one, else a new one.
+    Concurrent refreshes of one viewer's feed wait for each other, so a burst of them stores one session."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [FEED_REFRESH_LOCK, viewer_id % 2**31])
+        recent = (
+            FeedSession.objects.filter(
+                viewer_id=viewer_id,
+                feed=feed,
+                rules_version=RULES_VERSION,
+                created_at__gt=now - SESSION_REUSE,
+                created_at__lte=now,
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if recent is not None:
+            return recent, None
+        return _ranked_session(viewer_id, feed, now, audience)
+
+
 def ranked_feed(
     *, viewer_id: int, feed: str, cursor: str | None, limit: int, now: dt.datetime | None = None
 ) -> FeedPage:
@@ -268,7 +301,7 @@ def ranked_feed(
         authors = None
     else:
         audience = Audience.of(viewer_id, with_mutes=True)
-        session, authors = _ranked_session(viewer_id, feed, now, audience)
+        session, authors = _refreshed_session(viewer_id, feed, now, audience)
         offset = 0
     # Visibility is checked again now: a post deleted, hidden or blocked since the refresh is left out, and the
     # page is filled from the items after it, so a page before the end is never empty (a client that loads the
@@ -280,7 +313,10 @@ def ranked_feed(
         window = session.items[position : position + limit - len(ordered)]
         position += len(window)
         ids = [_item_post_id(item) for item in window]
-        visible = {p.id: p for p in visible_posts(audience).filter(id__in=ids).defer("search_vector")}
+        candidates = visible_posts(audience).filter(id__in=ids).defer("search_vector")
+        if audience.muted:  # a reused snapshot may predate a mute
+            candidates = candidates.exclude(id_in("author_id", audience.muted))
+        visible = {p.id: p for p in candidates}
         ordered += [visible[post_id] for post_id in ids if post_id in visible]
         why |= {_item_post_id(item): _item_why(feed, item) for item in window if _item_post_id(item) in visible}
     next_cursor = encode_cursor(tag, [str(session.id), position]) if position < len(session.items) else None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F, Lookup, Q, QuerySet
 
-from modules.accounts.public import inactive_user_ids, user_summaries
+from modules.accounts.public import inactive_user_ids, is_private_account, user_summaries
 from modules.core.public import NotFound, Page, encode_cursor, paginate_queryset
 from modules.media.public import MediaData, media_get_many
 from modules.posts.models import Comment, CommentLike, CommentMedia, Post, PostLike, PostMedia, Visibility
@@ -53,12 +53,13 @@ def id_in(column: str, ids: Iterable[int]) -> _AnyOf:
 
 
 def visible_posts(audience: Audience) -> QuerySet[Post]:
-    """Posts the viewer may see: their own; public ones; followers-only ones of people they follow.
-    Never posts of someone blocked either way or deactivated."""
+    """Posts the viewer may see: their own; public ones of public accounts; public and followers-only ones of
+    people they follow (a private account's posts are all for its followers: a pending follow request shows
+    nothing). Never posts of someone blocked either way or deactivated."""
     allowed = (
         Q(author_id=audience.viewer_id)
-        | Q(visibility=Visibility.PUBLIC)
-        | Q(id_in("author_id", audience.followees), visibility=Visibility.FOLLOWERS)
+        | Q(id_in("author_id", audience.followees), visibility__in=(Visibility.PUBLIC, Visibility.FOLLOWERS))
+        | (Q(visibility=Visibility.PUBLIC) & ~Q(is_private_account("author_id")))
     )
     return Post.objects.filter(allowed).exclude(id_in("author_id", audience.hidden))
 

@@ -281,8 +281,12 @@ def comment_create(
     text = text.strip()
     if not text and not images:
         raise ValidationFailed.for_field("text", "Write something or attach an image.", code="empty_comment")
-    if parent_id is not None and not Comment.objects.filter(id=parent_id, post_id=post.id).exists():
-        raise BadRequest("The parent comment is not on this post.", code="parent_on_other_post")
+    if parent_id is not None:
+        if not Comment.objects.filter(id=parent_id, post_id=post.id).exists():
+            raise BadRequest("The parent comment is not on this post.", code="parent_on_other_post")
+        # A reply is addressed to the parent's author: not to someone blocked either way (their comment does not
+        # exist for you, as everywhere else), nor to a deactivated account.
+        comment_get(viewer_id=author_id, comment_id=parent_id)
     media = _upload_media(owner_id=author_id, images=list(images), videos=[])
     try:
         with transaction.atomic():

@@ -2,7 +2,7 @@ from django.contrib import admin
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RangeDateFilter
 
-from modules.social.models import Block, Follow, Mute, UserStats
+from modules.social.models import Block, Follow, FollowRequest, Mute, UserStats
 
 
 class _PairAdmin(ModelAdmin):
@@ -22,6 +22,19 @@ class FollowAdmin(_PairAdmin):
     search_fields = ("follower__handle", "followee__handle", "follower__email", "followee__email")
     list_select_related = ("follower", "followee")
     autocomplete_fields = ("follower", "followee")
+
+
+@admin.register(FollowRequest)
+class FollowRequestAdmin(_PairAdmin):
+    """Pending requests to private accounts. Staff may delete one (as a decline would); approving is the owner's."""
+
+    list_display = ("id", "requester", "target", "created_at")
+    search_fields = ("requester__handle", "target__handle")
+    list_select_related = ("requester", "target")
+    autocomplete_fields = ("requester", "target")
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Block)

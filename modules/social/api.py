@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from modules.accounts.public import (
     Principal,
@@ -19,6 +19,8 @@ from modules.profiles.public import personal_profile_get
 from modules.social import selectors, services
 from modules.social.schemas import (
     BlockStateOut,
+    FollowRequestDecisionOut,
+    FollowRequestPageOut,
     FollowStateOut,
     MuteStateOut,
     PeoplePageOut,
@@ -56,6 +58,8 @@ def _view(view) -> dict:
         **asdict(view.counts),
         "is_following": view.relationship.is_following,
         "is_followed_by": view.relationship.is_followed_by,
+        "is_requested": view.relationship.is_requested,
+        "has_requested_you": view.relationship.has_requested_you,
         "is_blocked": view.relationship.is_blocked,
         "is_muted": view.relationship.is_muted,
     }
@@ -142,6 +146,58 @@ def users_muted(request: HttpRequest, params: Query[CursorParams]):
 
 
 @router.get(
+    "/users/me/follow-requests/",
+    operation_id="usersFollowRequests",
+    response={200: FollowRequestPageOut, **error_responses(400, 401, 422)},
+    summary="Who asked to follow your private account, newest first",
+)
+def users_follow_requests(request: HttpRequest, params: Query[CursorParams]):
+    user_id = current_principal(request).user_id
+    return selectors.follow_requests_incoming_page(user_id=user_id, cursor=params.cursor, limit=params.limit)
+
+
+@router.get(
+    "/users/me/follow-requests/sent/",
+    operation_id="usersFollowRequestsSent",
+    response={200: FollowRequestPageOut, **error_responses(400, 401, 422)},
+    summary="The private accounts you asked to follow that have not answered, newest first",
+)
+def users_follow_requests_sent(request: HttpRequest, params: Query[CursorParams]):
+    user_id = current_principal(request).user_id
+    return selectors.follow_requests_sent_page(user_id=user_id, cursor=params.cursor, limit=params.limit)
+
+
+@router.post(
+    "/users/me/follow-requests/{user_id}/approve/",
+    operation_id="usersFollowRequestApprove",
+    response={200: FollowRequestDecisionOut, **error_responses(401, 404, 422)},
+    summary="Approve a follow request: the requester follows you from now on (idempotent)",
+)
+def users_follow_request_approve(request: HttpRequest, user_id: PathId):
+    return services.follow_request_approve(owner_id=current_principal(request).user_id, requester_id=user_id)
+
+
+@router.post(
+    "/users/me/follow-requests/{user_id}/decline/",
+    operation_id="usersFollowRequestDecline",
+    response={200: FollowRequestDecisionOut, **error_responses(401, 422)},
+    summary="Decline a follow request (idempotent; the requester is not notified)",
+)
+def users_follow_request_decline(request: HttpRequest, user_id: PathId):
+    return services.follow_request_decline(owner_id=current_principal(request).user_id, requester_id=user_id)
+
+
+@router.delete(
+    "/users/me/follow-requests/sent/{user_id}/",
+    operation_id="usersFollowRequestCancel",
+    response={200: FollowStateOut, **error_responses(401, 422)},
+    summary="Withdraw your follow request to a private account (idempotent)",
+)
+def users_follow_request_cancel(request: HttpRequest, user_id: PathId):
+    return services.follow_request_cancel(requester_id=current_principal(request).user_id, target_id=user_id)
+
+
+@router.get(
     "/users/{user_id}/",
     operation_id="usersGet",
     response={200: UserOut, **error_responses(401, 404, 422)},
@@ -200,18 +256,23 @@ def users_following(request: HttpRequest, user_id: PathId, params: Query[CursorP
 @router.post(
     "/users/{user_id}/follow/",
     operation_id="usersFollow",
-    response={200: FollowStateOut, **error_responses(400, 401, 403, 404, 422)},
-    summary="Follow a user (idempotent)",
+    response={200: FollowStateOut, 202: FollowStateOut, **error_responses(400, 401, 403, 404, 422, 429)},
+    summary="Follow a user, or ask to follow a private account (idempotent)",
+    description="200 with `is_following: true` when you follow the user (now or already). For a private account "
+    "you do not follow yet: 202 with `is_following: false, is_requested: true`, a follow request its owner approves "
+    "or declines; until then nothing of theirs that is for followers is visible to you. New requests are limited "
+    "(429 `follow_requests_limited`).",
 )
 def users_follow(request: HttpRequest, user_id: PathId):
-    return services.follow_create(follower_id=current_principal(request).user_id, followee_id=user_id)
+    state = services.follow_create(follower_id=current_principal(request).user_id, followee_id=user_id)
+    return Status(202 if state.is_requested else 200, state)
 
 
 @router.delete(
     "/users/{user_id}/follow/",
     operation_id="usersUnfollow",
     response={200: FollowStateOut, **error_responses(400, 401, 404, 422)},
-    summary="Stop following a user (idempotent)",
+    summary="Stop following a user, or withdraw a pending follow request (idempotent)",
 )
 def users_unfollow(request: HttpRequest, user_id: PathId):
     return services.follow_delete(follower_id=current_principal(request).user_id, followee_id=user_id)

@@ -12,6 +12,8 @@ class Relationship:
     is_blocked: bool
     has_blocked_you: bool
     is_muted: bool
+    is_requested: bool = False  # the viewer asked to follow this private account and waits
+    has_requested_you: bool = False  # they asked to follow the viewer's private account
 
     @property
     def blocked_either_way(self) -> bool:
@@ -29,6 +31,14 @@ class UserCounts:
 class FollowState:
     is_following: bool
     followers_count: int
+    is_requested: bool = False  # a follow request waits for the private account's approval
+
+
+@dataclass(frozen=True)
+class FollowRequestDecision:
+    user_id: int  # the requester
+    status: str  # "approved" | "declined"
+    followers_count: int  # the owner's, after the decision
 
 
 @dataclass(frozen=True)
@@ -76,3 +86,12 @@ class UserView:
     birth_date: object | None
     birth_time: object | None
     birth_place: str | None
+
+
+@dataclass(frozen=True)
+class FollowRequestEntry:
+    """A pending follow request in a list: the other person (the requester in your incoming list, the account
+    in your sent list) and when it was made."""
+
+    user: UserCard
+    created_at: object

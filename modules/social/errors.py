@@ -6,5 +6,7 @@ register_error_codes(
     {
         "blocked": "One of you blocked the other, so this is not possible (following, messaging …).",
         "private_account": "This account is private: only its followers see this.",
+        "follow_requests_limited": "Too many follow requests (in all, or to this account after a decline or a "
+        "cancel): wait the number of seconds in `Retry-After`.",
     }
 )

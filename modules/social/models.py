@@ -23,6 +23,29 @@ class Follow(models.Model):
         return f"{self.follower_id} follows {self.followee_id}"
 
 
+class FollowRequest(models.Model):
+    """`requester` asked to follow the private account `target`, who has not answered yet.
+
+    One pending request per pair and never to oneself (constraints); a request and a follow of the same pair
+    never exist together (triggers in migration 0002, under the pair's advisory lock). Approving turns the
+    request into a Follow; declining or cancelling deletes it (a new request may follow, within rate limits).
+    """
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["requester", "target"], name="followrequest_unique_pair"),
+            models.CheckConstraint(condition=~Q(requester=F("target")), name="followrequest_not_self"),
+        ]
+        indexes = [models.Index(fields=["target", "-id"], name="followrequest_incoming_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.requester_id} asks to follow {self.target_id}"
+
+
 class Block(models.Model):
     """`blocker` never sees `blocked` and vice versa; neither can follow or message the other."""
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import field_validator
@@ -78,6 +78,11 @@ class UserOut(Schema):
     posts_count: int
     is_following: bool
     is_followed_by: bool
+    is_requested: bool = Field(
+        description="You asked to follow this private account and wait for its approval (`is_following` is false "
+        "until then)."
+    )
+    has_requested_you: bool = Field(description="They asked to follow your private account and wait for your answer.")
     is_blocked: bool = Field(description="You blocked this user (only staff can see a user who blocked them).")
     is_muted: bool
     email: str | None = Field(description="Only for the owner and staff.")
@@ -144,7 +149,27 @@ class RecipientIdOut(Schema):
 
 class FollowStateOut(Schema):
     is_following: bool
+    is_requested: bool = Field(
+        description="A follow request waits for the private account's approval (then `is_following` is false)."
+    )
     followers_count: int
+
+
+class FollowRequestOut(Schema):
+    user: UserCardOut = Field(
+        description="The requester (in your incoming requests) or the private account (in the requests you sent)."
+    )
+    created_at: dt.datetime
+
+
+class FollowRequestPageOut(CursorPageOut):
+    results: list[FollowRequestOut]
+
+
+class FollowRequestDecisionOut(Schema):
+    user_id: int = Field(description="The requester.")
+    status: Literal["approved", "declined"]
+    followers_count: int = Field(description="Your followers now.")
 
 
 class BlockStateOut(Schema):

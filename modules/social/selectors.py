@@ -8,8 +8,8 @@ from django.db.models import Q, Value
 from modules.accounts.public import UserSummary, account_get, user_summaries
 from modules.core.public import NotFound, Page, paginate_queryset
 from modules.profiles.public import personal_profile_get
-from modules.social.contracts import Person, Relationship, UserCard, UserCounts, UserView
-from modules.social.models import Block, Follow, Mute, UserStats
+from modules.social.contracts import FollowRequestEntry, Person, Relationship, UserCard, UserCounts, UserView
+from modules.social.models import Block, Follow, FollowRequest, Mute, UserStats
 
 
 def is_following(*, follower_id: int, followee_id: int) -> bool:
@@ -37,12 +37,23 @@ def followers_among(*, user_id: int, user_ids: Iterable[int]) -> set[int]:
     )
 
 
+def is_requested(*, requester_id: int, target_id: int) -> bool:
+    return FollowRequest.objects.filter(requester_id=requester_id, target_id=target_id).exists()
+
+
 def relationship(*, viewer_id: int, other_id: int) -> Relationship:
-    """Follows both ways, blocks both ways and the viewer's mute, in one query."""
+    """Follows, follow requests and blocks both ways, and the viewer's mute, in one query."""
     if viewer_id == other_id:
         return Relationship(False, False, False, False, False)
     pair = Q(follower_id=viewer_id, followee_id=other_id) | Q(follower_id=other_id, followee_id=viewer_id)
     follows = Follow.objects.filter(pair).annotate(k=Value("follow")).values_list("k", "follower_id")
+    requests = (
+        FollowRequest.objects.filter(
+            Q(requester_id=viewer_id, target_id=other_id) | Q(requester_id=other_id, target_id=viewer_id)
+        )
+        .annotate(k=Value("request"))
+        .values_list("k", "requester_id")
+    )
     blocks = (
         Block.objects.filter(
             Q(blocker_id=viewer_id, blocked_id=other_id) | Q(blocker_id=other_id, blocked_id=viewer_id)
@@ -55,13 +66,15 @@ def relationship(*, viewer_id: int, other_id: int) -> Relationship:
         .annotate(k=Value("mute"))
         .values_list("k", "muter_id")
     )
-    rows = set(follows.union(blocks, mutes, all=True))
+    rows = set(follows.union(requests, blocks, mutes, all=True))
     return Relationship(
         is_following=("follow", viewer_id) in rows,
         is_followed_by=("follow", other_id) in rows,
         is_blocked=("block", viewer_id) in rows,
         has_blocked_you=("block", other_id) in rows,
         is_muted=("mute", viewer_id) in rows,
+        is_requested=("request", viewer_id) in rows,
+        has_requested_you=("request", other_id) in rows,
     )
 
 
@@ -123,6 +136,30 @@ def following_page(*, user_id: int, viewer_id: int, cursor: str | None, limit: i
     queryset = Follow.objects.filter(follower_id=user_id).exclude(followee_id__in=hidden)
     page = paginate_queryset(queryset, ordering=("-id",), cursor=cursor, limit=limit)
     return Page(results=[follow.followee_id for follow in page.results], next=page.next)
+
+
+def _request_entries(viewer_id: int, rows: list[FollowRequest], other: str) -> list[FollowRequestEntry]:
+    """Entries with the other person's card (deactivated accounts are left out, like every list of people)."""
+    cards = {card.id: card for card in user_cards(viewer_id=viewer_id, user_ids=[getattr(r, other) for r in rows])}
+    return [
+        FollowRequestEntry(user=cards[getattr(r, other)], created_at=r.created_at)
+        for r in rows
+        if getattr(r, other) in cards
+    ]
+
+
+def follow_requests_incoming_page(*, user_id: int, cursor: str | None, limit: int) -> Page[FollowRequestEntry]:
+    """Who asked to follow the user (their account is private), newest first."""
+    queryset = FollowRequest.objects.filter(target_id=user_id)
+    page = paginate_queryset(queryset, ordering=("-id",), cursor=cursor, limit=limit)
+    return Page(results=_request_entries(user_id, page.results, "requester_id"), next=page.next)
+
+
+def follow_requests_sent_page(*, user_id: int, cursor: str | None, limit: int) -> Page[FollowRequestEntry]:
+    """The private accounts the user asked to follow and that have not answered, newest first."""
+    queryset = FollowRequest.objects.filter(requester_id=user_id)
+    page = paginate_queryset(queryset, ordering=("-id",), cursor=cursor, limit=limit)
+    return Page(results=_request_entries(user_id, page.results, "target_id"), next=page.next)
 
 
 def blocked_page(*, user_id: int, cursor: str | None, limit: int) -> Page[int]:

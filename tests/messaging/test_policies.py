@@ -2,9 +2,10 @@
 
 import pytest
 
-from modules.messaging.models import Message, Thread
+from modules.messaging.models import Message, MessageReaction, Thread
+from modules.notifications.models import Notification
 from tests.factories import BlockFactory, FollowFactory
-from tests.messaging.conftest import direct, send
+from tests.messaging.conftest import direct, group, send, sent
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +123,70 @@ def test_writing_to_a_deactivated_account_is_refused(people):
     them.user.save(update_fields=["is_active"])
     response = send(me, thread["id"])
     assert response.status == 403 and response.json()["code"] == "recipient_inactive"
+
+
+# --- blocks in a group both people are in (docs/SECURITY.md, "Blocks") ----------------------------------------
+# A group is the members' shared room: a block between two members silences neither of them there and is not
+# revealed to the others; but nothing may be addressed to the other one (a reply to, or a new reaction on, their
+# messages), and the other's messages never notify. The same holds in both directions.
+
+
+@pytest.fixture
+def shared_group(people):
+    """(blocker, blocked, third member, group): the group was made before the block."""
+    blocker, blocked, third = people(3)
+    thread = group(third, blocker, blocked)
+    BlockFactory(blocker=blocker.user, blocked=blocked.user)
+    return blocker, blocked, third, thread
+
+
+def _actor_and_other(shared_group, direction):
+    blocker, blocked, third, thread = shared_group
+    return (blocked, blocker, third, thread) if direction == "blocked" else (blocker, blocked, third, thread)
+
+
+@pytest.mark.parametrize("direction", ["blocked", "blocker"])
+def test_no_reaction_on_the_others_messages_in_a_shared_group(shared_group, direction):
+    actor, other, third, thread = _actor_and_other(shared_group, direction)
+    theirs = sent(other, thread["id"], "their words")
+    response = actor.post(f"/messages/{theirs['id']}/reactions/", {"emoji": "👎"})
+    assert response.status == 403 and response.json()["code"] == "blocked"
+    assert not MessageReaction.objects.exists()
+    # Reacting to the third member's message is fine.
+    mine = sent(third, thread["id"], "third words")
+    assert actor.post(f"/messages/{mine['id']}/reactions/", {"emoji": "👍"}).status == 200
+
+
+def test_a_reaction_made_before_the_block_can_be_taken_back(people):
+    a, b, c = people(3)
+    thread = group(c, a, b)
+    message = sent(a, thread["id"])
+    b.post(f"/messages/{message['id']}/reactions/", {"emoji": "👍"})
+    BlockFactory(blocker=a.user, blocked=b.user)
+    removed = b.post(f"/messages/{message['id']}/reactions/", {"emoji": "👍"})
+    assert removed.status == 200 and removed.json()["action"] == "removed"
+    assert b.post(f"/messages/{message['id']}/reactions/", {"emoji": "👍"}).status == 403
+
+
+@pytest.mark.parametrize("direction", ["blocked", "blocker"])
+def test_no_reply_to_the_others_messages_in_a_shared_group(shared_group, direction):
+    actor, other, _, thread = _actor_and_other(shared_group, direction)
+    theirs = sent(other, thread["id"], "their words")
+    response = send(actor, thread["id"], "about that…", reply_to_message_id=theirs["id"])
+    assert response.status == 403 and response.json()["code"] == "blocked"
+    assert not Message.objects.filter(reply_to_id=theirs["id"]).exists()
+
+
+@pytest.mark.parametrize("direction", ["blocked", "blocker"])
+def test_both_still_write_in_a_shared_group_but_the_other_is_not_notified(shared_group, direction):
+    actor, other, third, thread = _actor_and_other(shared_group, direction)
+    assert send(actor, thread["id"], "to the group").status == 201
+    assert Notification.objects.filter(recipient=third.user, type="message").count() == 1
+    assert not Notification.objects.filter(recipient=other.user).exists()
+
+
+@pytest.mark.parametrize("direction", ["blocked", "blocker"])
+def test_neither_starts_a_new_group_with_the_other(shared_group, direction):
+    actor, other, third, _ = _actor_and_other(shared_group, direction)
+    response = actor.post("/threads/", {"participant_ids": [third.user.id, other.user.id]})
+    assert response.status == 403 and response.json()["code"] == "blocked"

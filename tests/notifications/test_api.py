@@ -143,7 +143,7 @@ def test_preferences_default_to_everything_on(api):
     response = api.get("/notifications/preferences/")
     assert response.status == 200
     body = response.json()
-    assert body["types"]["like"] == {"in_app": True, "push": True} and len(body["types"]) == 7
+    assert body["types"]["like"] == {"in_app": True, "push": True} and len(body["types"]) == 9
     assert body["push_enabled"] is True and body["quiet_hours"] is None and body["time_zone"] == "UTC"
 
 

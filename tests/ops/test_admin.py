@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from modules.accounts.models import AuthSession
+from modules.social.models import FollowRequest
 from tests.factories import (
     AuthSessionFactory,
     BlockFactory,
@@ -41,6 +42,7 @@ def sample_data():
     FollowFactory(follower=user)
     BlockFactory(blocker=user)
     MuteFactory(muter=user)
+    FollowRequest.objects.create(requester=user, target=UserFactory(privacy="private"))
     UserStatsFactory(user=user)
     AuthSessionFactory(user=user)
     WorkerHeartbeatFactory()

@@ -1,9 +1,13 @@
 import datetime as dt
+import threading
 
 import pytest
+import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from modules.posts.models import FeedSession
+from tests.conftest import client_for
 from tests.factories import FollowFactory, MuteFactory, UserFactory
 from tests.posts.factories import CommentFactory, PostFactory, PostLikeFactory
 
@@ -216,3 +220,64 @@ def test_feed_authors_carry_the_viewers_follow_state(api):
     assert state == {theirs.id: True, other.id: False}
     state = {i["id"]: i["post"]["author"]["is_following"] for i in api.get("/feed/following/").json()["items"]}
     assert state == {theirs.id: True, mine.id: False}
+
+
+# --- refreshes are cheap (issue 10, Low: "each ranked-feed refresh writes a session row, unthrottled") --------
+
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def test_a_refresh_soon_after_the_last_one_serves_the_same_snapshot(db):
+    with time_machine.travel(T0, tick=False):
+        api = client_for(UserFactory())  # a token issued at T0
+        early = [PostFactory(created_at=T0 - dt.timedelta(minutes=n)) for n in range(1, 4)]
+        first = api.get("/feed/for_you/", limit=2)
+    with time_machine.travel(T0 + dt.timedelta(seconds=29), tick=False):
+        late = PostFactory()
+        for _ in range(20):  # a burst of pull-to-refresh, or a script looping on the first page
+            again = api.get("/feed/for_you/", limit=2)
+            assert again.status == 200 and ids(again) == ids(first)
+        assert FeedSession.objects.filter(viewer=api.user).count() == 1
+        rest = api.get("/feed/for_you/", limit=10, cursor=first.json()["next"])  # the first cursor still pages
+        assert set(ids(first) + ids(rest)) == {p.id for p in early}
+    with time_machine.travel(T0 + dt.timedelta(seconds=31), tick=False):
+        fresh = api.get("/feed/for_you/", limit=10)
+        assert late.id in ids(fresh)
+        assert FeedSession.objects.filter(viewer=api.user).count() == 2
+    # Each viewer and each feed has its own snapshot.
+    with time_machine.travel(T0 + dt.timedelta(seconds=32), tick=False):
+        api.get("/feed/for_you_videos/")
+        client_for(UserFactory()).get("/feed/for_you/")
+        assert FeedSession.objects.count() == 4
+
+
+def test_a_reused_snapshot_leaves_out_people_muted_since(db):
+    author = UserFactory()
+    with time_machine.travel(T0, tick=False):
+        api = client_for(UserFactory())
+        post = PostFactory(author=author, created_at=T0 - dt.timedelta(minutes=1))
+        assert ids(api.get("/feed/for_you/")) == [post.id]
+        api.post(f"/users/{author.id}/mute/")
+        assert ids(api.get("/feed/for_you/")) == []
+        assert FeedSession.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_refreshes_of_one_viewer_store_one_snapshot():
+    viewer = client_for(UserFactory())
+    PostFactory()
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def refresh():
+        barrier.wait()
+        statuses.append(viewer.get("/feed/for_you/").status)
+        connection.close()
+
+    threads = [threading.Thread(target=refresh) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 6
+    assert FeedSession.objects.count() == 1

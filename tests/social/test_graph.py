@@ -21,7 +21,7 @@ def test_follow_is_idempotent_and_counted_once(api):
     first = api.post(f"/users/{target.id}/follow/")
     second = api.post(f"/users/{target.id}/follow/")
     assert first.status == second.status == 200
-    assert first.json() == second.json() == {"is_following": True, "followers_count": 1}
+    assert first.json() == second.json() == {"is_following": True, "is_requested": False, "followers_count": 1}
     assert counts(target) == (1, 0) and counts(api.user) == (0, 1)
     assert api.get(f"/users/{target.id}/").json()["is_following"] is True
 
@@ -29,8 +29,9 @@ def test_follow_is_idempotent_and_counted_once(api):
 def test_unfollow_is_idempotent(api):
     target = UserFactory()
     api.post(f"/users/{target.id}/follow/")
-    assert api.delete(f"/users/{target.id}/follow/").json() == {"is_following": False, "followers_count": 0}
-    assert api.delete(f"/users/{target.id}/follow/").json() == {"is_following": False, "followers_count": 0}
+    unfollowed = {"is_following": False, "is_requested": False, "followers_count": 0}
+    assert api.delete(f"/users/{target.id}/follow/").json() == unfollowed
+    assert api.delete(f"/users/{target.id}/follow/").json() == unfollowed
     assert counts(target) == (0, 0) and counts(api.user) == (0, 0)
 
 
@@ -108,7 +109,9 @@ def test_private_accounts_show_connections_only_to_followers(api):
     FollowFactory(follower=UserFactory(), followee=private)
     denied = api.get(f"/users/{private.id}/followers/")
     assert denied.status == 403 and denied.json()["code"] == "private_account"
-    api.post(f"/users/{private.id}/follow/")
+    assert api.post(f"/users/{private.id}/follow/").status == 202  # a request: still not a follower
+    assert api.get(f"/users/{private.id}/followers/").status == 403
+    client_for(private).post(f"/users/me/follow-requests/{api.user.id}/approve/")
     assert api.get(f"/users/{private.id}/followers/").status == 200
     assert client_for(private).get(f"/users/{private.id}/following/").status == 200
 
