@@ -183,6 +183,8 @@ RATE_POSTS_PER_USER = env.rate("RATE_POSTS_PER_USER", "30/m")
 RATE_COMMENTS_PER_USER = env.rate("RATE_COMMENTS_PER_USER", "60/m")
 RATE_THREADS_PER_USER = env.rate("RATE_THREADS_PER_USER", "20/m")
 RATE_MESSAGES_PER_USER = env.rate("RATE_MESSAGES_PER_USER", "60/m")
+RATE_FOLLOW_REQUESTS_PER_USER = env.rate("RATE_FOLLOW_REQUESTS_PER_USER", "50/h")
+RATE_FOLLOW_REQUESTS_PER_PAIR = env.rate("RATE_FOLLOW_REQUESTS_PER_PAIR", "3/d")
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", True)
 
 # --- media and static files ---------------------------------------------------------------------

@@ -9,7 +9,6 @@ cannot deadlock on them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -101,18 +100,6 @@ def _is_private(user_id: int) -> bool:
 # --- follow requests: rate limits ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RequestRate:
-    count: int
-    seconds: int
-
-
-# New requests one person may send (requests to public accounts are follows, and are not counted), and how often
-# one person may ask the same account again after a decline or a cancel. A setting of the same name overrides each.
-FOLLOW_REQUESTS_PER_USER = RequestRate(count=50, seconds=3600)
-FOLLOW_REQUESTS_PER_PAIR = RequestRate(count=3, seconds=86400)
-
-
 class FollowRequestsLimited(RateLimited):
     code = "follow_requests_limited"
     detail = "You have sent too many follow requests. Try again later."
@@ -123,17 +110,14 @@ def _request_rate_check(requester_id: int, target_id: int) -> None:
     counts back, so only requests really made are counted)."""
     if not settings.RATE_LIMITS_ENABLED:
         return
+    # New requests one person may send (requests to public accounts are follows and are not counted), and how
+    # often one person may ask the same account again after a decline or a cancel.
     limits = (
-        ("follow_request:user", str(requester_id), "RATE_FOLLOW_REQUESTS_PER_USER", FOLLOW_REQUESTS_PER_USER),
-        (
-            "follow_request:pair",
-            f"{requester_id}:{target_id}",
-            "RATE_FOLLOW_REQUESTS_PER_PAIR",
-            FOLLOW_REQUESTS_PER_PAIR,
-        ),
+        ("follow_request:user", str(requester_id), settings.RATE_FOLLOW_REQUESTS_PER_USER),
+        ("follow_request:pair", f"{requester_id}:{target_id}", settings.RATE_FOLLOW_REQUESTS_PER_PAIR),
     )
-    for scope, subject, setting, default in limits:
-        status = rate_limit_hit(scope, subject, getattr(settings, setting, default))
+    for scope, subject, rate in limits:
+        status = rate_limit_hit(scope, subject, rate)
         if not status.allowed:
             raise FollowRequestsLimited(status.retry_after)
 

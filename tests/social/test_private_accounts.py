@@ -269,9 +269,8 @@ def test_asking_the_same_account_again_and_again_is_limited(api, owner):
 
 
 def test_requests_per_person_are_limited(api, settings):
-    from modules.social.services import RequestRate
 
-    settings.RATE_FOLLOW_REQUESTS_PER_USER = RequestRate(count=2, seconds=3600)
+    settings.RATE_FOLLOW_REQUESTS_PER_USER = type(settings.RATE_FOLLOW_REQUESTS_PER_USER)(count=2, seconds=3600)
     accounts = [UserFactory(privacy="private") for _ in range(3)]
     assert [api.post(f"/users/{a.id}/follow/").status for a in accounts] == [202, 202, 429]
     assert api.post(f"/users/{UserFactory().id}/follow/").status == 200  # following public accounts is not limited
