@@ -392,10 +392,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # django-ninja's HttpBearer logs a whole non-Bearer Authorization header (a password, for Basic) on `django`.
+    "filters": {"no_credentials": {"()": "modules.accounts.logfilters.DropAuthorizationHeaderRecords"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Request bodies and headers (tokens, passwords, LLM keys) are never logged.
+        "django": {"filters": ["no_credentials"]},
         "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
         "dramatiq": {"level": "WARNING" if IS_TEST else "INFO"},

@@ -1,6 +1,6 @@
 """Public interface of the accounts module: the only names other modules may import."""
 
-from modules.accounts.auth import bearer_auth, current_principal, principal_from_access_token
+from modules.accounts.auth import BearerAuth, bearer_auth, bearer_token, current_principal, principal_from_access_token
 from modules.accounts.contracts import (
     Account,
     AccountSettings,
@@ -54,6 +54,7 @@ __all__ = [
     "AccountSettingsOut",
     "AccountSettingsPatch",
     "AuthResult",
+    "BearerAuth",
     "ClientInfo",
     "DmPolicyValue",
     "LanguageCode",
@@ -73,6 +74,7 @@ __all__ = [
     "accounts_get",
     "active_user_exists",
     "bearer_auth",
+    "bearer_token",
     "current_principal",
     "inactive_user_ids",
     "normalize_locale",
