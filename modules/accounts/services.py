@@ -311,6 +311,9 @@ def password_change(*, user_id: int, session_id: uuid.UUID, current_password: st
 
 # --- account changes ------------------------------------------------------------------------------
 
+# Account settings that always have a value (quiet hours are the one setting null switches off).
+_VALUED_SETTINGS = frozenset({"privacy", "dm_policy", "language", "push_enabled", "email_enabled", "digest_enabled"})
+
 
 def account_update(
     *,
@@ -354,9 +357,17 @@ def account_update(
             user.quiet_hours_start = value["start"] if value else None
             user.quiet_hours_end = value["end"] if value else None
             changed += ["quiet_hours_start", "quiet_hours_end"]
-        elif key in {"privacy", "dm_policy", "language", "push_enabled", "email_enabled", "digest_enabled"}:
+        elif key in _VALUED_SETTINGS:
+            if value is None:
+                # These columns are NOT NULL: saving None would be an IntegrityError, which is not a conflict (409)
+                # but a bad value (422) for the field the client named.
+                raise ValidationFailed.for_field(
+                    f"settings.{key}", "This setting cannot be null: leave it out to keep it."
+                )
             setattr(user, key, value)
             changed.append(key)
+        else:
+            raise ValueError(f"unknown account setting {key!r}")  # a caller's mistake, never silently dropped
     if changed:
         try:
             with transaction.atomic():
