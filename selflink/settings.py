@@ -133,10 +133,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- auth ---------------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+# Argon2id at OWASP's m=19 MiB, t=2, p=1 (Django's default costs 100 MiB a hash); older Argon2 hashes still verify
+# and are re-hashed at the next sign-in. See modules/accounts/hashers.py.
+PASSWORD_HASHERS = ["modules.accounts.hashers.SelfLinkArgon2PasswordHasher"]
 if IS_TEST:
     # Argon2 with production cost makes a test suite of hundreds of logins needlessly slow.
     PASSWORD_HASHERS = ["modules.accounts.hashers.FastArgon2PasswordHasher"]
+# Password hashes in flight per process (each holds 19 MiB), and how long a sign-in waits for one before a 503.
+PASSWORD_HASH_CONCURRENCY = env.int("PASSWORD_HASH_CONCURRENCY", 4, minimum=1, maximum=64)
+PASSWORD_HASH_WAIT_SECONDS = env.int("PASSWORD_HASH_WAIT_SECONDS", 5, minimum=0, maximum=60)
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",

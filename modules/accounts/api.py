@@ -36,7 +36,7 @@ def _auth_out(result) -> dict:
 @router.post(
     "/register/",
     operation_id="authRegister",
-    response={201: AuthOut, **error_responses(400, 409, 422, 429)},
+    response={201: AuthOut, **error_responses(400, 409, 422, 429, 503)},
     summary="Create an account and sign in",
 )
 def register(request: HttpRequest, payload: RegisterIn):
@@ -61,7 +61,7 @@ def register(request: HttpRequest, payload: RegisterIn):
 @router.post(
     "/login/",
     operation_id="authLogin",
-    response={200: AuthOut, **error_responses(400, 401, 422, 429)},
+    response={200: AuthOut, **error_responses(400, 401, 422, 429, 503)},
     summary="Sign in with e-mail and password",
 )
 def login(request: HttpRequest, payload: LoginIn):
@@ -95,7 +95,7 @@ def logout(request: HttpRequest, payload: RefreshIn):
     "/password/",
     operation_id="authPasswordChange",
     auth=bearer_auth,
-    response={200: PasswordChangedOut, **error_responses(400, 401, 422)},
+    response={200: PasswordChangedOut, **error_responses(400, 401, 422, 503)},
     summary="Change the password and sign out every other session",
 )
 def password_change(request: HttpRequest, payload: PasswordChangeIn):
