@@ -142,6 +142,9 @@ if IS_TEST:
 # Password hashes in flight per process (each holds 19 MiB), and how long a sign-in waits for one before a 503.
 PASSWORD_HASH_CONCURRENCY = env.int("PASSWORD_HASH_CONCURRENCY", 4, minimum=1, maximum=64)
 PASSWORD_HASH_WAIT_SECONDS = env.int("PASSWORD_HASH_WAIT_SECONDS", 5, minimum=0, maximum=60)
+# Staff sign in at /admin/login/ (its form has no `next` field): land on the admin, not Django's /accounts/profile/.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",

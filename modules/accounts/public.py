@@ -45,6 +45,7 @@ from modules.accounts.services import (
     staff_user_ensure,
     user_register,
 )
+from modules.accounts.signin import sign_in_failures_alert
 
 __all__ = [
     "SERVED_LANGUAGES",
@@ -81,6 +82,7 @@ __all__ = [
     "open_session_ids",
     "principal_from_access_token",
     "served_language",
+    "sign_in_failures_alert",
     "staff_user_ensure",
     "user_id_by_account_key",
     "user_id_by_handle",

@@ -14,7 +14,9 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils import timezone
 
-NOTIFICATION_TYPES = ("follow", "like", "comment", "reply", "mention", "message", "reward")
+NOTIFICATION_TYPES = ("follow", "like", "comment", "reply", "mention", "message", "reward", "security")
+# Sent by the system, with no actor: rewards, and security notices (someone keeps failing to sign in).
+SYSTEM_TYPES = ("reward", "security")
 # Repeated events on one target become one notification while it is unread ("Ana and 3 others liked …").
 GROUPED_TYPES = ("like",)
 # The same unread event is not stored twice (follow/unfollow/follow, a post edited with the same mention).
@@ -30,6 +32,7 @@ class NotificationType(models.TextChoices):
     MENTION = "mention", "Mention"
     MESSAGE = "message", "Message"
     REWARD = "reward", "Reward"
+    SECURITY = "security", "Security notice"
 
 
 class Cardinality(Func):

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, field_validator
 from modules.accounts.public import QuietHoursIn, QuietHoursSchema
 from modules.core.public import CursorPageOut, CursorParams, InputSchema
 
-NotificationTypeValue = Literal["follow", "like", "comment", "reply", "mention", "message", "reward"]
+NotificationTypeValue = Literal["follow", "like", "comment", "reply", "mention", "message", "reward", "security"]
 PlatformValue = Literal["expo", "fcm", "apns"]
 
 

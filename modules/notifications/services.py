@@ -30,6 +30,7 @@ from modules.notifications.models import (
     GROUPED_TYPES,
     NOTIFICATION_TYPES,
     RECENT_ACTORS,
+    SYSTEM_TYPES,
     Device,
     Notification,
     NotificationActor,
@@ -65,7 +66,7 @@ def _check_arguments(type: str, actor_id: int | None, target_type: str | None, t
         raise ValueError(f"target_type {target_type!r} must be a lower-case word such as 'post'")
     if type in GROUPED_TYPES and target_id is None:
         raise ValueError(f"{type!r} notifications are grouped by target: pass target_type and target_id")
-    if type != "reward" and actor_id is None:
+    if type not in SYSTEM_TYPES and actor_id is None:
         raise ValueError(f"{type!r} notifications need the actor_id of who did it")
 
 
@@ -125,6 +126,22 @@ def notify(
         # The producer's change (a like, a comment) matters more than its notification: the savepoint is rolled
         # back and the caller's transaction goes on.
         logger.exception("could not record a %s notification for user %s", type, recipient_id)
+
+
+SIGN_IN_FAILURES_TEXT = (
+    "Someone keeps failing to sign in to your account. Your devices can still sign in; if it was not you, "
+    "keep a strong password."
+)
+
+
+def sign_in_failures_notify(sender=None, *, user_id: int, failures: int, **_: object) -> None:
+    """Receiver of accounts' `sign_in_failures_alert`: a `security` notice to the account's owner."""
+    notify(
+        recipient_id=user_id,
+        type="security",
+        text=SIGN_IN_FAILURES_TEXT,
+        data={"reason": "sign_in_failures", "failures": failures},
+    )
 
 
 def _enqueue_push(notification_id: int) -> None:

@@ -127,7 +127,7 @@ def test_text_is_cut_to_an_excerpt(ana, bob):
 
 
 def test_types_are_the_documented_ones():
-    assert NOTIFICATION_TYPES == ("follow", "like", "comment", "reply", "mention", "message", "reward")
+    assert NOTIFICATION_TYPES == ("follow", "like", "comment", "reply", "mention", "message", "reward", "security")
 
 
 # --- realtime and transactions --------------------------------------------------------------------
