@@ -129,7 +129,8 @@ class Platform(models.TextChoices):
 
 
 class Device(models.Model):
-    """A push token. A token belongs to one user at a time: the newest who registered it."""
+    """A push token. A token belongs to one user at a time; it moves to another only after the holder's session on
+    the device ended (services.device_register)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     platform = models.CharField(max_length=8, choices=Platform.choices)
