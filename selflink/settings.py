@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy of the pages we render: the admin and the API docs (selflink/security_headers.py).
+    "selflink.security_headers.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "selflink.urls"
@@ -381,7 +383,9 @@ if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", True)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0, minimum=0)
+    # One year. Django sends the header only on HTTPS requests (X-Forwarded-Proto from the proxy), so a plain-HTTP
+    # trial never receives it; SECURE_HSTS_SECONDS=0 turns it off (e.g. before every host name has a certificate).
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 365 * 86400, minimum=0)
 
 # --- admin (django-unfold) ----------------------------------------------------------------------
 
