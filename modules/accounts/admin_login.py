@@ -41,10 +41,10 @@ class StaffSignInForm(AuthenticationForm):
         except RateLimited as exc:
             self.status, self.retry_after = 429, exc.retry_after
             detail = exc.detail if "second" in exc.detail else f"{exc.detail} (in {exc.retry_after} seconds)"
-            raise ValidationError(detail, code="throttled") from exc
+            raise ValidationError(detail) from exc
         except ServiceUnavailable as exc:
             self.status, self.retry_after = 503, int(exc.headers.get("Retry-After", "1"))
-            raise ValidationError(exc.detail, code="busy") from exc
+            raise ValidationError(exc.detail) from exc
         except NotAuthenticated as exc:
             raise self.get_invalid_login_error() from exc
         self.confirm_login_allowed(user)  # active staff only
