@@ -43,6 +43,18 @@ LOCAL_DIR = Path(os.environ.get("SELFLINK_LOCAL_DIR") or PROJECT_ROOT / ".local"
 PG_SUPERUSER = "postgres"
 ROOT_RUN_AS = "selflink-pg"
 DEFAULT_DATABASE = "selflink"
+# The server log must not keep what people send: a failing INSERT would otherwise be logged with its statement
+# (`STATEMENT: INSERT … 'ana@example.com', 'argon2$…'`) and a unique violation with its key
+# (`DETAIL: Key (email)=(ana@example.com) already exists`). Errors are still logged, as their message alone.
+# The same settings are on the postgres service of deploy/compose.yaml; tests check both.
+LOG_PRIVACY_SETTINGS = {
+    "log_min_error_statement": "panic",  # never log the statement that caused an error (default: error)
+    "log_error_verbosity": "terse",  # no DETAIL / HINT / QUERY / CONTEXT lines, which quote key values
+    "log_statement": "none",  # no statement logging at all
+    "log_min_duration_statement": "-1",  # nor slow-statement logging (which prints statements and values)
+    "log_parameter_max_length": "0",  # bind parameters are never printed with logged statements
+    "log_parameter_max_length_on_error": "0",  # nor with errors
+}
 
 
 def _say(message: str) -> None:
@@ -221,6 +233,7 @@ class EmbeddedPostgres:
             port = _free_port()
         _say(f"starting PostgreSQL on 127.0.0.1:{port} (data in {self.pgdata})")
         options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=300"
+        options += "".join(f" -c {name}={value}" for name, value in LOG_PRIVACY_SETTINGS.items())
         try:
             self._run(
                 "pg_ctl",

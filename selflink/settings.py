@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy of the pages we render: the admin and the API docs (selflink/security_headers.py).
+    "selflink.security_headers.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "selflink.urls"
@@ -155,10 +157,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- auth ---------------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+# Argon2id at OWASP's m=19 MiB, t=2, p=1 (Django's default costs 100 MiB a hash); older Argon2 hashes still verify
+# and are re-hashed at the next sign-in. See modules/accounts/hashers.py.
+PASSWORD_HASHERS = ["modules.accounts.hashers.SelfLinkArgon2PasswordHasher"]
 if IS_TEST:
     # Argon2 with production cost makes a test suite of hundreds of logins needlessly slow.
     PASSWORD_HASHERS = ["modules.accounts.hashers.FastArgon2PasswordHasher"]
+# Password hashes in flight per process (each holds 19 MiB), and how long a sign-in waits for one before a 503.
+PASSWORD_HASH_CONCURRENCY = env.int("PASSWORD_HASH_CONCURRENCY", 4, minimum=1, maximum=64)
+PASSWORD_HASH_WAIT_SECONDS = env.int("PASSWORD_HASH_WAIT_SECONDS", 5, minimum=0, maximum=60)
+# Staff sign in at /admin/login/ (its form has no `next` field): land on the admin, not Django's /accounts/profile/.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
@@ -400,7 +410,9 @@ if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", True)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0, minimum=0)
+    # One year. Django sends the header only on HTTPS requests (X-Forwarded-Proto from the proxy), so a plain-HTTP
+    # trial never receives it; SECURE_HSTS_SECONDS=0 turns it off (e.g. before every host name has a certificate).
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 365 * 86400, minimum=0)
 
 # --- admin (django-unfold) ----------------------------------------------------------------------
 
@@ -419,10 +431,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # django-ninja's HttpBearer logs a whole non-Bearer Authorization header (a password, for Basic) on `django`.
+    "filters": {"no_credentials": {"()": "modules.accounts.logfilters.DropAuthorizationHeaderRecords"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Request bodies and headers (tokens, passwords, LLM keys) are never logged.
+        "django": {"filters": ["no_credentials"]},
         "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
         "dramatiq": {"level": "WARNING" if IS_TEST else "INFO"},

@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.urls import path, re_path
 from django.views.static import serve
 
+from modules.accounts.admin_login import admin_login
 from selflink.api import api
 
 
@@ -15,6 +16,8 @@ def api_docs(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("api/v1/", api.urls),
     path("api/docs/", api_docs, name="api-docs"),
+    # Before the admin's own login: the same brute-force limits as the API's sign-in (429/503 with Retry-After).
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("", lambda request: redirect("api-docs")),
 ]

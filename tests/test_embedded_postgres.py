@@ -90,3 +90,63 @@ def test_pinned_server_outlives_its_users(local):
     assert server.info() is not None, "a pinned server must survive its last user"
     server.stop()
     assert server.info() is None
+
+
+# --- what the server log keeps (issue 10) ------------------------------------------------------------------
+
+
+def _embedded_only():
+    from django.conf import settings
+
+    if not settings.EMBEDDED_DATABASE:
+        pytest.skip("DATABASE_URL names another server: its logging is configured there")
+
+
+@pytest.mark.django_db
+def test_the_running_server_logs_errors_without_statements_or_values():
+    """The effective settings of the server the test suite itself runs on (started by `acquire()`)."""
+    from django.db import connection
+
+    from selflink.embedded_postgres import LOG_PRIVACY_SETTINGS
+
+    _embedded_only()
+    with connection.cursor() as cursor:
+        effective = {}
+        for name in LOG_PRIVACY_SETTINGS:
+            cursor.execute(f"SHOW {name}")
+            effective[name] = cursor.fetchone()[0]
+    assert effective == {
+        "log_min_error_statement": "panic",
+        "log_error_verbosity": "terse",
+        "log_statement": "none",
+        "log_min_duration_statement": "-1",
+        "log_parameter_max_length": "0",
+        "log_parameter_max_length_on_error": "0",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_insert_leaves_no_email_or_password_hash_in_the_server_log():
+    import uuid
+
+    from django.db import IntegrityError, connection, transaction
+
+    from modules.accounts.models import User
+    from selflink.embedded_postgres import server
+
+    _embedded_only()
+    canary = f"canary-{uuid.uuid4().hex}@example.com"
+    hash_canary = f"argon2$canary-{uuid.uuid4().hex}"
+    User.objects.create(email=canary, handle="canary_one", password=hash_canary)
+    log_size = server.logfile.stat().st_size
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email=canary, handle="canary_two", password=hash_canary)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        # Values as literals in the statement text (what client-side parameter binding sends).
+        cursor.execute(f"INSERT INTO accounts_user (email, password) VALUES ('{canary}', '{hash_canary}')")
+    with open(server.logfile, errors="replace") as log:
+        log.seek(log_size)
+        written = log.read()
+    assert "duplicate key value violates unique constraint" in written  # errors are still logged…
+    assert canary not in written  # …but neither the statement nor the DETAIL line with the key
+    assert hash_canary not in written

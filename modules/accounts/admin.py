@@ -6,8 +6,12 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
 from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from modules.accounts.admin_login import StaffSignInForm
 from modules.accounts.models import AuthSession, SessionEndReason, User
 from modules.accounts.services import sessions_revoke_all, sessions_revoke_for_users
+
+# Staff sign-in goes through the API's brute-force limits (see admin_login.py; /admin/login/ in selflink/urls.py).
+admin.site.login_form = StaffSignInForm
 
 
 class SelfLinkUserCreationForm(UserCreationForm):

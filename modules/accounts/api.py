@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from modules.accounts import selectors, services
@@ -20,13 +20,14 @@ from modules.accounts.schemas import (
     SessionOut,
     TokenPairOut,
 )
+from modules.accounts.signin import device_cookie_set, device_from_request
 from modules.core.public import client_ip, error_responses, rate_limit_enforce
 
 router = Router(tags=["auth"])
 
 
-def _client(request: HttpRequest) -> services.ClientInfo:
-    return services.ClientInfo(ip=client_ip(request), user_agent=request.headers.get("User-Agent", ""))
+def _client(request: HttpRequest, device: str = "") -> services.ClientInfo:
+    return services.ClientInfo(ip=client_ip(request), user_agent=request.headers.get("User-Agent", ""), device=device)
 
 
 def _auth_out(result) -> dict:
@@ -36,7 +37,7 @@ def _auth_out(result) -> dict:
 @router.post(
     "/register/",
     operation_id="authRegister",
-    response={201: AuthOut, **error_responses(400, 409, 422, 429)},
+    response={201: AuthOut, **error_responses(400, 409, 422, 429, 503)},
     summary="Create an account and sign in",
 )
 def register(request: HttpRequest, payload: RegisterIn):
@@ -61,11 +62,16 @@ def register(request: HttpRequest, payload: RegisterIn):
 @router.post(
     "/login/",
     operation_id="authLogin",
-    response={200: AuthOut, **error_responses(400, 401, 422, 429)},
+    response={200: AuthOut, **error_responses(400, 401, 422, 429, 503)},
     summary="Sign in with e-mail and password",
 )
-def login(request: HttpRequest, payload: LoginIn):
-    return _auth_out(services.auth_login(email=payload.email, password=payload.password, client=_client(request)))
+def login(request: HttpRequest, response: HttpResponse, payload: LoginIn):
+    # The device cookie makes this device "known" to the account: failures elsewhere never slow it down.
+    device, is_new = device_from_request(request)
+    result = services.auth_login(email=payload.email, password=payload.password, client=_client(request, device))
+    if is_new:
+        device_cookie_set(response, device)
+    return _auth_out(result)
 
 
 @router.post(
@@ -74,9 +80,12 @@ def login(request: HttpRequest, payload: LoginIn):
     response={200: TokenPairOut, **error_responses(400, 401, 422, 429)},
     summary="Exchange a refresh token for a new token pair (rotation)",
 )
-def refresh(request: HttpRequest, payload: RefreshIn):
+def refresh(request: HttpRequest, response: HttpResponse, payload: RefreshIn):
     rate_limit_enforce("refresh:ip", client_ip(request), settings.RATE_REFRESH_PER_IP)
-    tokens = services.auth_refresh(refresh_token=payload.refresh, client=_client(request))
+    device, is_new = device_from_request(request)
+    tokens = services.auth_refresh(refresh_token=payload.refresh, client=_client(request, device))
+    if is_new:
+        device_cookie_set(response, device)
     return {"token": tokens.access, "refreshToken": tokens.refresh}
 
 
@@ -95,7 +104,7 @@ def logout(request: HttpRequest, payload: RefreshIn):
     "/password/",
     operation_id="authPasswordChange",
     auth=bearer_auth,
-    response={200: PasswordChangedOut, **error_responses(400, 401, 422)},
+    response={200: PasswordChangedOut, **error_responses(400, 401, 422, 503)},
     summary="Change the password and sign out every other session",
 )
 def password_change(request: HttpRequest, payload: PasswordChangeIn):

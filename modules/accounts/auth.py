@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
@@ -28,7 +30,31 @@ def principal_from_access_token(token: str) -> Principal:
     )
 
 
-class JWTBearer(HttpBearer):
+def bearer_token(request: HttpRequest) -> str | None:
+    """The token of `Authorization: Bearer <token>` (scheme case-insensitive), or None for any other header.
+
+    Nothing here is logged: the header is a credential whatever its scheme (`Basic` carries a password).
+    """
+    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+class BearerAuth(HttpBearer):
+    """`HttpBearer` without its logging: with DEBUG on, django-ninja logs the whole `Authorization` header at
+    ERROR when the scheme is not Bearer (`Unexpected auth - 'Basic …'`), which puts passwords and tokens in the
+    log. Every bearer authentication of the API derives from this class instead of `HttpBearer`."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        token = bearer_token(request)
+        if token is None:
+            return None
+        return self.authenticate(request, token)
+
+
+class JWTBearer(BearerAuth):
     def authenticate(self, request: HttpRequest, token: str) -> Principal:
         return principal_from_access_token(token)
 

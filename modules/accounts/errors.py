@@ -19,6 +19,8 @@ register_error_codes(
         "deactivated account): sign in again.",
         "refresh_token_expired": "The refresh token has expired: sign in again.",
         "refresh_token_invalid": "The refresh token is unknown or was revoked: sign in again.",
+        "sign_in_busy": "Too many passwords are being checked on this server at this moment (a memory bound): retry "
+        "after `Retry-After` seconds.",
         "refresh_token_reused": "An already-used refresh token was presented (it may have been copied): its whole "
         "session was revoked. Sign in again.",
     }

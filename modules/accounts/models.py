@@ -183,3 +183,45 @@ class RefreshToken(models.Model):
 
     def __str__(self) -> str:
         return f"refresh token {self.token_hash[:8]}… ({self.session_id})"
+
+
+class SignInBackoff(models.Model):
+    """Failed sign-ins of one account through one kind of client (see modules/accounts/signin.py).
+
+    Keys are HMACs (keyed with SECRET_KEY), never the e-mail, address or device id; e-mails without an account
+    get rows too, so the answer does not tell whether an account exists.
+    """
+
+    account_hash = models.CharField(max_length=64, help_text="HMAC of the lower-cased e-mail.")
+    client_hash = models.CharField(max_length=64, help_text="HMAC of the device, the known address, or 'unknown'.")
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account_hash", "client_hash"], name="signinbackoff_unique"),
+        ]
+        indexes = [models.Index(fields=["last_failure_at"], name="signinbackoff_age_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.failures} failed sign-ins ({self.account_hash[:8]}…)"
+
+
+class KnownSignInClient(models.Model):
+    """A device (its `selflink_device` cookie) or a network address an account signed in from, or refreshed a
+    session from: sign-ins from it are not slowed down by failures elsewhere. Stored as an HMAC."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    client_hash = models.CharField(max_length=64)
+    kind = models.CharField(max_length=8, choices=[("device", "Device"), ("ip", "Network address")])
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client_hash"], name="knownsigninclient_unique"),
+            models.CheckConstraint(condition=models.Q(kind__in=["device", "ip"]), name="knownsigninclient_kind"),
+        ]
+        indexes = [models.Index(fields=["last_seen_at"], name="knownsigninclient_age_idx")]
+
+    def __str__(self) -> str:
+        return f"known {self.kind} of user {self.user_id}"

@@ -1,6 +1,6 @@
 """Public interface of the accounts module: the only names other modules may import."""
 
-from modules.accounts.auth import bearer_auth, current_principal, principal_from_access_token
+from modules.accounts.auth import BearerAuth, bearer_auth, bearer_token, current_principal, principal_from_access_token
 from modules.accounts.contracts import (
     Account,
     AccountSettings,
@@ -49,6 +49,7 @@ from modules.accounts.services import (
     staff_user_ensure,
     user_register,
 )
+from modules.accounts.signin import sign_in_failures_alert
 
 __all__ = [
     "SERVED_LANGUAGES",
@@ -58,6 +59,7 @@ __all__ = [
     "AccountSettingsOut",
     "AccountSettingsPatch",
     "AuthResult",
+    "BearerAuth",
     "ClientInfo",
     "DmPolicyValue",
     "LanguageCode",
@@ -79,6 +81,7 @@ __all__ = [
     "accounts_get",
     "active_user_exists",
     "bearer_auth",
+    "bearer_token",
     "current_principal",
     "inactive_user_ids",
     "is_private_account",
@@ -88,6 +91,7 @@ __all__ = [
     "principal_from_access_token",
     "register_sessions_ended_listener",
     "served_language",
+    "sign_in_failures_alert",
     "staff_user_ensure",
     "user_id_by_account_key",
     "user_id_by_handle",

@@ -6,12 +6,10 @@ import datetime as dt
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass
 from ipaddress import ip_address
 
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
@@ -24,15 +22,13 @@ from modules.accounts.hooks import sessions_ended_announce
 from modules.accounts.locales import DEFAULT_LANGUAGE, normalize_locale, served_language
 from modules.accounts.models import HANDLE_PATTERN, AuthSession, RefreshToken, SessionEndReason, User
 from modules.accounts.selectors import account_from_user
+from modules.accounts.signin import ClientInfo, known_client_record, sign_in_verify
 from modules.accounts.tokens import access_token_issue, refresh_token_generate, refresh_token_hash
 from modules.core.public import (
     Conflict,
     NotAuthenticated,
     NotFound,
     ValidationFailed,
-    rate_limit_check,
-    rate_limit_enforce,
-    rate_limit_hit,
 )
 from modules.media.public import image_store, media_delete
 
@@ -58,15 +54,6 @@ RESERVED_HANDLES = frozenset(
     }
 )
 _HANDLE_RE = re.compile(HANDLE_PATTERN)
-# A password hash to check against when the e-mail is unknown, so response time does not reveal accounts.
-_DUMMY_PASSWORD_HASH: str | None = None
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    ip: str
-    user_agent: str = ""
-
 
 # --- helpers --------------------------------------------------------------------------------------
 
@@ -203,33 +190,9 @@ def user_register(
 
 
 def auth_login(*, email: str, password: str, client: ClientInfo) -> AuthResult:
-    """Check credentials under per-IP and per-account brute-force limits.
-
-    Every attempt counts against the client's IP; only failures count against the
-    account, so its owner is not locked out by their own successful sign-ins.
-    """
-    rate_limit_enforce(
-        "login:ip",
-        client.ip,
-        settings.RATE_LOGIN_PER_IP,
-        detail="Too many sign-in attempts from this network. Try again later.",
-    )
-    email = email.strip().lower()
-    rate_limit_check(
-        "login:account",
-        email,
-        settings.RATE_LOGIN_PER_ACCOUNT,
-        detail="Too many failed sign-in attempts for this account. Try again later.",
-    )
-    user = User.objects.filter(email=email).first()
-    if user is None:
-        global _DUMMY_PASSWORD_HASH
-        _DUMMY_PASSWORD_HASH = _DUMMY_PASSWORD_HASH or make_password("selflink-timing-equaliser")
-        check_password(password, _DUMMY_PASSWORD_HASH)
-    if user is None or not user.is_active or not user.check_password(password):
-        if settings.RATE_LIMITS_ENABLED:
-            rate_limit_hit("login:account", email, settings.RATE_LOGIN_PER_ACCOUNT)
-        raise NotAuthenticated("E-mail or password is incorrect.", code="invalid_credentials")
+    """Check credentials under the brute-force limits of `signin.py` (per address; per account a backoff that
+    the owner passes from a known device or network) and open a session."""
+    user = sign_in_verify(email=email, password=password, client=client)
     User.objects.filter(id=user.id).update(last_login=timezone.now())
     return AuthResult(tokens=_session_open(user, client), account=account_from_user(user))
 
@@ -268,6 +231,8 @@ def auth_refresh(*, refresh_token: str, client: ClientInfo) -> TokenPair:
             session.last_used_at = now
             session.ip_address = _ip(client.ip) or session.ip_address
             session.save(update_fields=["last_used_at", "ip_address"])
+            # A device holding a live refresh token is the account's own: its sign-ins are not slowed down.
+            known_client_record(user_id=session.user_id, client=client, now=now)
             return _tokens_issue(session)
     raise NotAuthenticated(
         f"This refresh token was already used; session {reused_session_id} has been revoked. Sign in again.",
@@ -337,6 +302,9 @@ def password_change(*, user_id: int, session_id: uuid.UUID, current_password: st
 
 # --- account changes ------------------------------------------------------------------------------
 
+# Account settings that always have a value (quiet hours are the one setting null switches off).
+_VALUED_SETTINGS = frozenset({"privacy", "dm_policy", "language", "push_enabled", "email_enabled", "digest_enabled"})
+
 
 def account_update(
     *,
@@ -380,9 +348,17 @@ def account_update(
             user.quiet_hours_start = value["start"] if value else None
             user.quiet_hours_end = value["end"] if value else None
             changed += ["quiet_hours_start", "quiet_hours_end"]
-        elif key in {"privacy", "dm_policy", "language", "push_enabled", "email_enabled", "digest_enabled"}:
+        elif key in _VALUED_SETTINGS:
+            if value is None:
+                # These columns are NOT NULL: saving None would be an IntegrityError, which is not a conflict (409)
+                # but a bad value (422) for the field the client named.
+                raise ValidationFailed.for_field(
+                    f"settings.{key}", "This setting cannot be null: leave it out to keep it."
+                )
             setattr(user, key, value)
             changed.append(key)
+        else:
+            raise ValueError(f"unknown account setting {key!r}")  # a caller's mistake, never silently dropped
     if changed:
         try:
             with transaction.atomic():

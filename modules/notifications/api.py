@@ -122,7 +122,7 @@ def notifications_preferences_update(request: HttpRequest, payload: PreferencesP
     "/devices/",
     operation_id="devicesRegister",
     tags=["devices"],
-    response={201: DeviceOut, 200: DeviceOut, **error_responses(400, 401, 422)},
+    response={201: DeviceOut, 200: DeviceOut, **error_responses(400, 401, 409, 422)},
     summary="Register this device's push token (idempotent: 201 when new for you, 200 when already yours)",
     description=(
         "Platforms:\n\n"
@@ -132,7 +132,9 @@ def notifications_preferences_update(request: HttpRequest, payload: PreferencesP
         "when the server is configured with FCM credentials; otherwise **422 `platform_unavailable`**.\n"
         "* `apns`: **always refused with 422 `platform_unsupported`** — raw APNs tokens are not delivered to "
         "(register an Expo token, or an FCM token through Firebase, on iOS).\n\n"
-        "A token belongs to one account: registering a token another account registered moves it to you. Tokens "
+        "A token belongs to one account. A token another account registered moves to you only once that account's "
+        "session on the device has ended (it signed out there); while it is signed in, **409 `device_token_in_use`** "
+        "and the token stays with it. Tokens "
         "are never shown again in full (`token_hint`). Register again at every app start, and delete the device "
         "(`devicesDelete`) when the user signs out."
     ),

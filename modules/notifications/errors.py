@@ -8,6 +8,8 @@ register_error_codes(
         "invalid_token": "Not a push token of the given platform.",
         "platform_unavailable": "This server cannot deliver to that push platform (no FCM credentials): register "
         "an Expo push token.",
+        "device_token_in_use": "This push token is registered by another account that is still signed in on that "
+        "device; it moves to you once that account signs out there.",
         "platform_unsupported": "Tokens of that platform are not accepted (APNs): register an Expo or FCM token.",
     }
 )

@@ -24,7 +24,10 @@ NOTIFICATION_TYPES = (
     "mention",
     "message",
     "reward",
+    "security",
 )
+# Sent by the system, with no actor: rewards, and security notices (someone keeps failing to sign in).
+SYSTEM_TYPES = ("reward", "security")
 # Repeated events on one target become one notification while it is unread ("Ana and 3 others liked …").
 GROUPED_TYPES = ("like",)
 # The same unread event is not stored twice (follow/unfollow/follow, a post edited with the same mention, a follow
@@ -43,6 +46,7 @@ class NotificationType(models.TextChoices):
     MENTION = "mention", "Mention"
     MESSAGE = "message", "Message"
     REWARD = "reward", "Reward"
+    SECURITY = "security", "Security notice"
 
 
 class Cardinality(Func):
@@ -139,7 +143,8 @@ class Platform(models.TextChoices):
 
 
 class Device(models.Model):
-    """A push token. A token belongs to one user at a time: the newest who registered it."""
+    """A push token. A token belongs to one user at a time; it moves to another only after the holder's session on
+    the device ended (services.device_register)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     platform = models.CharField(max_length=8, choices=Platform.choices)

@@ -12,7 +12,7 @@ from modules.accounts.public import QuietHoursIn, QuietHoursSchema
 from modules.core.public import CursorPageOut, CursorParams, InputSchema
 
 NotificationTypeValue = Literal[
-    "follow", "follow_request", "follow_accept", "like", "comment", "reply", "mention", "message", "reward"
+    "follow", "follow_request", "follow_accept", "like", "comment", "reply", "mention", "message", "reward", "security"
 ]
 PlatformValue = Literal["expo", "fcm", "apns"]
 

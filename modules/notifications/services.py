@@ -21,8 +21,9 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from modules.accounts import public as accounts
 from modules.accounts.public import account_update, user_summaries
-from modules.core.public import NotFound, ValidationFailed
+from modules.core.public import Conflict, NotFound, ValidationFailed
 from modules.notifications.contracts import DeviceRegistration, Preferences
 from modules.notifications.events import NotificationNewEvent, NotificationReadEvent
 from modules.notifications.models import (
@@ -30,6 +31,7 @@ from modules.notifications.models import (
     GROUPED_TYPES,
     NOTIFICATION_TYPES,
     RECENT_ACTORS,
+    SYSTEM_TYPES,
     Device,
     Notification,
     NotificationActor,
@@ -65,7 +67,7 @@ def _check_arguments(type: str, actor_id: int | None, target_type: str | None, t
         raise ValueError(f"target_type {target_type!r} must be a lower-case word such as 'post'")
     if type in GROUPED_TYPES and target_id is None:
         raise ValueError(f"{type!r} notifications are grouped by target: pass target_type and target_id")
-    if type != "reward" and actor_id is None:
+    if type not in SYSTEM_TYPES and actor_id is None:
         raise ValueError(f"{type!r} notifications need the actor_id of who did it")
 
 
@@ -125,6 +127,22 @@ def notify(
         # The producer's change (a like, a comment) matters more than its notification: the savepoint is rolled
         # back and the caller's transaction goes on.
         logger.exception("could not record a %s notification for user %s", type, recipient_id)
+
+
+SIGN_IN_FAILURES_TEXT = (
+    "Someone keeps failing to sign in to your account. Your devices can still sign in; if it was not you, "
+    "keep a strong password."
+)
+
+
+def sign_in_failures_notify(sender=None, *, user_id: int, failures: int, **_: object) -> None:
+    """Receiver of accounts' `sign_in_failures_alert`: a `security` notice to the account's owner."""
+    notify(
+        recipient_id=user_id,
+        type="security",
+        text=SIGN_IN_FAILURES_TEXT,
+        data={"reason": "sign_in_failures", "failures": failures},
+    )
 
 
 def _enqueue_push(notification_id: int) -> None:
@@ -298,8 +316,13 @@ def preferences_update(*, user_id: int, changes: dict) -> Preferences:
 
 
 def device_register(*, user_id: int, platform: str, token: str, session_id=None) -> DeviceRegistration:
-    """Register a push token (idempotent per token). A token is one device: registering it moves it to the newest
-    user (a shared phone whose previous user signed out)."""
+    """Register a push token (idempotent per token). A token is one device and belongs to one account.
+
+    A token registered by another account moves to the caller only when that account's sign-in session on the
+    device has ended (it signed out, was revoked or deactivated): the shared phone whose previous user signed out.
+    While that session is open the token stays where it is and the caller gets 409 `device_token_in_use`: knowing
+    someone's push token must not be enough to take their notifications away or to push ours to their phone.
+    """
     token = token.strip()
     support = platform_support(platform)
     if not support.accepted:
@@ -309,6 +332,15 @@ def device_register(*, user_id: int, platform: str, token: str, session_id=None)
     table = Device._meta.db_table
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
+        # Registrations of one token queue here, so the check below and the upsert see the same holder.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))", ["device:" + token])
+        holder = Device.objects.filter(token=token).exclude(user_id=user_id).values("user_id", "session_id").first()
+        held = holder is not None and holder["session_id"] is not None
+        if held and accounts.open_session_ids(session_ids=[holder["session_id"]]):
+            raise Conflict(
+                "This push token is registered by another account that is still signed in on that device.",
+                code="device_token_in_use",
+            )
         cursor.execute(
             f"INSERT INTO {table} (user_id, platform, token, session_id, created_at, last_seen_at) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s) "

@@ -30,6 +30,7 @@ _VERBS = {
     "mention": "mentioned you",
     "message": "sent you a message",
     "reward": "sent you a reward",
+    "security": "security notice",
 }
 
 
@@ -59,6 +60,8 @@ def summary(*, type: str, names: Sequence[str], actor_count: int, target_type: s
     """The line shown in the list and in a push: rendered when read, so renamed accounts show their new name."""
     if type == "reward" and not names:
         return text or "You received a reward."
+    if type == "security":
+        return text or "Security notice about your account."
     noun = _TARGET_NOUNS.get(target_type, target_type.replace("_", " ") or "post")
     line = f"{_who(names, actor_count)} {_VERBS[type].format(target=noun)}"
     return f"{line}: {text}" if text else line

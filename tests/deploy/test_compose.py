@@ -401,3 +401,20 @@ def test_the_trust_script_writes_what_nginx_includes(tmp_path):
 def test_the_trust_script_refuses_what_is_not_an_address(tmp_path):
     result = run_trust_script(tmp_path, "10.0.0.1; include /etc/passwd")
     assert result.returncode == 1 and "not an address" in result.stderr
+
+
+def test_postgres_logs_errors_without_statements_or_values(services):
+    """The bundled PostgreSQL runs with the embedded server's logging settings: a failing statement is logged
+    as its error message alone, never with the statement, its parameters or the DETAIL line that quotes key
+    values (e-mails, password hashes). Issue 10."""
+    from selflink.embedded_postgres import LOG_PRIVACY_SETTINGS
+
+    command = services["postgres"]["command"]
+    assert command[0] == "postgres"
+    options = dict(
+        value.split("=", 1) for flag, value in zip(command[1::2], command[2::2], strict=True) if flag == "-c"
+    )
+    assert all(flag == "-c" for flag in command[1::2])
+    assert options == LOG_PRIVACY_SETTINGS
+    assert options["log_min_error_statement"] == "panic"
+    assert options["log_error_verbosity"] == "terse"

@@ -137,6 +137,7 @@ def test_types_are_the_documented_ones():
         "mention",
         "message",
         "reward",
+        "security",
     )
 
 
