@@ -124,6 +124,7 @@ def test_production_sends_hsts_for_a_year_by_default_and_it_can_be_turned_off():
 def test_hsts_is_sent_on_https_requests_only(client, settings):
     settings.SECURE_HSTS_SECONDS = 31536000
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # the test client's address: the reverse proxy that terminated TLS
     over_tls = client.get("/api/v1/health/", headers={"X-Forwarded-Proto": "https"})
     assert over_tls["Strict-Transport-Security"] == "max-age=31536000"
     plain = client.get("/api/v1/health/")  # a plain-HTTP trial never pins browsers to HTTPS
