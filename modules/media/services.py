@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from modules.core.public import PayloadTooLarge, ValidationFailed
 from modules.media.contracts import MediaData
-from modules.media.images import UnsupportedMediaType, image_clean, image_thumbnail
+from modules.media.images import UnsupportedMediaType, image_process
 from modules.media.models import MediaAsset, MediaKind
 from modules.media.selectors import media_data
 from modules.media.storage import storage_delete_quietly, storage_save_image, storage_save_stream
@@ -44,8 +44,8 @@ def media_upload(upload: UploadedFile, *, owner_id: int, kind: str, field: str) 
 
 def _store_image(upload: UploadedFile, field: str) -> dict[str, Any]:
     upload.seek(0)
-    clean = image_clean(upload, field=field, max_side=IMAGE_MAX_SIDE)
-    thumbnail = image_thumbnail(clean, side=THUMBNAIL_SIDE)
+    clean, thumbnail = image_process(upload, field=field, max_side=IMAGE_MAX_SIDE, thumbnail_side=THUMBNAIL_SIDE)
+    assert thumbnail is not None
     stem = uuid.uuid4().hex
     path = storage_save_image(clean, folder="images", stem=stem)
     try:
