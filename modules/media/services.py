@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -14,6 +15,7 @@ from modules.core.public import PayloadTooLarge, ValidationFailed
 from modules.media.contracts import MediaData
 from modules.media.images import UnsupportedMediaType, image_process
 from modules.media.models import MediaAsset, MediaKind
+from modules.media.remux import video_strip_metadata
 from modules.media.selectors import media_data
 from modules.media.storage import storage_delete_quietly, storage_save_image, storage_save_stream
 from modules.media.videos import DamagedVideo, NotAVideo, video_inspect
@@ -89,10 +91,22 @@ def _store_video(upload: UploadedFile, field: str) -> dict[str, Any]:
         raise ValidationFailed.for_field(
             field, f"The video is damaged or truncated: {exc}.", code="invalid_video"
         ) from exc
-    digest = hashlib.sha256()
-    for chunk in upload.chunks(_CHUNK):
-        digest.update(chunk)
-    path = storage_save_stream(upload.file, folder="videos", extension=info.extension, content_type=info.mime_type)
+    # The stored file is a copy without the container's metadata (GPS position, device, dates: `remux.py`),
+    # written to a temporary file and described again from what is stored.
+    with tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as clean:
+        try:
+            video_strip_metadata(upload, size, clean)
+            size = clean.tell()
+            info = video_inspect(clean, size)
+        except DamagedVideo as exc:
+            raise ValidationFailed.for_field(
+                field, f"The video's structure cannot be processed: {exc}.", code="invalid_video"
+            ) from exc
+        digest = hashlib.sha256()
+        clean.seek(0)
+        while chunk := clean.read(_CHUNK):
+            digest.update(chunk)
+        path = storage_save_stream(clean, folder="videos", extension=info.extension, content_type=info.mime_type)
     return {
         "path": path,
         "thumbnail_path": "",
