@@ -187,6 +187,8 @@ MEDIA_MAX_DECODE_BYTES = env.int("MEDIA_MAX_DECODE_BYTES", 256 * 1024 * 1024, mi
 # before it gets 503 `media_busy` with Retry-After.
 MEDIA_DECODE_WORKERS = env.int("MEDIA_DECODE_WORKERS", 2, minimum=1, maximum=64)
 MEDIA_DECODE_WAIT_SECONDS = env.int("MEDIA_DECODE_WAIT_SECONDS", 10, minimum=0, maximum=300)
+# Private media (DM attachments, followers-only posts, private accounts) get signed URLs valid this long.
+MEDIA_PRIVATE_URL_TTL_SECONDS = env.int("MEDIA_PRIVATE_URL_TTL_SECONDS", 3600, minimum=60, maximum=7 * 24 * 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

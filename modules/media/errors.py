@@ -13,6 +13,9 @@ register_error_codes(
         "frames) than allowed.",
         "media_busy": "Every image worker of the server is busy: retry after the seconds in `Retry-After`.",
         "file_too_large": "The file has more bytes than allowed for its kind.",
+        "media_link_invalid": "The private media link is missing its signature or was altered: use the `url` the "
+        "API gave you.",
+        "media_link_expired": "The private media link has expired: fetch the message or post again for a fresh `url`.",
         "mixed_media": "Images and a video in one upload: attach images or one video, not both.",
     }
 )
