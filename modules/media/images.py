@@ -189,7 +189,7 @@ def _decode_job(
         raise
     except UnidentifiedImageError as exc:
         raise UnsupportedMediaType(f"{field}: the file is not an image we can read (JPEG, PNG, WebP or GIF).") from exc
-    except Image.DecompressionBombError as exc:
+    except (Image.DecompressionBombError, MemoryError) as exc:  # the estimate should prevent the second
         raise PayloadTooLarge(f"{field}: the image has too many pixels.", code="image_too_large") from exc
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, DamagedImage) as exc:
         raise ValidationFailed.for_field(field, "The image is damaged or truncated.", code="invalid_image") from exc

@@ -242,6 +242,13 @@ def storage_describe() -> list[tuple[str, str]]:
             rows.append(("free space", f"{usage.free / 1024**3:.1f} GiB of {usage.total / 1024**3:.1f} GiB"))
         except OSError:
             rows.append(("free space", "unknown (the location does not exist yet)"))
+        rows.append(
+            (
+                "private media",
+                f"{PRIVATE_PREFIX} via signed links checked by the app (valid "
+                f"{settings.MEDIA_PRIVATE_URL_TTL_SECONDS} s); never served from the volume by URL",
+            )
+        )
     elif backend == "s3":
         presigned = f"on (valid {storage.querystring_expire} s)" if storage.querystring_auth else "off (public objects)"
         rows += [
@@ -259,6 +266,11 @@ def storage_describe() -> list[tuple[str, str]]:
                 mask_key(storage.access_key) if storage.access_key else "(not set: AWS default credential chain)",
             ),
             ("secret key", mask_secret(storage.secret_key)),
+            (
+                "private media",
+                f"{storage.location or ''}/{PRIVATE_PREFIX} presigned (valid "
+                f"{settings.MEDIA_PRIVATE_URL_TTL_SECONDS} s); the bucket policy must not allow public reads there",
+            ),
         ]
     return rows
 
