@@ -213,6 +213,16 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", not IS_PRODUCTION)
 MEDIA_MAX_IMAGE_BYTES = env.int("MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024, minimum=1024)
 MEDIA_MAX_IMAGE_PIXELS = env.int("MEDIA_MAX_IMAGE_PIXELS", 40_000_000, minimum=10_000)
 MEDIA_MAX_VIDEO_BYTES = env.int("MEDIA_MAX_VIDEO_BYTES", 50 * 1024 * 1024, minimum=1024)
+# Decompression bombs (modules/media/images.py): checked from the headers before anything is decoded.
+MEDIA_MAX_IMAGE_FRAMES = env.int("MEDIA_MAX_IMAGE_FRAMES", 300, minimum=1)
+MEDIA_MAX_IMAGE_TOTAL_PIXELS = env.int("MEDIA_MAX_IMAGE_TOTAL_PIXELS", 100_000_000, minimum=10_000)
+MEDIA_MAX_DECODE_BYTES = env.int("MEDIA_MAX_DECODE_BYTES", 256 * 1024 * 1024, minimum=1024 * 1024)
+# Image decoding runs on a pool of this many threads per process; a request waits this long for a free one
+# before it gets 503 `media_busy` with Retry-After.
+MEDIA_DECODE_WORKERS = env.int("MEDIA_DECODE_WORKERS", 2, minimum=1, maximum=64)
+MEDIA_DECODE_WAIT_SECONDS = env.int("MEDIA_DECODE_WAIT_SECONDS", 10, minimum=0, maximum=300)
+# Private media (DM attachments, followers-only posts, private accounts) get signed URLs valid this long.
+MEDIA_PRIVATE_URL_TTL_SECONDS = env.int("MEDIA_PRIVATE_URL_TTL_SECONDS", 3600, minimum=60, maximum=7 * 24 * 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

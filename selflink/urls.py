@@ -6,6 +6,7 @@ from django.urls import path, re_path
 from django.views.static import serve
 
 from modules.accounts.admin_login import admin_login
+from modules.media.public import private_media_view
 from selflink.api import api
 
 
@@ -21,6 +22,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", lambda request: redirect("api-docs")),
 ]
+
+if settings.STORAGE_BACKEND == "local":
+    # Private media (signed, expiring links) are checked by the app before anything is served, in production
+    # too (the app answers with X-Accel-Redirect and nginx sends the file); before the route below.
+    urlpatterns.append(re_path(r"^media/private/(?P<path>.+)$", private_media_view))
 
 if settings.STORAGE_BACKEND == "local" and settings.SERVE_MEDIA:
     # Development: daphne serves uploads itself. In deploy/ the reverse proxy serves MEDIA_ROOT.

@@ -10,8 +10,9 @@ from modules.media.contracts import MediaData
 from modules.media.images import ACCEPTED_FORMATS, CleanImage, UnsupportedMediaType, image_clean
 from modules.media.models import IMAGE_MIME_TYPES, VIDEO_MIME_TYPES, MediaKind
 from modules.media.selectors import media_get_many
-from modules.media.services import media_delete_many, media_upload
+from modules.media.services import media_delete_many, media_set_private, media_upload
 from modules.media.storage import media_url, schema_media_url, storage_delete, storage_save_image
+from modules.media.views import private_media as private_media_view
 
 MEDIA_KINDS: tuple[str, ...] = tuple(MediaKind.values)  # ("image", "video")
 
@@ -49,7 +50,9 @@ __all__ = [
     "media_delete",
     "media_delete_many",
     "media_get_many",
+    "media_set_private",
     "media_upload",
     "media_url",
+    "private_media_view",
     "schema_media_url",
 ]

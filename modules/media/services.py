@@ -3,37 +3,54 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import tempfile
 import uuid
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 
 from modules.core.public import PayloadTooLarge, ValidationFailed
 from modules.media.contracts import MediaData
-from modules.media.images import UnsupportedMediaType, image_clean, image_thumbnail
+from modules.media.images import UnsupportedMediaType, image_process
 from modules.media.models import MediaAsset, MediaKind
+from modules.media.remux import video_strip_metadata
 from modules.media.selectors import media_data
-from modules.media.storage import storage_delete_quietly, storage_save_image, storage_save_stream
+from modules.media.storage import (
+    storage_copy,
+    storage_delete_quietly,
+    storage_is_private,
+    storage_moved_name,
+    storage_save_image,
+    storage_save_stream,
+)
 from modules.media.videos import DamagedVideo, NotAVideo, video_inspect
+
+logger = logging.getLogger(__name__)
 
 IMAGE_MAX_SIDE = 2048  # stored images are bounded to this many pixels on their long side
 THUMBNAIL_SIDE = 400  # thumbnails: this many pixels on the long side (never enlarged)
 _CHUNK = 1024 * 1024
 
 
-def media_upload(upload: UploadedFile, *, owner_id: int, kind: str, field: str) -> MediaData:
+def media_upload(upload: UploadedFile, *, owner_id: int, kind: str, field: str, private: bool = False) -> MediaData:
     """Validate an upload by its content, store it (and, for images, a thumbnail) and record it.
 
     `kind` is "image" or "video" (anything else is a programming error: ValueError). The file name and the
-    declared content type are never trusted. Raises 413 `file_too_large`/`image_too_large`,
-    415 `unsupported_media_type`, 422 `invalid_image`/`invalid_video` (with `errors[field]` on 422).
-    Stored files whose row cannot be written are deleted again.
+    declared content type are never trusted. `private` stores it in the private area, whose URLs are signed
+    and expire (DM attachments, media of followers-only posts and of private accounts; see `storage.py`).
+    Raises 413 `file_too_large`/`image_too_large`/`too_many_frames`/`animation_too_large`,
+    415 `unsupported_media_type`, 422 `invalid_image`/`invalid_video` (with `errors[field]` on 422),
+    503 `media_busy`. Stored files whose row cannot be written are deleted again.
     """
     if kind not in MediaKind.values:
         raise ValueError(f"unknown media kind {kind!r}; expected one of {MediaKind.values}")
-    stored = _store_image(upload, field) if kind == MediaKind.IMAGE else _store_video(upload, field)
+    store = _store_image if kind == MediaKind.IMAGE else _store_video
+    stored = store(upload, field, private)
     try:
         asset = MediaAsset.objects.create(owner_id=owner_id, kind=kind, **stored)
     except BaseException:
@@ -42,14 +59,14 @@ def media_upload(upload: UploadedFile, *, owner_id: int, kind: str, field: str) 
     return media_data(asset)
 
 
-def _store_image(upload: UploadedFile, field: str) -> dict[str, Any]:
+def _store_image(upload: UploadedFile, field: str, private: bool) -> dict[str, Any]:
     upload.seek(0)
-    clean = image_clean(upload, field=field, max_side=IMAGE_MAX_SIDE)
-    thumbnail = image_thumbnail(clean, side=THUMBNAIL_SIDE)
+    clean, thumbnail = image_process(upload, field=field, max_side=IMAGE_MAX_SIDE, thumbnail_side=THUMBNAIL_SIDE)
+    assert thumbnail is not None
     stem = uuid.uuid4().hex
-    path = storage_save_image(clean, folder="images", stem=stem)
+    path = storage_save_image(clean, folder="images", stem=stem, private=private)
     try:
-        thumbnail_path = storage_save_image(thumbnail, folder="thumbs", stem=stem)
+        thumbnail_path = storage_save_image(thumbnail, folder="thumbs", stem=stem, private=private)
     except BaseException:
         storage_delete_quietly([path])
         raise
@@ -69,7 +86,7 @@ def _too_large(field: str, limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"{field}: the video is larger than {limit // (1024 * 1024)} MB.", code="file_too_large")
 
 
-def _store_video(upload: UploadedFile, field: str) -> dict[str, Any]:
+def _store_video(upload: UploadedFile, field: str, private: bool) -> dict[str, Any]:
     limit = settings.MEDIA_MAX_VIDEO_BYTES
     if upload.size is not None and upload.size > limit:
         raise _too_large(field, limit)
@@ -89,10 +106,24 @@ def _store_video(upload: UploadedFile, field: str) -> dict[str, Any]:
         raise ValidationFailed.for_field(
             field, f"The video is damaged or truncated: {exc}.", code="invalid_video"
         ) from exc
-    digest = hashlib.sha256()
-    for chunk in upload.chunks(_CHUNK):
-        digest.update(chunk)
-    path = storage_save_stream(upload.file, folder="videos", extension=info.extension, content_type=info.mime_type)
+    # The stored file is a copy without the container's metadata (GPS position, device, dates: `remux.py`),
+    # written to a temporary file and described again from what is stored.
+    with tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as clean:
+        try:
+            video_strip_metadata(upload, size, clean)
+            size = clean.tell()
+            info = video_inspect(clean, size)
+        except DamagedVideo as exc:
+            raise ValidationFailed.for_field(
+                field, f"The video's structure cannot be processed: {exc}.", code="invalid_video"
+            ) from exc
+        digest = hashlib.sha256()
+        clean.seek(0)
+        while chunk := clean.read(_CHUNK):
+            digest.update(chunk)
+        path = storage_save_stream(
+            clean, folder="videos", extension=info.extension, content_type=info.mime_type, private=private
+        )
     return {
         "path": path,
         "thumbnail_path": "",
@@ -115,3 +146,40 @@ def media_delete_many(*, ids: Iterable[int]) -> None:
     wanted = {int(i) for i in ids}
     if wanted:
         MediaAsset.objects.filter(id__in=wanted).delete()
+
+
+def media_set_private(*, ids: Iterable[int], private: bool) -> None:
+    """Move these assets' files into the private area (or back to the public one) once the surrounding
+    transaction commits: when a post's audience narrows, the public URLs handed out before stop working (404),
+    and from then on only signed, expiring ones are given; when it widens, its media become cacheable again.
+
+    Each asset is copied to its new name (inside the bucket on S3, a hard link on local disk), its row is
+    switched only if it still points at the old name, then the old file is deleted. A failure leaves that
+    asset where it was and is logged; unknown ids and assets already in place are skipped.
+    """
+    wanted = {int(i) for i in ids}
+    if wanted:
+        transaction.on_commit(partial(_move_assets, wanted, private))
+
+
+def _move_assets(ids: set[int], private: bool) -> None:
+    for asset in MediaAsset.objects.filter(id__in=ids).order_by("id"):
+        if storage_is_private(asset.path) == private:
+            continue
+        old = [p for p in (asset.path, asset.thumbnail_path) if p]
+        new = {p: storage_moved_name(p, private=private) for p in old}
+        copied: list[str] = []
+        try:
+            for path in old:
+                storage_copy(path, new[path])
+                copied.append(new[path])
+            switched = MediaAsset.objects.filter(id=asset.id, path=asset.path).update(
+                path=new[asset.path], thumbnail_path=new.get(asset.thumbnail_path, "")
+            )
+        except Exception:
+            logger.exception(
+                "media: could not move asset %s to the %s area", asset.id, "private" if private else "public"
+            )
+            storage_delete_quietly(copied)
+            continue
+        storage_delete_quietly(old if switched else copied)  # deleted or moved meanwhile: drop the copies

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
@@ -16,42 +18,102 @@ from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage, storages
 from django.http import HttpRequest
+from storages.utils import clean_name
 
 from modules.media.images import CleanImage
+from modules.media.signing import private_url_query
 
 logger = logging.getLogger(__name__)
 
 
-def storage_name(*, folder: str, extension: str, stem: str | None = None) -> str:
-    """A fresh unguessable storage name: `<folder>/<yyyy>/<mm>/<32 hex>.<extension>`."""
+PRIVATE_PREFIX = "private/"  # the storage area of media whose URLs are signed and expire (see signing.py)
+
+
+def storage_is_private(path: str | None) -> bool:
+    return bool(path) and path.startswith(PRIVATE_PREFIX)
+
+
+def storage_name(*, folder: str, extension: str, stem: str | None = None, private: bool = False) -> str:
+    """A fresh unguessable storage name: `[private/]<folder>/<yyyy>/<mm>/<32 hex>.<extension>`."""
     today = dt.datetime.now(dt.UTC)
-    return f"{folder}/{today:%Y/%m}/{stem or uuid.uuid4().hex}.{extension}"
+    return f"{PRIVATE_PREFIX if private else ''}{folder}/{today:%Y/%m}/{stem or uuid.uuid4().hex}.{extension}"
 
 
 def storage_save(
-    content: bytes, *, folder: str, extension: str, content_type: str | None = None, stem: str | None = None
+    content: bytes,
+    *,
+    folder: str,
+    extension: str,
+    content_type: str | None = None,
+    stem: str | None = None,
+    private: bool = False,
 ) -> str:
     """Store bytes under a fresh unguessable name; returns the storage path."""
     file = ContentFile(content)
     # S3 serves the object with this Content-Type; never let a client-declared type through.
     file.content_type = content_type
-    return default_storage.save(storage_name(folder=folder, extension=extension, stem=stem), file)
+    return default_storage.save(storage_name(folder=folder, extension=extension, stem=stem, private=private), file)
 
 
 def storage_save_stream(
-    stream: IO[bytes], *, folder: str, extension: str, content_type: str, stem: str | None = None
+    stream: IO[bytes],
+    *,
+    folder: str,
+    extension: str,
+    content_type: str,
+    stem: str | None = None,
+    private: bool = False,
 ) -> str:
     """Store a (seekable) file object by streaming it; it is read in chunks, never whole into memory."""
     stream.seek(0)
     file = File(stream)
     file.content_type = content_type
-    return default_storage.save(storage_name(folder=folder, extension=extension, stem=stem), file)
+    return default_storage.save(storage_name(folder=folder, extension=extension, stem=stem, private=private), file)
 
 
-def storage_save_image(image: CleanImage, *, folder: str, stem: str | None = None) -> str:
+def storage_save_image(image: CleanImage, *, folder: str, stem: str | None = None, private: bool = False) -> str:
     return storage_save(
-        image.content, folder=folder, extension=image.extension, content_type=image.content_type, stem=stem
+        image.content,
+        folder=folder,
+        extension=image.extension,
+        content_type=image.content_type,
+        stem=stem,
+        private=private,
     )
+
+
+def storage_moved_name(path: str, *, private: bool) -> str:
+    """The same file's name in the private (or public) area."""
+    bare = path.removeprefix(PRIVATE_PREFIX)
+    return f"{PRIVATE_PREFIX}{bare}" if private else bare
+
+
+def storage_copy(source: str, target: str) -> None:
+    """Copy a stored file to exactly `target` (which must not exist): inside the bucket for S3 (no download),
+    a hard link or copy on local disk, a read and write through the storage otherwise."""
+    storage = storages["default"]
+    if storage.exists(target):
+        raise FileExistsError(target)
+    backend = storage_backend_name(storage)
+    if backend == "s3":
+        key = storage._normalize_name(clean_name(source))
+        storage.bucket.Object(storage._normalize_name(clean_name(target))).copy_from(
+            CopySource={"Bucket": storage.bucket.name, "Key": key}, MetadataDirective="COPY"
+        )
+        return
+    if backend == "local":
+        destination = Path(storage.path(target))
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(storage.path(source), destination)
+        except OSError:
+            shutil.copyfile(storage.path(source), destination)
+        return
+    with storage.open(source, "rb") as handle:
+        saved = storage.save(target, File(handle))
+    if saved != target:
+        storage.delete(saved)
+        raise FileExistsError(target)
 
 
 def storage_delete(path: str) -> None:
@@ -70,16 +132,36 @@ def storage_delete_quietly(paths: Iterable[str]) -> None:
             logger.exception("media: could not delete %s from storage (left as an orphan)", path)
 
 
+def _private_url(path: str) -> str:
+    """A URL of a private file that expires: presigned by S3, or signed for our own check (`views.py`)."""
+    storage = storages["default"]
+    if storage_backend_name(storage) == "s3":
+        # Straight to the bucket, even with a public CDN domain configured: the CDN would serve it to anyone.
+        return storage.connection.meta.client.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": storage.bucket.name, "Key": storage._normalize_name(clean_name(path))},
+            ExpiresIn=settings.MEDIA_PRIVATE_URL_TTL_SECONDS,
+        )
+    return f"{storage.url(path)}?{private_url_query(path)}"
+
+
 def storage_url(path: str) -> str:
-    """The storage's own URL for a path (relative for local disk): for the admin, which runs on the same host."""
-    return default_storage.url(path)
+    """The storage's own URL for a path (relative for local disk): for the admin, which runs on the same host.
+    Private files get a signed, expiring URL here too."""
+    return _private_url(path) if storage_is_private(path) else default_storage.url(path)
 
 
 def media_url(path: str | None, request: HttpRequest | None = None) -> str | None:
-    """Absolute URL of a stored file (API responses never carry relative URLs)."""
+    """Absolute URL of a stored file (API responses never carry relative URLs).
+
+    Files in the public area get their permanent, cacheable URL; files in the private area (DM attachments,
+    media of followers-only posts and of private accounts) a signed URL valid for
+    `MEDIA_PRIVATE_URL_TTL_SECONDS` (presigned by S3, or checked by `views.private_media`). Realtime payloads,
+    built without a request, use `PUBLIC_BASE_URL`.
+    """
     if not path:
         return None
-    url = default_storage.url(path)
+    url = storage_url(path)
     if url.startswith(("http://", "https://")):
         return url
     if request is not None:
@@ -160,6 +242,13 @@ def storage_describe() -> list[tuple[str, str]]:
             rows.append(("free space", f"{usage.free / 1024**3:.1f} GiB of {usage.total / 1024**3:.1f} GiB"))
         except OSError:
             rows.append(("free space", "unknown (the location does not exist yet)"))
+        rows.append(
+            (
+                "private media",
+                f"{PRIVATE_PREFIX} via signed links checked by the app (valid "
+                f"{settings.MEDIA_PRIVATE_URL_TTL_SECONDS} s); never served from the volume by URL",
+            )
+        )
     elif backend == "s3":
         presigned = f"on (valid {storage.querystring_expire} s)" if storage.querystring_auth else "off (public objects)"
         rows += [
@@ -177,6 +266,11 @@ def storage_describe() -> list[tuple[str, str]]:
                 mask_key(storage.access_key) if storage.access_key else "(not set: AWS default credential chain)",
             ),
             ("secret key", mask_secret(storage.secret_key)),
+            (
+                "private media",
+                f"{storage.location or ''}/{PRIVATE_PREFIX} presigned (valid "
+                f"{settings.MEDIA_PRIVATE_URL_TTL_SECONDS} s); the bucket policy must not allow public reads there",
+            ),
         ]
     return rows
 

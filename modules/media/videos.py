@@ -10,7 +10,8 @@ There is no decoder in the stack (no ffmpeg), so a video is judged by its contai
 The parser reads box headers and the few small boxes it needs by seeking, so a 50 MB upload spooled to a
 temporary file is never loaded into memory. From `moov` it reads `mvhd` (timescale and duration, versions 0
 and 1) and, from the tracks, `tkhd` (width and height, 16.16 fixed point; display size, so a 90°/270°
-rotation matrix swaps them). The file itself is stored unchanged: it cannot be re-encoded here.
+rotation matrix swaps them). It cannot be re-encoded here; `remux.py` rewrites the container without its
+metadata (location, device, dates, metadata tracks) before it is stored.
 """
 
 from __future__ import annotations

@@ -222,7 +222,8 @@ def _upload_attachments(*, owner_id: int, files: list[UploadedFile]) -> list[Med
     stored: list[MediaData] = []
     try:
         for upload, kind in zip(files, kinds, strict=True):
-            stored.append(media_upload(upload, owner_id=owner_id, kind=kind, field="attachments"))
+            # Private area: attachments are only ever reachable through signed, expiring URLs.
+            stored.append(media_upload(upload, owner_id=owner_id, kind=kind, field="attachments", private=True))
     except Exception:
         media_delete_many(ids=[m.id for m in stored])  # a later file was refused: keep nothing
         raise

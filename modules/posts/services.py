@@ -24,9 +24,9 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from modules.accounts.public import user_ids_by_handles
+from modules.accounts.public import accounts_get, user_ids_by_handles
 from modules.core.public import BadRequest, NotFound, PermissionDenied, ValidationFailed
-from modules.media.public import MediaData, media_delete_many, media_upload
+from modules.media.public import MediaData, media_delete_many, media_set_private, media_upload
 from modules.notifications.public import extract_mentions, notify
 from modules.posts.events import CommentCountsEvent, PostCountsEvent, comment_topic, post_topic
 from modules.posts.models import Comment, CommentLike, CommentMedia, Post, PostLike, PostMedia
@@ -45,7 +45,18 @@ class LikeState:
     like_count: int
 
 
-def _upload_media(*, owner_id: int, images: list[UploadedFile], videos: list[UploadedFile]) -> list[MediaData]:
+def _media_private(author_id: int, visibility: str) -> bool:
+    """Whether a post's media go to the private media area (signed, expiring URLs): unless everyone may see
+    the post, which takes a public post by a public account."""
+    if visibility != "public":
+        return True
+    account = accounts_get(user_ids=[author_id]).get(author_id)
+    return account is None or account.settings.privacy != "public"
+
+
+def _upload_media(
+    *, owner_id: int, images: list[UploadedFile], videos: list[UploadedFile], private: bool
+) -> list[MediaData]:
     """Validate and store attachments (up to 4 images, or exactly one video, never both)."""
     if images and videos:
         raise ValidationFailed.for_field("video", "Attach images or one video, not both.", code="mixed_media")
@@ -56,9 +67,9 @@ def _upload_media(*, owner_id: int, images: list[UploadedFile], videos: list[Upl
     stored: list[MediaData] = []
     try:
         for upload in images:
-            stored.append(media_upload(upload, owner_id=owner_id, kind="image", field="images"))
+            stored.append(media_upload(upload, owner_id=owner_id, kind="image", field="images", private=private))
         for upload in videos:
-            stored.append(media_upload(upload, owner_id=owner_id, kind="video", field="video"))
+            stored.append(media_upload(upload, owner_id=owner_id, kind="video", field="video", private=private))
     except Exception:
         media_delete_many(ids=[m.id for m in stored])  # a later file was refused: keep nothing
         raise
@@ -87,7 +98,9 @@ def post_create(
     language = _language(language)
     if not text and not images and not videos:
         raise ValidationFailed.for_field("text", "Write something or attach media.", code="empty_post")
-    media = _upload_media(owner_id=author_id, images=list(images), videos=list(videos))
+    media = _upload_media(
+        owner_id=author_id, images=list(images), videos=list(videos), private=_media_private(author_id, visibility)
+    )
     try:
         with transaction.atomic():
             post = Post.objects.create(
@@ -125,8 +138,14 @@ def post_update(*, author_id: int, post_id: int, changes: dict) -> Post:
             post.text = (changes["text"] or "").strip()
             if not post.text and not post.media_count:
                 raise ValidationFailed.for_field("text", "A post without media needs text.", code="empty_post")
-        if changes.get("visibility"):
+        if changes.get("visibility") and changes["visibility"] != post.visibility:
+            private_before = _media_private(post.author_id, post.visibility)
             post.visibility = changes["visibility"]
+            if _media_private(post.author_id, post.visibility) != private_before:
+                # Moved after commit: public URLs handed out before stop working once the audience narrows.
+                asset_ids = list(PostMedia.objects.filter(post=post).values_list("asset_id", flat=True))
+                asset_ids += CommentMedia.objects.filter(comment__post=post).values_list("asset_id", flat=True)
+                media_set_private(ids=asset_ids, private=not private_before)
         if changes.get("language"):
             post.language = _language(changes["language"])
         post.edited_at = timezone.now()
@@ -287,7 +306,9 @@ def comment_create(
         # A reply is addressed to the parent's author: not to someone blocked either way (their comment does not
         # exist for you, as everywhere else), nor to a deactivated account.
         comment_get(viewer_id=author_id, comment_id=parent_id)
-    media = _upload_media(owner_id=author_id, images=list(images), videos=[])
+    media = _upload_media(
+        owner_id=author_id, images=list(images), videos=[], private=_media_private(post.author_id, post.visibility)
+    )
     try:
         with transaction.atomic():
             _counts_lock(POST_COUNTS_LOCK, post.id)

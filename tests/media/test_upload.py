@@ -153,7 +153,7 @@ def test_pixel_bomb_is_refused_before_decoding(user, settings):
 # --- videos --------------------------------------------------------------------------------------------------
 
 
-def test_mp4_is_accepted_and_stored_unchanged(user, media_root):
+def test_mp4_without_metadata_is_accepted_and_stored_byte_for_byte(user, media_root):
     content = mp4(duration=4_500, timescale=1000, width=1920, height=1080)
     data = media_upload(video_upload("clip.mp4", content), owner_id=user.id, kind="video", field="f")
     assert (data.kind, data.mime_type, data.thumbnail_path) == ("video", "video/mp4", "")
