@@ -1,4 +1,4 @@
-"""Who is told when sign-in sessions end.
+"""Who is told when sign-in sessions end, and when an account's privacy changes.
 
 Ending a session in the database stops its REST calls at once (every request checks the session), but a
 connection that is already open (the realtime WebSocket, the SSE stream) checked only once. Modules above
@@ -33,3 +33,24 @@ def sessions_ended_announce(ended: SessionsEnded) -> None:
         raise RuntimeError("sessions_ended_announce() must run inside the transaction that ends the sessions")
     for listener in list(_listeners):
         listener(ended)
+
+
+# --- privacy ------------------------------------------------------------------------------------------------
+
+# Modules above accounts whose data depends on who may see an account (posts: where its media are stored)
+# register here; `privacy_changed_announce` runs inside the transaction that changes the setting.
+PrivacyChangedListener = Callable[[int, str], None]
+_privacy_listeners: list[PrivacyChangedListener] = []
+
+
+def register_privacy_changed_listener(listener: PrivacyChangedListener) -> None:
+    """`listener(user_id, privacy)` runs inside the transaction that changes the account's privacy."""
+    if listener not in _privacy_listeners:
+        _privacy_listeners.append(listener)
+
+
+def privacy_changed_announce(user_id: int, privacy: str) -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError("privacy_changed_announce() must run inside the transaction that changes it")
+    for listener in list(_privacy_listeners):
+        listener(user_id, privacy)

@@ -10,7 +10,11 @@ from modules.accounts.contracts import (
     SessionsEnded,
     UserSummary,
 )
-from modules.accounts.hooks import SessionsEndedListener, register_sessions_ended_listener
+from modules.accounts.hooks import (
+    SessionsEndedListener,
+    register_privacy_changed_listener,
+    register_sessions_ended_listener,
+)
 from modules.accounts.locales import SERVED_LANGUAGES, normalize_locale, served_language
 from modules.accounts.schemas import (
     AccountOut,
@@ -89,6 +93,7 @@ __all__ = [
     "normalize_locale",
     "open_session_ids",
     "principal_from_access_token",
+    "register_privacy_changed_listener",
     "register_sessions_ended_listener",
     "served_language",
     "sign_in_failures_alert",

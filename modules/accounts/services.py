@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from modules.accounts.contracts import Account, AuthResult, SessionsEnded, TokenPair
-from modules.accounts.hooks import sessions_ended_announce
+from modules.accounts.hooks import privacy_changed_announce, sessions_ended_announce
 from modules.accounts.locales import DEFAULT_LANGUAGE, normalize_locale, served_language
 from modules.accounts.models import HANDLE_PATTERN, AuthSession, RefreshToken, SessionEndReason, User
 from modules.accounts.selectors import account_from_user
@@ -324,6 +324,7 @@ def account_update(
     user = User.objects.filter(id=user_id, is_active=True).first()
     if user is None:
         raise NotFound("User not found.")
+    privacy_before = user.privacy
     changed: list[str] = []
     if name is not None:
         user.name = name.strip()
@@ -363,6 +364,8 @@ def account_update(
         try:
             with transaction.atomic():
                 user.save(update_fields=[*set(changed), "updated_at"])
+                if user.privacy != privacy_before:
+                    privacy_changed_announce(user.id, user.privacy)
         except IntegrityError as exc:
             raise _integrity_conflict(exc) from exc
     return account_from_user(user)

@@ -54,6 +54,19 @@ def _media_private(author_id: int, visibility: str) -> bool:
     return account is None or account.settings.privacy != "public"
 
 
+def author_media_privacy_sync(*, author_id: int) -> int:
+    """After the author's account changed privacy: move the media of their public posts (and of the comments on
+    them) to where the account's audience now puts them (the media of other posts are private either way).
+    Idempotent: assets already in place are left alone. The number of assets considered."""
+    private = _media_private(author_id, "public")
+    posts = Post.objects.filter(author_id=author_id, visibility="public")
+    with transaction.atomic():
+        ids = list(PostMedia.objects.filter(post__in=posts).values_list("asset_id", flat=True))
+        ids += CommentMedia.objects.filter(comment__post__in=posts).values_list("asset_id", flat=True)
+        media_set_private(ids=ids, private=private)  # moved when this transaction commits
+    return len(ids)
+
+
 def _upload_media(
     *, owner_id: int, images: list[UploadedFile], videos: list[UploadedFile], private: bool
 ) -> list[MediaData]:
