@@ -220,6 +220,8 @@ DRAMATIQ_BROKER_KIND = env.choice(
     "DRAMATIQ_BROKER", "stub" if IS_TEST else "postgres", ("postgres", "redis", "rabbitmq", "stub")
 )
 _dramatiq_middleware = [
+    # First: after a database restart a job waits here for the pools to be checked, before its time limit starts.
+    "modules.ops.worker.DatabaseRecovery",
     "dramatiq.middleware.AgeLimit",
     "dramatiq.middleware.TimeLimit",
     "dramatiq.middleware.Callbacks",
