@@ -370,9 +370,17 @@ def snapshot_finalize(*, period: str, now: dt.datetime | None = None, force: boo
 
 
 def snapshots_finalize_due(*, now: dt.datetime | None = None) -> list[str]:
+    """Finalise every provisional month whose dispute window has ended. Safe to run twice at once (a redelivered
+    job): a month the other run finalised first is skipped, not an error."""
     now = now or timezone.now()
     due = Snapshot.objects.filter(state=SnapshotState.PROVISIONAL, dispute_window_ends_at__lte=now).order_by("period")
-    return [snapshot_finalize(period=snapshot.period, now=now).period for snapshot in due]
+    finalized = []
+    for period in list(due.values_list("period", flat=True)):
+        try:
+            finalized.append(snapshot_finalize(period=period, now=now).period)
+        except NotFound:
+            logger.info("rewards: %s was finalised meanwhile by another run", period)
+    return finalized
 
 
 # --- payouts ----------------------------------------------------------------------------------------

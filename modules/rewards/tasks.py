@@ -3,7 +3,7 @@ import logging
 import dramatiq
 from django.utils import timezone
 
-from modules.core.public import periodic
+from modules.core.public import Conflict, periodic
 from modules.rewards import canonical
 from modules.rewards.services import snapshot_compute, snapshots_finalize_due
 
@@ -15,7 +15,14 @@ logger = logging.getLogger(__name__)
 def rewards_monthly_snapshot() -> None:
     """On the 1st (02:00 UTC), compute the previous month's provisional snapshot; its dispute window opens."""
     period = canonical.previous_period(canonical.period_of(timezone.now()))
-    result = snapshot_compute(period=period, reason="monthly run")
+    try:
+        result = snapshot_compute(period=period, reason="monthly run")
+    except Conflict as error:
+        if error.code != "period_final":
+            raise  # e.g. the month before is not final yet: retried, then reported
+        # Delivered again after the month was finalised (a zero-day dispute window): nothing left to do.
+        logger.info("rewards snapshot %s: already final", period)
+        return
     logger.info(
         "rewards snapshot %s: revision %s (%s)",
         period,
