@@ -351,6 +351,18 @@ REWARDS_POOL_PERCENT = env.int("REWARDS_POOL_PERCENT", 50, minimum=0, maximum=10
 REWARDS_MIN_PAYOUT_CENTS = env.int("REWARDS_MIN_PAYOUT_CENTS", 1000, minimum=0)
 REWARDS_CURRENCY = env.str("REWARDS_CURRENCY", "USD").upper()
 REWARDS_DISPUTE_WINDOW_DAYS = env.int("REWARDS_DISPUTE_WINDOW_DAYS", 7, minimum=0, maximum=90)
+# Which issues a merged pull request really closed comes from GitHub's GraphQL API (the webhook does not say, and a
+# "fixes #N" in a description proves nothing). The token only reads the rewarded repositories (a fine-grained token
+# without permissions reads public ones); without it, scored issues are never completed automatically.
+REWARDS_GITHUB_GRAPHQL_URL = env.str("REWARDS_GITHUB_GRAPHQL_URL", "https://api.github.com/graphql")
+REWARDS_GITHUB_TOKEN = env.str("REWARDS_GITHUB_TOKEN", "")  # secret, never logged
+env.require(
+    REWARDS_GITHUB_GRAPHQL_URL.startswith(("https://", "http://")), "REWARDS_GITHUB_GRAPHQL_URL must be an http(s) URL"
+)
+env.require(
+    not IS_PRODUCTION or REWARDS_GITHUB_GRAPHQL_URL.startswith("https://"),
+    "REWARDS_GITHUB_GRAPHQL_URL must use https in production (the token travels with each request)",
+)
 env.require(len(REWARDS_CURRENCY) == 3 and REWARDS_CURRENCY.isalpha(), "REWARDS_CURRENCY must be an ISO code like USD")
 
 # --- API behaviour ------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ import dramatiq
 from django.utils import timezone
 
 from modules.core.public import Conflict, periodic
-from modules.rewards import canonical
-from modules.rewards.services import snapshot_compute, snapshots_finalize_due
+from modules.rewards import canonical, github
+from modules.rewards.services import pull_request_settle, snapshot_compute, snapshots_finalize_due
 
 logger = logging.getLogger(__name__)
 
@@ -38,3 +38,13 @@ def rewards_finalize_due() -> None:
     finalized = snapshots_finalize_due()
     if finalized:
         logger.info("rewards: finalised %s", ", ".join(finalized))
+
+
+@dramatiq.actor(queue_name="maintenance", max_retries=3)
+def rewards_pull_request_settle(pull_request: dict, payload_sha256: str, attempt: int) -> None:
+    """Record a merged pull request once GitHub has said which issues it closed (re-sends itself, later, while
+    GitHub is unavailable or a referenced scored issue is still open). The message carries public metadata only."""
+    result = pull_request_settle(
+        github.PullRequest.from_message(pull_request), payload_sha256=payload_sha256, attempt=attempt
+    )
+    logger.info("rewards: %s", result.detail)
