@@ -80,7 +80,7 @@ def main() -> int:
             "daphne": [
                 PYTHON,
                 "-m",
-                "daphne",
+                "modules.ops.serve",  # daphne, with an access log without query strings
                 "-b",
                 host,
                 "-p",

@@ -406,7 +406,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Query strings carry user content and tokens (`?message=`, `?q=`, `/ws?token=`): cut from every line. The access
+    # log is daphne's, run through `modules.ops.serve` (paths only). docs/SECURITY.md.
+    "filters": {"no_query_strings": {"()": "modules.ops.logs.RedactQueryStrings"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_query_strings"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Request bodies and headers (tokens, passwords, LLM keys) are never logged.
