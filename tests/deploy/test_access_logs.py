@@ -35,7 +35,7 @@ def test_the_access_log_format_has_no_query_string():
 
 def test_the_server_logs_with_that_format_only():
     server = CONF[CONF.index("server {") :]
-    [access_log] = [value for value in directive(server, "access_log")]
+    [access_log] = directive(server, "access_log")
     assert access_log.split()[-1] == "selflink_paths"
 
 
