@@ -409,9 +409,7 @@ LOGGING = {
     # Query strings carry user content and tokens (`?message=`, `?q=`, `/ws?token=`): cut from every line. The access
     # log is daphne's, run through `modules.ops.serve` (paths only). docs/SECURITY.md.
     "filters": {"no_query_strings": {"()": "modules.ops.logs.RedactQueryStrings"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_query_strings"]}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_query_strings"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Request bodies and headers (tokens, passwords, LLM keys) are never logged.

@@ -35,9 +35,7 @@ def without_query_strings(action_logger: ActionLogger) -> ActionLogger:
 
 class Server(DaphneServer):
     def __init__(self, *args, action_logger: ActionLogger | None = None, **kwargs) -> None:
-        super().__init__(
-            *args, action_logger=without_query_strings(action_logger) if action_logger else None, **kwargs
-        )
+        super().__init__(*args, action_logger=without_query_strings(action_logger) if action_logger else None, **kwargs)
 
 
 class CommandLineInterface(DaphneCommandLine):
