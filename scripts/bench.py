@@ -363,7 +363,7 @@ def log_tail(path: Path | None, lines: int = 30) -> str:
 
 def daphne_start(port: int, env: dict[str, str], log_path: Path, announce=say) -> subprocess.Popen:
     """daphne serving selflink.asgi on 127.0.0.1:`port` (output in `log_path`), once /api/v1/health/ answers."""
-    command = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "selflink.asgi:application"]
+    command = [PYTHON, "-m", "modules.ops.serve", "-b", "127.0.0.1", "-p", str(port), "selflink.asgi:application"]
     announce(f"  $ {show(command)}  (access log included, as under `just dev`)")
     with open(log_path, "w") as log:
         process = subprocess.Popen(

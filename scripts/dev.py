@@ -150,8 +150,20 @@ def main() -> int:
         app_realtime_port = "8001" if port == "8000" else None
         extra_endpoint = ["-e", f"tcp:port={app_realtime_port}:interface={host}"] if app_realtime_port else []
         children += [
+            # daphne through modules.ops.serve: an access log without query strings (user content, tokens)
             Child(
-                "daphne", [PYTHON, "-m", "daphne", "-b", host, "-p", port, *extra_endpoint, "selflink.asgi:application"]
+                "daphne",
+                [
+                    PYTHON,
+                    "-m",
+                    "modules.ops.serve",
+                    "-b",
+                    host,
+                    "-p",
+                    port,
+                    *extra_endpoint,
+                    "selflink.asgi:application",
+                ],
             ),
             Child(
                 "worker",

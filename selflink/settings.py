@@ -264,6 +264,8 @@ DRAMATIQ_BROKER_KIND = env.choice(
     "DRAMATIQ_BROKER", "stub" if IS_TEST else "postgres", ("postgres", "redis", "rabbitmq", "stub")
 )
 _dramatiq_middleware = [
+    # First: after a database restart a job waits here for the pools to be checked, before its time limit starts.
+    "modules.ops.worker.DatabaseRecovery",
     "dramatiq.middleware.AgeLimit",
     "dramatiq.middleware.TimeLimit",
     "dramatiq.middleware.Callbacks",
@@ -396,6 +398,18 @@ REWARDS_POOL_PERCENT = env.int("REWARDS_POOL_PERCENT", 50, minimum=0, maximum=10
 REWARDS_MIN_PAYOUT_CENTS = env.int("REWARDS_MIN_PAYOUT_CENTS", 1000, minimum=0)
 REWARDS_CURRENCY = env.str("REWARDS_CURRENCY", "USD").upper()
 REWARDS_DISPUTE_WINDOW_DAYS = env.int("REWARDS_DISPUTE_WINDOW_DAYS", 7, minimum=0, maximum=90)
+# Which issues a merged pull request really closed comes from GitHub's GraphQL API (the webhook does not say, and a
+# "fixes #N" in a description proves nothing). The token only reads the rewarded repositories (a fine-grained token
+# without permissions reads public ones); without it, scored issues are never completed automatically.
+REWARDS_GITHUB_GRAPHQL_URL = env.str("REWARDS_GITHUB_GRAPHQL_URL", "https://api.github.com/graphql")
+REWARDS_GITHUB_TOKEN = env.str("REWARDS_GITHUB_TOKEN", "")  # secret, never logged
+env.require(
+    REWARDS_GITHUB_GRAPHQL_URL.startswith(("https://", "http://")), "REWARDS_GITHUB_GRAPHQL_URL must be an http(s) URL"
+)
+env.require(
+    not IS_PRODUCTION or REWARDS_GITHUB_GRAPHQL_URL.startswith("https://"),
+    "REWARDS_GITHUB_GRAPHQL_URL must use https in production (the token travels with each request)",
+)
 env.require(len(REWARDS_CURRENCY) == 3 and REWARDS_CURRENCY.isalpha(), "REWARDS_CURRENCY must be an ISO code like USD")
 
 # --- API behaviour ------------------------------------------------------------------------------
@@ -442,8 +456,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     # django-ninja's HttpBearer logs a whole non-Bearer Authorization header (a password, for Basic) on `django`.
-    "filters": {"no_credentials": {"()": "modules.accounts.logfilters.DropAuthorizationHeaderRecords"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Query strings carry user content and tokens (`?message=`, `?q=`, `/ws?token=`): cut from every line. The access
+    # log is daphne's, run through `modules.ops.serve` (paths only). docs/SECURITY.md.
+    "filters": {
+        "no_credentials": {"()": "modules.accounts.logfilters.DropAuthorizationHeaderRecords"},
+        "no_query_strings": {"()": "modules.ops.logs.RedactQueryStrings"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_query_strings"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Request bodies and headers (tokens, passwords, LLM keys) are never logged.

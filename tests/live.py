@@ -102,7 +102,7 @@ def start_daphne(log_dir: Path, **env_overrides: str) -> Process:
     port = free_port()
     process = start_process(
         f"daphne-{port}",
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "selflink.asgi:application"],
+        [sys.executable, "-m", "modules.ops.serve", "-b", "127.0.0.1", "-p", str(port), "selflink.asgi:application"],
         server_env(**env_overrides),
         log_dir,
     )

@@ -134,7 +134,7 @@ class MentorProfileAdmin(ReadOnlyAdmin):
 
 @admin.register(MentorTask)
 class MentorTaskAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "status", "error_code", "created_at", "finished_at")
+    list_display = ("id", "user", "status", "attempts", "error_code", "created_at", "finished_at")
     list_filter = (("status", ChoicesDropdownFilter), ("created_at", RangeDateFilter))
     list_filter_submit = True
     search_fields = ("=id", "user__handle", "user__email")
@@ -147,6 +147,8 @@ class MentorTaskAdmin(ReadOnlyAdmin):
         "request_message",
         "reply_message",
         "status",
+        "attempts",
+        "lease_expires_at",
         "error_code",
         "error_detail",
         "created_at",

@@ -21,6 +21,9 @@ register_error_codes(
         "session_deleted": "The mentor session was deleted while the reply was being written.",
         "reply_withheld": "The reply was stopped by the safety check; a safe reply was stored instead.",
         "reply_failed": "The queued reply could not be computed.",
+        "mentor_task_interrupted": "The queued reply was interrupted twice (the worker computing it stopped); send "
+        "the message again.",
+        "mentor_task_expired": "No worker picked the queued reply up in time; send the message again.",
         "provider_unauthorized": "The LLM provider refused the key (yours with `X-LLM-Key`, or the platform's).",
         "provider_rate_limited": "The LLM provider is rate-limiting us; retry later.",
         "provider_timeout": "The LLM provider did not answer (or start, or go on answering) in time.",

@@ -198,6 +198,12 @@ class MentorTask(models.Model):
     )
     reply_message = models.ForeignKey(MentorMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.PENDING)
+    # Delivery is at least once, and a worker can die mid-reply: each run claims the task for a lease, counted in
+    # `attempts`. A run whose lease expired is presumed dead; the task is run again or, out of attempts, failed.
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Runs started (a run that died counts).")
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="While running: when the current run is presumed dead."
+    )
     error_code = models.CharField(max_length=64, blank=True, default="")
     error_detail = models.CharField(max_length=300, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
@@ -206,8 +212,25 @@ class MentorTask(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(status__in=TaskStatus.values), name="mentortask_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=TaskStatus.RUNNING) | Q(lease_expires_at__isnull=False, attempts__gte=1),
+                name="mentortask_running_has_lease",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[TaskStatus.DONE, TaskStatus.FAILED], finished_at__isnull=False)
+                | Q(status__in=[TaskStatus.PENDING, TaskStatus.RUNNING], finished_at__isnull=True),
+                name="mentortask_finished_when_over",
+            ),
         ]
-        indexes = [models.Index(fields=["created_at"], name="mentortask_created_idx")]
+        indexes = [
+            models.Index(fields=["created_at"], name="mentortask_created_idx"),
+            # The sweeper's scan: unfinished tasks only (a handful at any time).
+            models.Index(
+                fields=["status", "lease_expires_at"],
+                condition=Q(status__in=[TaskStatus.PENDING, TaskStatus.RUNNING]),
+                name="mentortask_unfinished_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"mentor task {self.id}"

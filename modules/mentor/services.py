@@ -46,6 +46,10 @@ SESSION_CONTINUE_HOURS = 6  # a chat message without session_id continues your l
 TITLE_CHARS = 80
 MEMORY_MIN_NEW_MESSAGES = 6  # the memory is rewritten once this many messages are new (at once when it is empty)
 TASK_RETENTION_DAYS = 7
+TASK_MAX_ATTEMPTS = 2  # a reply whose run died is tried once more; a second death fails it (a poison message)
+TASK_LEASE_MARGIN_SECONDS = 60
+TASK_PENDING_MAX_AGE = dt.timedelta(minutes=30)  # a reply no worker picked up by then fails instead of arriving late
+SWEEP_BATCH = 500
 EARLIEST_JOURNAL_DAY = dt.date(2000, 1, 1)
 
 
@@ -356,9 +360,31 @@ def chat_enqueue(*, user_id: int, message: str, mode: str, language: str | None,
     return task
 
 
+class TaskInterrupted(ApiError):
+    status = 503
+    code = "mentor_task_interrupted"
+    detail = "The reply was interrupted too often (the worker stopped); send the message again."
+
+
+class TaskExpired(ApiError):
+    status = 503
+    code = "mentor_task_expired"
+    detail = "No worker picked the reply up in time; send the message again."
+
+
+def task_lease() -> dt.timedelta:
+    """How long one run may take before it is presumed dead: the provider's longest answer (each try bounded by the
+    connect and total timeouts) plus a margin. A run that outlives it anyway cannot record a second reply: only the
+    current run may finish the task (`_task_finish_if_current`)."""
+    tries = settings.MENTOR_MAX_RETRIES + 1
+    per_try = settings.MENTOR_CONNECT_TIMEOUT_SECONDS + settings.MENTOR_TIMEOUT_SECONDS
+    return dt.timedelta(seconds=tries * per_try + TASK_LEASE_MARGIN_SECONDS)
+
+
 def _task_finish(task: MentorTask, *, reply: Reply | None, error: ApiError | None) -> None:
-    """Mark the task and announce it (`mentor:reply` on the person's topic), in one transaction."""
+    """Mark the task and announce it (`mentor:reply` on the person's topic). Call inside a transaction."""
     task.finished_at = timezone.now()
+    task.lease_expires_at = None
     if reply is not None:
         task.status = TaskStatus.DONE
         task.reply_message_id = reply.message_id
@@ -382,28 +408,119 @@ def _task_finish(task: MentorTask, *, reply: Reply | None, error: ApiError | Non
             code=task.error_code,
             detail=task.error_detail,
         )
+    task.save(
+        update_fields=["status", "reply_message", "error_code", "error_detail", "finished_at", "lease_expires_at"]
+    )
+    publish([user_topic(task.user_id)], event)
+
+
+def _enqueue_reply_later(task_id: uuid.UUID, delay: dt.timedelta) -> None:
+    from modules.mentor.tasks import mentor_chat_reply  # tasks import services
+
+    mentor_chat_reply.send_with_options(args=(str(task_id),), delay=max(int(delay.total_seconds() * 1000), 0) + 1000)
+
+
+def _task_claim(task_id: uuid.UUID) -> tuple[MentorTask | None, str]:
+    """Start a run: a pending task, or a running one whose run is presumed dead (its lease expired: the worker died
+    and the broker delivered the message again, or the sweeper sent it). Out of attempts, the task fails visibly."""
+    now = timezone.now()
     with transaction.atomic():
-        task.save(update_fields=["status", "reply_message", "error_code", "error_detail", "finished_at"])
-        publish([user_topic(task.user_id)], event)
+        task = MentorTask.objects.select_for_update().filter(id=task_id).first()
+        if task is None:
+            return None, "skipped"  # deleted with the person's history
+        if task.status == TaskStatus.RUNNING and task.lease_expires_at > now:
+            # Another run holds it (or held it, in a worker that died before the lease ends): look again then.
+            transaction.on_commit(partial(_enqueue_reply_later, task.id, task.lease_expires_at - now), robust=True)
+            return None, "skipped"
+        if task.status not in (TaskStatus.PENDING, TaskStatus.RUNNING):
+            return None, "skipped"
+        if task.attempts >= TASK_MAX_ATTEMPTS:
+            _task_finish(task, reply=None, error=TaskInterrupted())
+            return None, TaskStatus.FAILED
+        task.status = TaskStatus.RUNNING
+        task.attempts += 1
+        task.lease_expires_at = now + task_lease()
+        task.save(update_fields=["status", "attempts", "lease_expires_at"])
+    return task, TaskStatus.RUNNING
+
+
+def _task_finish_if_current(task: MentorTask, *, turn: Turn | None, answer, error: ApiError | None) -> str:
+    """Store the reply and finish the task in one transaction, if this run still holds the task: a run presumed
+    dead that was only slow finds another run (or the end) in its place and leaves no second reply."""
+    with transaction.atomic():
+        current = (
+            MentorTask.objects.select_for_update()
+            .filter(id=task.id, status=TaskStatus.RUNNING, attempts=task.attempts)
+            .first()
+        )
+        if current is None:
+            return "superseded"
+        reply = None
+        if answer is not None:
+            used, checked = answer
+            reply = reply_record(turn=turn, text=checked.text, provider=used, safety_flag=checked.safety)
+            if reply is None:
+                error = NotFound("The mentor session was deleted.")
+        _task_finish(current, reply=reply, error=error)
+        return current.status
 
 
 def task_run(*, task_id: uuid.UUID) -> str:
-    """Answer a queued message (the worker's side of `chat_enqueue`). Idempotent: only a pending task runs."""
-    claimed = MentorTask.objects.filter(id=task_id, status=TaskStatus.PENDING).update(status=TaskStatus.RUNNING)
-    if not claimed:
-        return "skipped"
-    task = MentorTask.objects.select_related("request_message__session").get(id=task_id)
-    if task.request_message is None:
-        _task_finish(task, reply=None, error=NotFound("The message was deleted before it was answered."))
-        return TaskStatus.FAILED
-    turn = turn_for_message(task.request_message)
+    """Answer a queued message (the worker's side of `chat_enqueue`). Safe on redelivery: a run claims the task for
+    a lease, and only the run holding it may store the reply and finish it."""
+    task, outcome = _task_claim(task_id)
+    if task is None:
+        return outcome
     try:
-        reply = _answer(turn, platform_provider())
-    except ApiError as error:
-        _task_finish(task, reply=None, error=error)
-        return TaskStatus.FAILED
-    _task_finish(task, reply=reply, error=None)
-    return TaskStatus.DONE
+        message = MentorMessage.objects.select_related("session").filter(id=task.request_message_id).first()
+        if message is None:
+            return _task_finish_if_current(
+                task, turn=None, answer=None, error=NotFound("The message was deleted before it was answered.")
+            )
+        turn = turn_for_message(message)
+        try:
+            answer = reply_compute(turn, platform_provider())
+        except ProviderError as error:
+            return _task_finish_if_current(task, turn=turn, answer=None, error=provider_failure(error))
+        return _task_finish_if_current(task, turn=turn, answer=answer, error=None)
+    except Exception:
+        # A bug or the database going away: fail it visibly if we still can; otherwise the lease runs out and the
+        # sweeper (or a redelivery) takes it from there.
+        logger.exception("mentor task %s failed", task_id)
+        try:
+            return _task_finish_if_current(task, turn=None, answer=None, error=None)
+        except Exception:
+            logger.warning("mentor task %s left to the sweeper (its lease ends at %s)", task_id, task.lease_expires_at)
+            return "interrupted"
+
+
+def tasks_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """The safety net of `task_run` (every minute): a run presumed dead is started again while attempts remain, or
+    the task fails visibly (`mentor_task_interrupted`); a task no worker picked up within TASK_PENDING_MAX_AGE fails
+    (`mentor_task_expired`). Either way the person hears of it (`mentor:reply`) and the task never stays open."""
+    now = now or timezone.now()
+    counts = {"resumed": 0, "interrupted": 0, "expired": 0}
+    expired_runs = MentorTask.objects.filter(status=TaskStatus.RUNNING, lease_expires_at__lte=now)
+    for task_id in list(expired_runs.order_by("lease_expires_at").values_list("id", flat=True)[:SWEEP_BATCH]):
+        with transaction.atomic():
+            task = MentorTask.objects.select_for_update(skip_locked=True).filter(id=task_id).first()
+            if task is None or task.status != TaskStatus.RUNNING or task.lease_expires_at > now:
+                continue
+            if task.attempts >= TASK_MAX_ATTEMPTS:
+                _task_finish(task, reply=None, error=TaskInterrupted())
+                counts["interrupted"] += 1
+            else:
+                transaction.on_commit(partial(_enqueue_reply, task.id), robust=True)
+                counts["resumed"] += 1
+    stale = MentorTask.objects.filter(status=TaskStatus.PENDING, created_at__lte=now - TASK_PENDING_MAX_AGE)
+    for task_id in list(stale.order_by("created_at").values_list("id", flat=True)[:SWEEP_BATCH]):
+        with transaction.atomic():
+            task = MentorTask.objects.select_for_update(skip_locked=True).filter(id=task_id).first()
+            if task is None or task.status != TaskStatus.PENDING:
+                continue
+            _task_finish(task, reply=None, error=TaskExpired())
+            counts["expired"] += 1
+    return counts
 
 
 # --- memory ---------------------------------------------------------------------------------------
@@ -453,6 +570,8 @@ def memory_update(*, user_id: int, force: bool = False) -> bool:
         current = MentorMemory.objects.select_for_update().get(user_id=user_id)
         if current.floor_message_id != row.floor_message_id:
             return False  # cleared meanwhile: what was summarised must be forgotten
+        if current.covered_message_id != row.covered_message_id:
+            return False  # another run (a redelivered or a second message) summarised meanwhile: keep its result
         current.summary = summary
         current.covered_message_id = new[-1][0]
         current.messages_summarised = current.messages_summarised + len(new)

@@ -65,6 +65,7 @@ from modules.messaging.selectors import (
     thread_view,
     thread_views_for_members,
 )
+from modules.notifications.public import content_removed as notifications_content_removed
 from modules.notifications.public import notify
 from modules.realtime.public import RealtimeEvent, publish, publish_ephemeral, user_topic
 from modules.social.public import (
@@ -682,6 +683,7 @@ def _tombstone(message: Message) -> None:
     MessageReaction.objects.filter(message=message).delete()
     message.body, message.media_count, message.deleted_at = "", 0, timezone.now()
     message.save(update_fields=["body", "media_count", "deleted_at"])
+    notifications_content_removed(kind="message", ids=[message.id])  # its notifications lose the quote too
     views = message_views([message], viewer_id=message.sender_id)
     members = members_seeing(thread_id=message.thread_id, message_id=message.id)
     if not views:  # the sender's account is deactivated: no tombstone to show

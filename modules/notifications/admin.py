@@ -39,6 +39,9 @@ class NotificationAdmin(ModelAdmin):
         "target_type",
         "target_id",
         "text",
+        "content_type",
+        "content_id",
+        "content_removed_at",
         "data",
         "created_at",
         "updated_at",
@@ -52,6 +55,8 @@ class NotificationAdmin(ModelAdmin):
 
     @display(description="text")
     def excerpt(self, obj):
+        if obj.content_removed_at is not None:
+            return "(content removed)"  # its text went with it
         return (obj.text[:60] + "…") if len(obj.text) > 60 else obj.text
 
     @display(description="read", boolean=True)

@@ -57,6 +57,8 @@ def _skip_reason(notification: Notification, now: dt.datetime) -> str | None:
         return "push_disabled"
     if notification.read_at is not None:
         return "already_read"
+    if notification.content_removed_at is not None:
+        return "content_removed"  # what it was about is gone: no push about it either
     account = accounts.accounts_get(user_ids=[notification.recipient_id]).get(notification.recipient_id)
     if account is None:
         return "recipient_inactive"
@@ -82,7 +84,8 @@ def _claim(notification: Notification, now: dt.datetime) -> bool:
     if notification.type in GROUPED_TYPES:
         # pushed before, but long enough ago, and people joined the group since
         allowed |= Q(pushed_at__lt=now - GROUP_PUSH_INTERVAL, updated_at__gt=F("pushed_at"))
-    return bool(Notification.objects.filter(allowed, id=notification.id, read_at__isnull=True).update(pushed_at=now))
+    claimed = Notification.objects.filter(allowed, id=notification.id, read_at__isnull=True, content_removed_at=None)
+    return bool(claimed.update(pushed_at=now))
 
 
 def _devices_of_open_sessions(user_id: int) -> list[Device]:
@@ -109,6 +112,7 @@ def push_deliver(*, notification_id: int, now: dt.datetime | None = None) -> Pus
         return PushReport(skipped="no_devices")
     if not _claim(notification, now):
         return PushReport(skipped="already_pushed")
+    notification.refresh_from_db()  # the text as it is now that the push is ours (its content may have gone)
     shown = notifications_out([notification], viewer_id=notification.recipient_id)[0]
     data = flatten_data(
         {

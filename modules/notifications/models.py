@@ -28,6 +28,8 @@ NOTIFICATION_TYPES = (
 )
 # Sent by the system, with no actor: rewards, and security notices (someone keeps failing to sign in).
 SYSTEM_TYPES = ("reward", "security")
+# People's content a notification may quote: the quote lives only as long as the content (`content_removed`).
+CONTENT_KINDS = ("post", "comment", "message")
 # Repeated events on one target become one notification while it is unread ("Ana and 3 others liked …").
 GROUPED_TYPES = ("like",)
 # The same unread event is not stored twice (follow/unfollow/follow, a post edited with the same mention, a follow
@@ -68,6 +70,13 @@ class Notification(models.Model):
     target_type = models.CharField(max_length=32, blank=True, default="", help_text="post, comment, thread, …")
     target_id = models.BigIntegerField(null=True, blank=True)
     text = models.CharField(max_length=500, blank=True, default="", help_text="Detail such as a comment excerpt.")
+    # The content `text` quotes (a post, a comment, a message): when it is deleted or removed by staff, the quote is
+    # cleared and `content_removed_at` set, so nothing of it is shown anywhere (API, realtime, push, admin).
+    content_type = models.CharField(max_length=16, blank=True, default="", help_text="post, comment or message.")
+    content_id = models.BigIntegerField(null=True, blank=True)
+    content_removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="The quoted content was deleted or removed: its text is gone from here too."
+    )
     data = models.JSONField(default=dict, blank=True)
     actor_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, help_text="Latest actors first.")
     actor_count = models.PositiveIntegerField(default=0, help_text="How many different people are in the group.")
@@ -93,6 +102,15 @@ class Notification(models.Model):
                 name="notification_actor_count_consistent",
             ),
             models.CheckConstraint(condition=Q(updated_at__gte=F("created_at")), name="notification_updated_after"),
+            models.CheckConstraint(
+                condition=Q(content_type="", content_id__isnull=True)
+                | Q(content_type__in=CONTENT_KINDS, content_id__isnull=False),
+                name="notification_content_both_or_none",
+            ),
+            # Once the content is gone, nothing of it remains here.
+            models.CheckConstraint(
+                condition=Q(content_removed_at__isnull=True) | Q(text=""), name="notification_removed_content_empty"
+            ),
             # At most one unread group per (recipient, type, target): the arbiter of the grouping upsert.
             models.UniqueConstraint(
                 fields=["recipient", "type", "target_type", "target_id"],
@@ -114,6 +132,11 @@ class Notification(models.Model):
                 name="notification_unread_idx",
             ),
             models.Index(fields=["updated_at"], condition=Q(read_at__isnull=False), name="notification_read_age_idx"),
+            models.Index(
+                fields=["content_type", "content_id"],
+                condition=Q(content_id__isnull=False),
+                name="notification_content_idx",
+            ),
         ]
 
     def __str__(self) -> str:

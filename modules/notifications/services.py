@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from functools import partial
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from modules.core.public import Conflict, NotFound, ValidationFailed
 from modules.notifications.contracts import DeviceRegistration, Preferences
 from modules.notifications.events import NotificationNewEvent, NotificationReadEvent
 from modules.notifications.models import (
+    CONTENT_KINDS,
     DEDUPED_TYPES,
     GROUPED_TYPES,
     NOTIFICATION_TYPES,
@@ -71,6 +73,29 @@ def _check_arguments(type: str, actor_id: int | None, target_type: str | None, t
         raise ValueError(f"{type!r} notifications need the actor_id of who did it")
 
 
+def _quoted_content(
+    type: str, target_type: str | None, target_id: int | None, data: dict | None, text: str
+) -> tuple[str, int] | None:
+    """The content a notification's text quotes, so the quote can go when the content goes (`content_removed`).
+    Likes and mentions quote their target; comments and replies the comment in `data["comment_id"]`; messages the
+    message in `data["message_id"]`. Rewards quote no one. Quoting someone's text without saying whose is a mistake
+    of the calling module: it raises."""
+    data = data or {}
+    content = None
+    if type in ("like", "mention") and target_type in CONTENT_KINDS:
+        content = (target_type, target_id)
+    elif type in ("comment", "reply") and isinstance(data.get("comment_id"), int):
+        content = ("comment", data["comment_id"])
+    elif type == "message" and isinstance(data.get("message_id"), int):
+        content = ("message", data["message_id"])
+    if text.strip() and type != "reward" and content is None:
+        raise ValueError(
+            f"a {type!r} notification quoting text must say whose content it is (a post/comment target, "
+            "data['comment_id'] or data['message_id']), so the quote can be removed with the content"
+        )
+    return content
+
+
 def notify(
     *,
     recipient_id: int,
@@ -85,6 +110,7 @@ def notify(
     action, actors the recipient muted or is blocked with either way, deactivated accounts, types the recipient
     turned off in the app, and repeats of an unread identical follow/mention or of a like already in the group."""
     _check_arguments(type, actor_id, target_type, target_id)
+    content = _quoted_content(type, target_type, target_id, data, text)
     if actor_id is not None:
         if actor_id == recipient_id:
             return
@@ -104,6 +130,8 @@ def notify(
         "target_id": target_id,
         "text": excerpt(text),
         "data": data or {},
+        "content_type": content[0] if content else "",
+        "content_id": content[1] if content else None,
     }
     try:
         with transaction.atomic():
@@ -152,8 +180,10 @@ def _enqueue_push(notification_id: int) -> None:
 
 
 _COLUMNS = (
-    "recipient_id, type, actor_id, target_type, target_id, text, data, actor_ids, actor_count, created_at, updated_at"
+    "recipient_id, type, actor_id, target_type, target_id, text, data, content_type, content_id, actor_ids, "
+    "actor_count, created_at, updated_at"
 )
+_PLACEHOLDERS = "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::bigint[], %s, %s, %s"
 
 
 def _values(fields: dict, now: dt.datetime) -> list:
@@ -166,6 +196,8 @@ def _values(fields: dict, now: dt.datetime) -> list:
         fields["target_id"],
         fields["text"],
         Jsonb(fields["data"]),
+        fields["content_type"],
+        fields["content_id"],
         [actor_id] if actor_id else [],
         1 if actor_id else 0,
         now,
@@ -179,7 +211,7 @@ def _join_group(**fields) -> Notification | None:
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::bigint[], %s, %s, %s) "  # noqa: S608
+            f"INSERT INTO {table} ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) "  # noqa: S608
             "ON CONFLICT (recipient_id, type, target_type, target_id) WHERE read_at IS NULL AND type = 'like' "
             "DO UPDATE SET type = EXCLUDED.type "  # no change: takes the row lock and returns the row
             "RETURNING id, xmax = 0",
@@ -198,7 +230,8 @@ def _join_group(**fields) -> Notification | None:
             cursor.execute(
                 f"UPDATE {table} SET actor_id = %s, "  # noqa: S608
                 f"actor_ids = (ARRAY[%s]::bigint[] || array_remove(actor_ids, %s))[1:{RECENT_ACTORS}], "
-                "actor_count = actor_count + 1, updated_at = GREATEST(%s, created_at), text = %s, data = %s "
+                "actor_count = actor_count + 1, updated_at = GREATEST(%s, created_at), "
+                "text = CASE WHEN content_removed_at IS NULL THEN %s ELSE '' END, data = %s "
                 "WHERE id = %s",
                 [
                     fields["actor_id"],
@@ -222,7 +255,7 @@ def _insert_once(**fields) -> Notification | None:
     table = Notification._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::bigint[], %s, %s, %s) "  # noqa: S608
+            f"INSERT INTO {table} ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) "  # noqa: S608
             "ON CONFLICT (recipient_id, type, actor_id, target_type, target_id) "
             f"WHERE actor_id IS NOT NULL AND read_at IS NULL AND type IN ({_DEDUPED_SQL}) "
             "DO NOTHING RETURNING id",
@@ -230,6 +263,23 @@ def _insert_once(**fields) -> Notification | None:
         )
         row = cursor.fetchone()
     return Notification.objects.get(id=row[0]) if row else None
+
+
+# --- removed content ------------------------------------------------------------------------------
+
+
+def content_removed(*, kind: str, ids: Iterable[int]) -> int:
+    """Posts, comments or messages are gone (deleted by their author, or removed by staff): notifications quoting
+    them keep who did what, and lose every word of the content, in the API, the admin and pushes not sent yet.
+    Call inside the transaction that removes the content. Returns how many notifications lost their quote."""
+    if kind not in CONTENT_KINDS:
+        raise ValueError(f"unknown content kind {kind!r}; known: {', '.join(CONTENT_KINDS)}")
+    ids = sorted({int(content_id) for content_id in ids})
+    if not ids:
+        return 0
+    return Notification.objects.filter(content_type=kind, content_id__in=ids, content_removed_at__isnull=True).update(
+        text="", content_removed_at=timezone.now()
+    )
 
 
 # --- reading --------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import datetime as dt
 import os
 import socket
 
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from modules.ops.models import WorkerHeartbeat
@@ -15,11 +15,18 @@ def worker_identity() -> str:
 
 
 def worker_heartbeat_record(*, worker: str | None = None, now: dt.datetime | None = None) -> None:
+    """One upsert: two threads of a new worker beating at once both count (an UPDATE, then a get_or_create, lost
+    one of them). A redelivered heartbeat message just counts one more beat."""
     now = now or timezone.now()
     worker = worker or worker_identity()
-    updated = WorkerHeartbeat.objects.filter(worker=worker).update(beat_at=now, beats=F("beats") + 1)
-    if not updated:
-        WorkerHeartbeat.objects.get_or_create(worker=worker, defaults={"beat_at": now, "beats": 1})
+    table = WorkerHeartbeat._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (worker, beat_at, beats) VALUES (%s, %s, 1) "  # noqa: S608 - own table
+            f"ON CONFLICT (worker) DO UPDATE SET beat_at = GREATEST({table}.beat_at, EXCLUDED.beat_at), "
+            f"beats = {table}.beats + 1",
+            [worker, now],
+        )
 
 
 def worker_heartbeats_prune(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:

@@ -27,6 +27,7 @@ from django.utils import timezone
 from modules.accounts.public import accounts_get, user_ids_by_handles
 from modules.core.public import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from modules.media.public import MediaData, media_delete_many, media_set_private, media_upload
+from modules.notifications.public import content_removed as notifications_content_removed
 from modules.notifications.public import extract_mentions, notify
 from modules.posts.events import CommentCountsEvent, PostCountsEvent, comment_topic, post_topic
 from modules.posts.models import Comment, CommentLike, CommentMedia, Post, PostLike, PostMedia
@@ -190,6 +191,9 @@ def _remove(post: Post) -> None:
     Post.objects.select_for_update().filter(id=post.id).first()
     asset_ids = list(PostMedia.objects.filter(post=post).values_list("asset_id", flat=True))
     asset_ids += list(CommentMedia.objects.filter(comment__post=post).values_list("asset_id", flat=True))
+    # Notifications quoting the post or its comments lose the quote with them.
+    notifications_content_removed(kind="post", ids=[post.id])
+    notifications_content_removed(kind="comment", ids=Comment.objects.filter(post=post).values_list("id", flat=True))
     Post.objects.filter(id=post.id).delete()
     media_delete_many(ids=asset_ids)
     user_posts_count_add(user_id=post.author_id, delta=-1)
@@ -385,6 +389,7 @@ def _remove_comment(comment: Comment) -> None:
     _counts_lock(POST_COUNTS_LOCK, comment.post_id)
     subtree = _subtree_ids(comment.id)
     asset_ids = list(CommentMedia.objects.filter(comment_id__in=subtree).values_list("asset_id", flat=True))
+    notifications_content_removed(kind="comment", ids=subtree)  # the quotes go with the comments
     deleted = Comment.objects.filter(id__in=subtree).delete()[1].get(Comment._meta.label, 0)
     Post.objects.filter(id=comment.post_id).update(comment_count=Greatest(F("comment_count") - deleted, 0))
     if deleted:

@@ -219,8 +219,10 @@ class WebhookDisabled(ApiError):
 @router.post(
     "/webhooks/github/",
     operation_id="rewardsGithubWebhook",
-    response={200: WebhookOut, 201: WebhookOut, 204: None, **error_responses(400, 401, 403)},
+    response={200: WebhookOut, 201: WebhookOut, 202: WebhookOut, 204: None, **error_responses(400, 401, 403)},
     summary="GitHub webhook (HMAC-SHA256 signed): merged pull requests, issue scores, identity proofs",
+    description="201: recorded. 202: a merged pull request that may complete scored issues, recorded by a job once "
+    "GitHub's API confirms which issues it closed. 200: a replay. 204: nothing to record.",
 )
 def github_webhook(request: HttpRequest):
     secret = settings.GITHUB_WEBHOOK_SECRET
@@ -247,4 +249,6 @@ def github_webhook(request: HttpRequest):
         return Status(200, {"status": "duplicate", "detail": result.detail, "events": list(result.events)})
     if result.outcome == "ignored":
         return Status(204, None)
+    if result.outcome == "queued":
+        return Status(202, {"status": "queued", "detail": result.detail, "events": []})
     return Status(201, {"status": "recorded", "detail": result.detail, "events": list(result.events)})

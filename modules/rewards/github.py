@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass, field
 from typing import Any
-
-# GitHub's closing keywords: "closes #12", "Fixes owner/repo#12", "resolved #3" …
-_CLOSING = re.compile(
-    r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+(?:(?P<repo>[\w.-]+/[\w.-]+))?#(?P<number>\d+)\b",
-    re.IGNORECASE,
-)
 
 
 def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
@@ -37,12 +30,36 @@ class PullRequest:
     def key(self) -> str:
         return f"pr:{self.repository}#{self.number}"
 
-    def closes(self) -> list[tuple[str, int]]:
-        """Issues this PR closes by GitHub's closing keywords in its description (same repository by default)."""
-        found = []
-        for match in _CLOSING.finditer(self.body or ""):
-            found.append(((match["repo"] or self.repository).lower(), int(match["number"])))
-        return sorted(set(found))
+    def message(self) -> dict[str, Any]:
+        """What a job needs to record it later: public metadata, never the description."""
+        return {
+            "repository": self.repository,
+            "number": self.number,
+            "url": self.url,
+            "author": self.author,
+            "merged_at": self.merged_at,
+            "labels": list(self.labels),
+        }
+
+    @classmethod
+    def from_message(cls, data: dict[str, Any]) -> PullRequest:
+        return cls(**{**data, "labels": tuple(data["labels"]), "body": ""})
+
+
+def authored_text(*, action: str, sender: str | None, author: str, text: str, previous: str | None) -> str:
+    """The part of an event's text that `author` provably wrote, for identity proofs ("" when none is).
+
+    GitHub names who caused an event (`sender`) apart from who owns the text (the pull request's or the comment's
+    `user`): a maintainer can edit anyone's description or comment. So the text counts only when the one who wrote
+    it now is its owner: a pull request or comment they created, or their own edit, and of an edit only what the
+    edit added (a token already in the old text may have been put there by someone else)."""
+    if not sender or sender.lower() != author.lower():
+        return ""
+    if action in {"opened", "created"}:
+        return text
+    if action == "edited" and previous is not None:
+        return text if text != previous else ""
+    return ""
 
 
 def pull_request_from(payload: dict[str, Any], repository: str | None = None) -> PullRequest:

@@ -159,6 +159,6 @@ class DisputeOut(Schema):
 
 
 class WebhookOut(Schema):
-    status: Literal["recorded", "duplicate"]
+    status: Literal["recorded", "queued", "duplicate"]
     detail: str
     events: list[str]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -18,13 +20,14 @@ from django.utils import timezone
 from modules.accounts.public import account_get
 from modules.core.public import Conflict, NotFound, ValidationFailed
 from modules.notifications.public import notify
-from modules.rewards import canonical, github
+from modules.rewards import canonical, closing, github
 from modules.rewards.bundle import Computation, Output, build
 from modules.rewards.ledger import adjustment_append, event_append, ledger_lock, rules_for
 from modules.rewards.models import (
     Contributor,
     Dispute,
     DisputeStatus,
+    EventKind,
     GithubDelivery,
     GithubLinkClaim,
     IssueScore,
@@ -51,7 +54,7 @@ LINK_TOKEN_PREFIX = "selflink-verify-"
 class Ingested:
     """What one webhook delivery or imported PR did."""
 
-    outcome: str  # recorded | duplicate | ignored
+    outcome: str  # recorded | queued | duplicate | ignored
     detail: str
     events: tuple[str, ...] = ()
 
@@ -61,9 +64,46 @@ def _repository_allowed(repository: str) -> bool:
     return not allowed or repository.lower() in allowed
 
 
-def pull_request_ingest(pr: github.PullRequest, *, payload_sha256: str) -> Ingested:
+def _uncompleted_scored_issues(repository: str) -> dict[tuple[str, int], tuple[int, str]]:
+    """The repository's scored issues not paid yet: (repository, number) → (score, issue URL)."""
+    scores = {
+        (row.repository.lower(), row.number): (row.score, row.issue_url)
+        for row in IssueScore.objects.filter(repository__iexact=repository)
+    }
+    if not scores:
+        return {}
+    completed = set(
+        RewardEvent.objects.filter(
+            kind=EventKind.ISSUE_COMPLETED, idempotency_key__contains=f":issue:{repository}#"
+        ).values_list("idempotency_key", flat=True)
+    )
+    return {
+        key: value
+        for key, value in scores.items()
+        if not any(done.endswith(f":issue:{key[0]}#{key[1]}") for done in completed)
+    }
+
+
+def _issue_scores_apply(pr: github.PullRequest) -> bool:
+    """Whether the merge can complete a scored issue at all: its rules use issue scores and the repository has
+    scored issues not paid yet. Otherwise there is nothing to ask GitHub."""
+    merged_at = dt.datetime.fromisoformat(pr.merged_at.replace("Z", "+00:00"))
+    return bool(rules_for(merged_at).config.get("issue_scores")) and bool(_uncompleted_scored_issues(pr.repository))
+
+
+def pull_request_ingest(
+    pr: github.PullRequest,
+    *,
+    payload_sha256: str,
+    closed_issues: tuple[tuple[str, int], ...] = (),
+    flags: tuple[str, ...] = (),
+) -> Ingested:
     """Record a merged PR under the rules in force at its merge time. Replays change nothing; labels changed
-    after the merge do not re-score it (the first recording wins)."""
+    after the merge do not re-score it (the first recording wins).
+
+    `closed_issues` are the issues GitHub confirmed this PR closed (`closing.issues_closed_by`), never what its
+    description claims; `flags` go on its `pr_merged` line (`closing_issues_unverified` when GitHub could not be
+    asked)."""
     if not pr.merged_at:
         return Ingested("ignored", "pull request closed without merging")
     if not _repository_allowed(pr.repository):
@@ -74,14 +114,16 @@ def pull_request_ingest(pr: github.PullRequest, *, payload_sha256: str) -> Inges
         if RewardEvent.objects.filter(idempotency_key=pr.key).exists():
             return Ingested("duplicate", f"{pr.key} was already recorded")
         rules = rules_for(merged_at)
-        scored: dict[tuple[str, int], tuple[int, str]] = {}
-        for repository, number in pr.closes():
-            issue = IssueScore.objects.filter(repository__iexact=repository, number=number).first()
-            completed = RewardEvent.objects.filter(idempotency_key__endswith=f":issue:{repository}#{number}").exists()
-            if issue is not None and not completed:
-                scored[(repository, number)] = (issue.score, issue.issue_url)
+        open_scores = _uncompleted_scored_issues(pr.repository) if closed_issues else {}
+        scored = {
+            (repository, number): open_scores[(repository, number)]
+            for repository, number in closed_issues
+            if repository == pr.repository and (repository, number) in open_scores
+        }
         keys = []
         for award in github.score_pull_request(pr, rules.config, scored).awards:
+            if award.kind == EventKind.PR_MERGED and flags:
+                award = dataclasses.replace(award, flags=tuple(sorted({*award.flags, *flags})))
             key = pr.key + award.key_suffix
             event_append(
                 kind=award.kind,
@@ -97,6 +139,62 @@ def pull_request_ingest(pr: github.PullRequest, *, payload_sha256: str) -> Inges
             )
             keys.append(key)
     return Ingested("recorded", f"{pr.key} scored under rules v{rules.version}", tuple(keys))
+
+
+# GitHub closes the issues a merged PR references a moment after the merge: ask after these delays (the last
+# answer is final). A scored issue still open by then is not completed by this PR (a dispute can correct it).
+CLOSING_CHECK_DELAYS = (
+    dt.timedelta(seconds=20),
+    dt.timedelta(minutes=1),
+    dt.timedelta(minutes=3),
+    dt.timedelta(minutes=10),
+    dt.timedelta(minutes=30),
+)
+UNVERIFIED = "closing_issues_unverified"
+
+
+def _enqueue_settle(pr: github.PullRequest, payload_sha256: str, attempt: int) -> None:
+    from modules.rewards.tasks import rewards_pull_request_settle  # tasks import services
+
+    delay = CLOSING_CHECK_DELAYS[attempt]
+    rewards_pull_request_settle.send_with_options(
+        args=(pr.message(), payload_sha256, attempt), delay=int(delay.total_seconds() * 1000)
+    )
+
+
+def pull_request_merged(pr: github.PullRequest, *, payload_sha256: str) -> Ingested:
+    """The webhook's merged PR: recorded now when it cannot complete a scored issue; otherwise recorded by a job
+    once GitHub has said which issues it closed."""
+    if not pr.merged_at or not _repository_allowed(pr.repository) or not _issue_scores_apply(pr):
+        return pull_request_ingest(pr, payload_sha256=payload_sha256)
+    if RewardEvent.objects.filter(idempotency_key=pr.key).exists():
+        return Ingested("duplicate", f"{pr.key} was already recorded")
+    if not settings.REWARDS_GITHUB_TOKEN:
+        return pull_request_ingest(pr, payload_sha256=payload_sha256, flags=(UNVERIFIED,))
+    transaction.on_commit(partial(_enqueue_settle, pr, payload_sha256, 0), robust=True)
+    return Ingested("queued", f"{pr.key}: recorded once GitHub confirms which issues it closed")
+
+
+def pull_request_settle(pr: github.PullRequest, *, payload_sha256: str, attempt: int) -> Ingested:
+    """The job of `pull_request_merged`: ask GitHub, wait for issues still being closed, then record. Safe on
+    redelivery (the ledger keys the PR once; a duplicate of the job finds it recorded)."""
+    if RewardEvent.objects.filter(idempotency_key=pr.key).exists():
+        return Ingested("duplicate", f"{pr.key} was already recorded")
+    final = attempt + 1 >= len(CLOSING_CHECK_DELAYS)
+    try:
+        check = closing.issues_closed_by(pr)
+    except closing.GithubUnavailable as exc:
+        if not final:
+            logger.info("rewards: %s not settled yet (%s); asking again later", pr.key, exc)
+            _enqueue_settle(pr, payload_sha256, attempt + 1)
+            return Ingested("queued", f"{pr.key}: GitHub unavailable, asking again")
+        logger.warning("rewards: %s recorded without its closed issues (%s)", pr.key, exc)
+        return pull_request_ingest(pr, payload_sha256=payload_sha256, flags=(UNVERIFIED,))
+    waiting = set(check.pending) & set(_uncompleted_scored_issues(pr.repository))
+    if waiting and not final:
+        _enqueue_settle(pr, payload_sha256, attempt + 1)
+        return Ingested("queued", f"{pr.key}: {len(waiting)} scored issue(s) not closed yet")
+    return pull_request_ingest(pr, payload_sha256=payload_sha256, closed_issues=check.closed)
 
 
 def issue_score_capture(payload: dict[str, Any], *, payload_sha256: str) -> Ingested:
@@ -127,15 +225,31 @@ def issue_score_capture(payload: dict[str, Any], *, payload_sha256: str) -> Inge
     return Ingested("recorded", f"{repository}#{issue['number']} scored {score}")
 
 
-def link_claims_verify_from(author: str, text: str, proof_url: str) -> Ingested:
-    """A comment or PR description by `author` that contains a pending claim's token proves the login."""
+def link_claims_verify_from(author: str, text: str, proof_url: str, *, before: str = "") -> Ingested:
+    """Text that `author` provably wrote (`github.authored_text`) containing a pending claim's token proves the
+    login. `before`: the text as it was before an edit; a token already there proves nothing now."""
     if LINK_TOKEN_PREFIX not in (text or ""):
         return Ingested("ignored", "no verification token")
     for claim in GithubLinkClaim.objects.filter(github_login__iexact=author, status=LinkStatus.PENDING):
-        if claim.token in text:
+        if claim.token in text and claim.token not in (before or ""):
             link_claim_verify(claim=claim, proof=proof_url)
             return Ingested("recorded", f"@{author} verified for user {claim.user_id}")
     return Ingested("ignored", "token does not match a pending claim by this author")
+
+
+def _identity_proof(
+    *, action: str, payload: dict[str, Any], author: str, text: str, previous: str | None, url: str
+) -> Ingested:
+    sender = (payload.get("sender") or {}).get("login")
+    authored = github.authored_text(action=action, sender=sender, author=author, text=text, previous=previous)
+    if not authored:
+        return Ingested("ignored", f"{action} by @{sender or '?'}: no text written by its author @{author}")
+    return link_claims_verify_from(author, authored, url, before=previous or "")
+
+
+def _previous_body(payload: dict[str, Any]) -> str | None:
+    body = (payload.get("changes") or {}).get("body")
+    return str(body.get("from") or "") if isinstance(body, dict) else None
 
 
 def delivery_process(*, delivery_id: str, event: str, body: bytes) -> tuple[Ingested, bool]:
@@ -165,15 +279,25 @@ def _dispatch(event: str, action: str, payload: dict[str, Any], payload_sha256: 
     if event == "pull_request":
         pr = github.pull_request_from(payload)
         if action == "closed":
-            return pull_request_ingest(pr, payload_sha256=payload_sha256)
+            return pull_request_merged(pr, payload_sha256=payload_sha256)
         if action in {"opened", "edited"}:
-            return link_claims_verify_from(pr.author, pr.body, pr.url)
+            previous = _previous_body(payload) if action == "edited" else None
+            return _identity_proof(
+                action=action, payload=payload, author=pr.author, text=pr.body, previous=previous, url=pr.url
+            )
         return Ingested("ignored", f"pull_request/{action} does not score (labels after merge never re-score)")
     if event == "issues" and action in {"opened", "labeled", "edited"}:
         return issue_score_capture(payload, payload_sha256=payload_sha256)
-    if event == "issue_comment" and action == "created":
+    if event == "issue_comment" and action in {"created", "edited"}:
         comment = payload["comment"]
-        return link_claims_verify_from(comment["user"]["login"], comment.get("body", ""), comment["html_url"])
+        return _identity_proof(
+            action=action,
+            payload=payload,
+            author=str(comment["user"]["login"]),
+            text=str(comment.get("body") or ""),
+            previous=_previous_body(payload) if action == "edited" else None,
+            url=str(comment["html_url"]),
+        )
     return Ingested("ignored", f"{event}/{action} is not a rewarded event")
 
 
@@ -182,7 +306,15 @@ def pull_requests_import(records: list[dict[str, Any]], *, progress=lambda: None
     counts = {"recorded": 0, "duplicate": 0, "ignored": 0}
     for record in records:
         pr = github.pull_request_from(record, repository=record.get("base", {}).get("repo", {}).get("full_name"))
-        result = pull_request_ingest(pr, payload_sha256=canonical.sha256_hex(canonical.canonical_json(record)))
+        sha = canonical.sha256_hex(canonical.canonical_json(record))
+        closed, flags = (), ()
+        if pr.merged_at and _repository_allowed(pr.repository) and _issue_scores_apply(pr):
+            # Imported merges are long settled: GitHub's answer is final at once.
+            try:
+                closed = closing.issues_closed_by(pr).closed
+            except closing.GithubUnavailable:
+                flags = (UNVERIFIED,)
+        result = pull_request_ingest(pr, payload_sha256=sha, closed_issues=closed, flags=flags)
         counts[result.outcome] += 1
         progress()
     return counts
@@ -370,9 +502,17 @@ def snapshot_finalize(*, period: str, now: dt.datetime | None = None, force: boo
 
 
 def snapshots_finalize_due(*, now: dt.datetime | None = None) -> list[str]:
+    """Finalise every provisional month whose dispute window has ended. Safe to run twice at once (a redelivered
+    job): a month the other run finalised first is skipped, not an error."""
     now = now or timezone.now()
     due = Snapshot.objects.filter(state=SnapshotState.PROVISIONAL, dispute_window_ends_at__lte=now).order_by("period")
-    return [snapshot_finalize(period=snapshot.period, now=now).period for snapshot in due]
+    finalized = []
+    for period in list(due.values_list("period", flat=True)):
+        try:
+            finalized.append(snapshot_finalize(period=period, now=now).period)
+        except NotFound:
+            logger.info("rewards: %s was finalised meanwhile by another run", period)
+    return finalized
 
 
 # --- payouts ----------------------------------------------------------------------------------------

@@ -28,14 +28,15 @@ def image_command() -> list[str]:
 
 def test_forged_forwarded_for_does_not_escape_the_login_rate_limit(django_db_blocker, tmp_path):
     command = image_command()
-    assert command[0] == "daphne"
+    # `daphne …` or `python -m <daphne wrapper> …`: run it with this interpreter, on a free local port.
+    launcher = [sys.executable, "-m", "daphne"] if command[0] == "daphne" else [sys.executable, *command[1:3]]
+    args = command[1:] if command[0] == "daphne" else command[3:]
     port = free_port()
-    args = command[1:]
     args[args.index("-b") + 1], args[args.index("-p") + 1] = "127.0.0.1", str(port)
     with django_db_blocker.unblock():
         process = start_process(
             "daphne-image-cmd",
-            [sys.executable, "-m", "daphne", *args],
+            [*launcher, *args],
             server_env(RATE_LOGIN_PER_IP="2/5m", RATE_LOGIN_PER_ACCOUNT="100/15m", TRUSTED_PROXIES=""),
             tmp_path,
         )

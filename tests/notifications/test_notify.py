@@ -14,6 +14,7 @@ from tests.factories import BlockFactory, MuteFactory, UserFactory
 from tests.notifications.factories import DeviceFactory, NotificationPreferencesFactory
 
 pytestmark = pytest.mark.django_db
+COMMENT = {"comment_id": 1}  # the comment a "comment" notification quotes
 
 
 def like(recipient, actor, post_id=7, **kw):
@@ -79,7 +80,9 @@ def test_blocks_either_way_are_skipped(ana, bob, direction):
         BlockFactory(blocker=ana, blocked=bob)
     else:
         BlockFactory(blocker=bob, blocked=ana)
-    notify(recipient_id=ana.id, type="comment", actor_id=bob.id, target_type="post", target_id=1, text="hi")
+    notify(
+        recipient_id=ana.id, type="comment", actor_id=bob.id, target_type="post", target_id=1, text="hi", data=COMMENT
+    )
     assert not Notification.objects.exists() and not RealtimeEvent.objects.exists()
 
 
@@ -121,7 +124,15 @@ def test_programming_mistakes_raise(ana, bob, kwargs):
 
 
 def test_text_is_cut_to_an_excerpt(ana, bob):
-    notify(recipient_id=ana.id, type="comment", actor_id=bob.id, target_type="post", target_id=1, text="word " * 200)
+    notify(
+        recipient_id=ana.id,
+        type="comment",
+        actor_id=bob.id,
+        target_type="post",
+        target_id=1,
+        text="word " * 200,
+        data=COMMENT,
+    )
     text = Notification.objects.get().text
     assert len(text) == 140 and text.endswith("…")
 
@@ -233,7 +244,15 @@ def test_reading_a_group_closes_it(ana, bob):
 
 def test_comments_are_not_grouped_and_follows_are_not_repeated_while_unread(ana, bob):
     for text in ("first", "second"):
-        notify(recipient_id=ana.id, type="comment", actor_id=bob.id, target_type="post", target_id=1, text=text)
+        notify(
+            recipient_id=ana.id,
+            type="comment",
+            actor_id=bob.id,
+            target_type="post",
+            target_id=1,
+            text=text,
+            data=COMMENT,
+        )
     for _ in range(3):  # follow, unfollow, follow…
         notify(recipient_id=ana.id, type="follow", actor_id=bob.id)
     assert Notification.objects.filter(type="comment").count() == 2

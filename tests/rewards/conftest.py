@@ -95,3 +95,18 @@ def issue_payload(
 
 def moment(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@pytest.fixture
+def github_api(settings):
+    """The fake GitHub GraphQL API, configured with a token."""
+    from tests.rewards.fakegithub import FakeGitHub
+
+    server = FakeGitHub()
+    settings.REWARDS_GITHUB_GRAPHQL_URL = server.url
+    settings.REWARDS_GITHUB_TOKEN = GITHUB_TOKEN
+    yield server
+    server.close()
+
+
+GITHUB_TOKEN = "github_pat_test_0123456789abcdefSECRET"
