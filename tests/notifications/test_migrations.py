@@ -1,4 +1,4 @@
-"""Migration 0002 gives existing notifications the reference of the content they quote, and clears the quotes of
+"""Migration 0004 gives existing notifications the reference of the content they quote, and clears the quotes of
 content that was already deleted before it ran."""
 
 import json
@@ -11,8 +11,8 @@ from tests.factories import UserFactory
 from tests.messaging.factories import MessageFactory
 from tests.posts.factories import CommentFactory, PostFactory
 
-BEFORE = [("notifications", "0001_initial")]
-AFTER = [("notifications", "0002_quoted_content")]
+BEFORE = [("notifications", "0003_security_notices")]
+AFTER = [("notifications", "0004_quoted_content")]
 
 
 def migrate(targets) -> None:
