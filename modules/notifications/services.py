@@ -78,8 +78,8 @@ def _quoted_content(
 ) -> tuple[str, int] | None:
     """The content a notification's text quotes, so the quote can go when the content goes (`content_removed`).
     Likes and mentions quote their target; comments and replies the comment in `data["comment_id"]`; messages the
-    message in `data["message_id"]`. Rewards quote no one. Quoting someone's text without saying whose is a mistake
-    of the calling module: it raises."""
+    message in `data["message_id"]`. System notices (rewards, security) quote no one's content. Quoting someone's
+    text without saying whose is a mistake of the calling module: it raises."""
     data = data or {}
     content = None
     if type in ("like", "mention") and target_type in CONTENT_KINDS:
@@ -88,7 +88,7 @@ def _quoted_content(
         content = ("comment", data["comment_id"])
     elif type == "message" and isinstance(data.get("message_id"), int):
         content = ("message", data["message_id"])
-    if text.strip() and type != "reward" and content is None:
+    if text.strip() and type not in SYSTEM_TYPES and content is None:
         raise ValueError(
             f"a {type!r} notification quoting text must say whose content it is (a post/comment target, "
             "data['comment_id'] or data['message_id']), so the quote can be removed with the content"

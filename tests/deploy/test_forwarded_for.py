@@ -28,9 +28,9 @@ def image_command() -> list[str]:
 
 def test_forged_forwarded_for_does_not_escape_the_login_rate_limit(django_db_blocker, tmp_path):
     command = image_command()
-    # `daphne …` or `python -m <daphne wrapper> …`: run it with this interpreter, on a free local port.
-    launcher = [sys.executable, "-m", "daphne"] if command[0] == "daphne" else [sys.executable, *command[1:3]]
-    args = command[1:] if command[0] == "daphne" else command[3:]
+    # `python -m modules.ops.serve …` (daphne with a quiet access log): this interpreter, a free local port.
+    assert command[:3] == ["python", "-m", "modules.ops.serve"], command
+    launcher, args = [sys.executable, *command[1:3]], command[3:]
     port = free_port()
     args[args.index("-b") + 1], args[args.index("-p") + 1] = "127.0.0.1", str(port)
     with django_db_blocker.unblock():
