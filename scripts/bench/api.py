@@ -41,7 +41,6 @@ from scripts.bench.runner import (
     POOL_MAX,
     PYTHON,
     RELAXED_RATE,
-    SCENARIO_GAP_SECONDS,
     BenchError,
     K6Bench,
     duration_seconds,
@@ -227,7 +226,7 @@ class ApiBench(K6Bench):
 
     def run_seconds(self) -> float:
         # The GET scenarios reuse the login's access token throughout.
-        return self.args.warmup + 4 * (self.args.duration + SCENARIO_GAP_SECONDS)
+        return self.args.warmup + 4 * (self.args.duration + self.gap_seconds)
 
     def server_settings(self) -> dict[str, str]:
         return {"RATE_LOGIN_PER_IP": RELAXED_RATE, "RATE_REFRESH_PER_IP": RELAXED_RATE}
@@ -256,14 +255,14 @@ class ApiBench(K6Bench):
 
     def run_scenarios(self, credentials: list[dict], target_ids: list[int]) -> dict:
         a = self.args
-        warmup = a.warmup + SCENARIO_GAP_SECONDS if a.warmup > 0 else 0
-        total = warmup + 3 * a.duration + 2 * SCENARIO_GAP_SECONDS
+        warmup = a.warmup + self.gap_seconds if a.warmup > 0 else 0
+        total = warmup + 3 * a.duration + 2 * self.gap_seconds
         warmup_text = f"a {a.warmup} s warm-up (not measured), then " if a.warmup else ""
         config = {
             "baseUrl": self.base_url,
             "vus": a.vus,
             "durationSeconds": a.duration,
-            "gapSeconds": SCENARIO_GAP_SECONDS,
+            "gapSeconds": self.gap_seconds,
             "warmupSeconds": a.warmup,
             "credentials": credentials,
             "targetIds": target_ids,

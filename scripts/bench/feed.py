@@ -51,7 +51,6 @@ from scripts.bench.runner import (
     POOL_MAX,
     PYTHON,
     RELAXED_RATE,
-    SCENARIO_GAP_SECONDS,
     BenchError,
     K6Bench,
     duration_seconds,
@@ -1098,7 +1097,7 @@ class FeedBench(K6Bench):
     def scenarios(self) -> list[dict]:
         order = [(kind, vus) for vus in self.args.concurrency for kind in FEED_KINDS]
         order += [("posts_create", vus) for vus in self.args.concurrency]  # last: new posts change the feeds
-        start = self.args.warmup + SCENARIO_GAP_SECONDS if self.args.warmup else 0
+        start = self.args.warmup + self.gap_seconds if self.args.warmup else 0
         scenarios = []
         if self.args.warmup:
             scenarios.append(
@@ -1122,20 +1121,20 @@ class FeedBench(K6Bench):
                     "measured": True,
                 }
             )
-            start += self.args.duration + SCENARIO_GAP_SECONDS
+            start += self.args.duration + self.gap_seconds
         return scenarios
 
     def run_seconds(self) -> int:
         # Every scenario reuses the sign-in's access token.
         count = 4 * len(self.args.concurrency)
-        warmup = self.args.warmup + SCENARIO_GAP_SECONDS if self.args.warmup else 0
-        return warmup + count * self.args.duration + (count - 1) * SCENARIO_GAP_SECONDS
+        warmup = self.args.warmup + self.gap_seconds if self.args.warmup else 0
+        return warmup + count * self.args.duration + (count - 1) * self.gap_seconds
 
     def run_scenarios(self, credentials: list[dict], scenarios: list[dict]) -> dict:
         config = {
             "baseUrl": self.base_url,
             "scenarios": scenarios,
-            "gapSeconds": SCENARIO_GAP_SECONDS,
+            "gapSeconds": self.gap_seconds,
             "pageSize": PAGE_SIZE,
             "postMarker": POST_MARKER,
             "credentials": credentials,

@@ -680,6 +680,9 @@ class K6Bench(BenchRun):
         self.k6: subprocess.Popen | None = None
         self.base_url = ""
         self.cpu_split: dict[str, float] = {}
+        # Idle seconds between two scenarios, so that one's last requests never fall into the next one's window: what
+        # a measurement needs, and a smoke run (which measures nothing) does not.
+        self.gap_seconds = 1 if self.smoke else SCENARIO_GAP_SECONDS
 
     def start_daphne(self, port: int, relaxed: str, settings: str = "") -> None:
         self.base_url = f"http://127.0.0.1:{port}"
