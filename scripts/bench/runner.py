@@ -87,7 +87,7 @@ def positive_int(text: str) -> int:
 def parse(parser: argparse.ArgumentParser, argv: list[str] | None, smoke: dict) -> argparse.Namespace:
     """The command line, with the options every benchmark has added to `parser`: --smoke (the defaults in `smoke`
     instead of the full run's; options given explicitly still apply) and --results-dir."""
-    shown = ", ".join(
+    defaults = ", ".join(
         f"--{name.replace('_', '-')} {','.join(map(str, value)) if isinstance(value, list) else value}"
         for name, value in smoke.items()
     )
@@ -95,7 +95,7 @@ def parse(parser: argparse.ArgumentParser, argv: list[str] | None, smoke: dict) 
         "--smoke",
         action="store_true",
         help="a check that the benchmark still works, in seconds: every step on tiny data, in its own database "
-        f"(<name>_smoke), with these defaults: {shown}. Exit code 1 on any error (no error rate is tolerated)",
+        f"(<name>_smoke), with these defaults: {defaults}. Exit code 1 on any error (no error rate is tolerated)",
     )
     parser.add_argument(
         "--results-dir",
