@@ -751,7 +751,8 @@ class K6Bench(BenchRun):
         """Exit code 1, with the `unit`s (endpoints, scenarios) with more errors than allowed, or 0."""
         if failing:
             names = ", ".join(f"{row[unit]} ({row['error_rate'] * 100:.2f}%)" for row in failing)
-            say(f"FAILED: not {self.errors_allowed()}: {names}")
+            limit = f"error rate above {self.max_error_rate:.0%}" if self.max_error_rate else "errors (--smoke: none)"
+            say(f"FAILED: {limit} for {names}")
             say(f"last lines of {self.daphne_log}:\n{self.daphne_tail()}")
             return 1
         say(f"passed: every {unit} {self.errors_allowed()}")
