@@ -80,22 +80,22 @@ seed:
 # Load-test GET /users/me/, GET /users/{id}/ and POST /auth/refresh/ on a real daphne (DEBUG off)
 bench *args:
     python3 scripts/bootstrap.py --bench
-    {{python}} scripts/bench.py {{args}}
+    {{python}} -m scripts.bench.api {{args}}
 
 # Load-test the feeds and POST /posts/ on 10,000 seeded users, 200,000 posts and 1,000,000 likes (DEBUG off)
 bench-feed *args:
     python3 scripts/bootstrap.py --bench
-    {{python}} scripts/bench_feed.py {{args}}
+    {{python}} -m scripts.bench.feed {{args}}
 
 # Realtime delivery: 1,000 WebSocket clients on two daphne processes, messages posted over REST at 200/s for 60 s
 bench-realtime *args:
     python3 scripts/bootstrap.py --bench
-    {{python}} scripts/bench_realtime.py {{args}}
+    {{python}} -m scripts.bench.realtime {{args}}
 
 # AI mentor: 100 concurrent SSE reply streams from a fake LLM provider on one daphne, while /api/v1/health/ is polled
 bench-mentor *args:
     python3 scripts/bootstrap.py --bench
-    {{python}} scripts/bench_mentor.py {{args}}
+    {{python}} -m scripts.bench.mentor {{args}}
 
 # Compute a month's contributor-rewards snapshot (a new provisional revision when its inputs changed)
 rewards-snapshot period *args:
@@ -103,7 +103,7 @@ rewards-snapshot period *args:
 
 # Time the monthly rewards run (snapshot, export, verification) on 1,000,000 events for 10,000 contributors
 bench-rewards *args:
-    {{python}} scripts/bench_rewards.py {{args}}
+    {{python}} -m scripts.bench.rewards {{args}}
 
 # Embedded PostgreSQL: start, stop or show it (used automatically when DATABASE_URL is unset)
 db command="status":

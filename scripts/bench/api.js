@@ -1,7 +1,7 @@
-// k6 load test for three SelfLink API endpoints, driven by scripts/bench.py (`just bench`).
+// k6 load test for three SelfLink API endpoints, driven by scripts/bench/api.py (`just bench`).
 //
 // Everything comes from the JSON file named by the BENCH_CONFIG environment variable (written by
-// bench.py): the base URL, the number of VUs, the duration of each scenario, one logged-in bench user
+// api.py): the base URL, the number of VUs, the duration of each scenario, one logged-in bench user
 // per VU (access token, refresh token) and the ids of the seeded users.
 //
 // After a short unmeasured warm-up (database pool connections opened, code paths loaded), three
@@ -11,7 +11,7 @@
 //   users_get     GET  /api/v1/users/{id}/   a random seeded user, with the VU's own access token
 //   auth_refresh  POST /api/v1/auth/refresh/ each VU rotates its own refresh-token chain
 // Requests are tagged `endpoint:<scenario>`; handleSummary writes the end-of-test data as JSON to
-// the path in the config, where bench.py reads the per-endpoint sub-metrics.
+// the path in the config, where api.py reads the per-endpoint sub-metrics.
 
 import { check, fail } from 'k6';
 import exec from 'k6/execution';
@@ -45,7 +45,7 @@ if (WARMUP > 0) {
 ORDER.forEach((name, index) => {
   scenarios[name] = scenario(name, offset + index * (DURATION + GAP), DURATION);
   // k6 puts a tag-filtered sub-metric into the summary only when a threshold names it. These
-  // thresholds always pass: the pass/fail rule (error rate <= 1%) is applied by bench.py.
+  // thresholds always pass: the pass/fail rule (error rate <= 1%) is applied by api.py (no error at all with --smoke).
   thresholds[`http_reqs{endpoint:${name}}`] = ['count>=0'];
   thresholds[`http_req_duration{endpoint:${name}}`] = ['max>=0'];
   thresholds[`http_req_failed{endpoint:${name}}`] = ['rate>=0'];

@@ -1,7 +1,7 @@
-// k6 load test for the SelfLink feeds and post creation, driven by scripts/bench_feed.py (`just bench-feed`).
+// k6 load test for the SelfLink feeds and post creation, driven by scripts/bench/feed.py (`just bench-feed`).
 //
 // Everything comes from the JSON file named by the BENCH_CONFIG environment variable (written by
-// bench_feed.py): the base URL, the scenarios (name, kind, VUs, start and duration), the signed-in bench
+// feed.py): the base URL, the scenarios (name, kind, VUs, start and duration), the signed-in bench
 // users (access token, a page-2 cursor of their ranked feed) and where to write the end-of-test summary.
 //
 // Scenarios run one after the other, each with a fixed number of VUs looping without think time (closed
@@ -12,7 +12,7 @@
 //   following      GET  /api/v1/feed/following/          chronological, first page
 //   posts_create   POST /api/v1/posts/                   a JSON text post
 // Requests are tagged `endpoint:<scenario name>` (e.g. for_you_c1); handleSummary writes k6's end-of-test
-// data as JSON to the path in the config, where bench_feed.py reads the per-scenario sub-metrics.
+// data as JSON to the path in the config, where feed.py reads the per-scenario sub-metrics.
 
 import { check, fail } from 'k6';
 import exec from 'k6/execution';
@@ -37,7 +37,7 @@ for (const s of config.scenarios) {
   };
   if (s.measured) {
     // k6 puts a tag-filtered sub-metric into the summary only when a threshold names it. These
-    // thresholds always pass: the pass/fail rule (error rate <= 1%) is applied by bench_feed.py.
+    // thresholds always pass: the pass/fail rule (error rate <= 1%) is applied by feed.py (no error at all with --smoke).
     thresholds[`http_reqs{endpoint:${s.name}}`] = ['count>=0'];
     thresholds[`http_req_duration{endpoint:${s.name}}`] = ['max>=0'];
     thresholds[`http_req_failed{endpoint:${s.name}}`] = ['rate>=0'];

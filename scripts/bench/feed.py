@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Load-test the feeds and post creation on a seeded social graph, on a real daphne with DEBUG off
 (`just bench-feed`).
 
@@ -26,6 +25,9 @@ Steps, each announced as it runs:
    bench-feed-<timestamp>.plans.txt). Exit code 1 when a scenario's error rate is above 1%.
 
 daphne is stopped and the database released on exit, on Ctrl-C and on SIGTERM.
+
+--smoke: the same steps in seconds (300 users, 2,000 posts, 2 s per scenario at 1 VU) in the database
+`selflink_bench_feed_smoke`; exit code 1 on any error.
 """
 
 from __future__ import annotations
@@ -43,18 +45,12 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
+from scripts.bench.runner import (
     BENCH_EMAIL_DOMAIN,
     BENCH_PASSWORD,
-    MAX_ERROR_RATE,
     POOL_MAX,
     PYTHON,
     RELAXED_RATE,
-    RESULTS_DIR,
-    SCENARIO_GAP_SECONDS,
     BenchError,
     K6Bench,
     duration_seconds,
@@ -64,13 +60,28 @@ from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
     k6_endpoint,
     login,
     machine_check,
+    parse,
     positive_int,
+    prefixed,
     redact,
     run_bench,
+    say,
+    shown,
+    speak_as,
     with_database,
 )
 
-K6_SCRIPT = ROOT / "scripts" / "bench" / "feed.js"
+K6_SCRIPT = Path(__file__).with_name("feed.js")
+SMOKE = {
+    "users": 300,
+    "posts": 2000,
+    "likes": 5000,
+    "comments": 500,
+    "signed_in": 4,
+    "concurrency": [1],
+    "duration": 2,
+    "warmup": 1,
+}
 
 BENCH_DATABASE = "selflink_bench_feed"
 POST_MARKER = "k6 bench post"
@@ -92,10 +103,6 @@ KINDS = {
     "posts_create": "POST /api/v1/posts/",
 }
 FEED_KINDS = ("for_you", "for_you_page2", "following")
-
-
-def say(message: str) -> None:
-    print(f"[bench-feed] {message}", flush=True)
 
 
 def bench_email(index: int) -> str:
@@ -160,7 +167,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--internal-seed", metavar="OUTPUT", help=argparse.SUPPRESS)
     parser.add_argument("--internal-plans", metavar="OUTPUT", help=argparse.SUPPRESS)
     parser.add_argument("--viewers", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = parse(parser, argv, SMOKE)
     if args.users < 300:
         parser.error("--users must be at least 300 (each user follows 50-200 others)")
     if args.signed_in > args.users // 10:
@@ -262,11 +269,8 @@ class Progress:
         fraction = done / self.total
         if self.tty and now - self.shown_at >= 0.2:
             self.shown_at = now
-            print(
-                f"\r[bench-feed]   {self.label}: {done:,}/{self.total:,} ({fraction:.0%})  {now - self.started:.1f} s",
-                end="",
-                flush=True,
-            )
+            status = f"  {self.label}: {done:,}/{self.total:,} ({fraction:.0%})  {now - self.started:.1f} s"
+            print("\r" + prefixed(status), end="", flush=True)
         elif not self.tty and fraction >= self.next_step and fraction < 1:
             self.next_step += 0.25
             say(f"  {self.label}: {done:,}/{self.total:,} ({fraction:.0%})  {now - self.started:.1f} s")
@@ -274,7 +278,7 @@ class Progress:
     def done(self, note: str = "") -> float:
         elapsed = time.monotonic() - self.started
         prefix = "\r\033[K" if self.tty else ""
-        print(f"{prefix}[bench-feed]   {self.label}: {self.total:,} in {elapsed:.1f} s{note}", flush=True)
+        print(prefix + prefixed(f"  {self.label}: {self.total:,} in {elapsed:.1f} s{note}"), flush=True)
         return elapsed
 
 
@@ -451,7 +455,7 @@ class Dataset:
         self.comment_rows = rows
 
 
-# --- seeding (runs in a child process: `bench_feed.py --internal-seed OUTPUT`) ------------------------------
+# --- seeding (runs in a child process: `python -m scripts.bench.feed --internal-seed OUTPUT`) ----------------
 
 
 def timestamp(seconds: float) -> dt.datetime:
@@ -535,13 +539,15 @@ def load(conn, params: dict, password_hash: str) -> None:
 
 
 def write_tables(cursor, data: Dataset, password_hash: str) -> None:
+    from modules.accounts.models import new_account_key
+
     p, now = data.p, timestamp(data.now)
     n = p["users"]
     copy_rows(
         cursor,
         "accounts_user",
-        "id, password, is_superuser, email, handle, name, bio, photo, locale, intention, privacy, dm_policy, "
-        "language, push_enabled, email_enabled, digest_enabled, is_active, is_staff, created_at, updated_at",
+        "id, password, is_superuser, email, handle, account_key, name, bio, photo, locale, intention, privacy, "
+        "dm_policy, language, push_enabled, email_enabled, digest_enabled, is_active, is_staff, created_at, updated_at",
         (
             (
                 i + 1,
@@ -549,6 +555,7 @@ def write_tables(cursor, data: Dataset, password_hash: str) -> None:
                 False,
                 bench_email(i + 1),
                 f"feed_{i + 1:05d}",
+                new_account_key(),  # random, as for every account (never read by the feeds)
                 f"Feed User {i + 1}",
                 "",
                 "",
@@ -838,7 +845,7 @@ def summarise(conn) -> dict:
     }
 
 
-# --- query plans (child process: `bench_feed.py --internal-plans OUTPUT --viewers IDS`) --------------------
+# --- query plans (child process: `python -m scripts.bench.feed --internal-plans OUTPUT --viewers IDS`) ------
 
 
 def plans(viewer_ids: list[int], output: Path) -> None:
@@ -943,6 +950,8 @@ KEY_ROLES = (
 
 class FeedBench(K6Bench):
     name = "bench-feed"
+    module = "scripts.bench.feed"
+    database_name = BENCH_DATABASE
 
     def __init__(self, args: argparse.Namespace) -> None:
         super().__init__(args)
@@ -958,39 +967,40 @@ class FeedBench(K6Bench):
         if explicit:
             self.admin_url = with_database(explicit, "postgres")
             say(
-                f"database: {BENCH_DATABASE!r} on the server of {redact(explicit)} (given with --database-url; "
+                f"database: {self.database_name!r} on the server of {redact(explicit)} (given with --database-url; "
                 "only that database is dropped, recreated and written)"
             )
         elif os.environ.get("DATABASE_URL"):
             raise BenchError(
                 "DATABASE_URL is set, and the benchmark creates a database with 10,000 users on its server. To "
                 'benchmark on that server anyway, pass it explicitly: just bench-feed --database-url "$DATABASE_URL" '
-                f"(only its database {BENCH_DATABASE!r} is used), or unset DATABASE_URL to use the embedded PostgreSQL."
+                f"(only its database {self.database_name!r} is used), or unset DATABASE_URL to use the embedded "
+                "PostgreSQL."
             )
         else:
             from selflink.embedded_postgres import server
 
             self.embedded = server
             say(
-                f"database: embedded PostgreSQL, database {BENCH_DATABASE!r} (the 'selflink' dev database is not "
+                f"database: embedded PostgreSQL, database {self.database_name!r} (the 'selflink' dev database is not "
                 "touched)"
             )
             self.admin_url = with_database(server.acquire(database="postgres"), "postgres")
             info = server.info()
             say(f"embedded PostgreSQL ready on 127.0.0.1:{info.port if info else '?'} (data in {server.pgdata})")
-        self.database_url = with_database(self.admin_url, BENCH_DATABASE)
+        self.database_url = with_database(self.admin_url, self.database_name)
 
     def recreate_database(self) -> None:
         import psycopg
 
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DATABASE,)).fetchone()
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database_name,)).fetchone()
             if self.args.reuse and exists:
-                say(f"--reuse: keeping database {BENCH_DATABASE!r} if it holds a seed with the same parameters")
+                say(f"--reuse: keeping database {self.database_name!r} if it holds a seed with the same parameters")
                 return
-            say(f"{'dropping and recreating' if exists else 'creating'} database {BENCH_DATABASE!r}")
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+            say(f"{'dropping and recreating' if exists else 'creating'} database {self.database_name!r}")
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{self.database_name}"')
 
     def server_settings(self) -> dict[str, str]:
         return dict.fromkeys(RELAXED_LIMITS, RELAXED_RATE)
@@ -1004,16 +1014,14 @@ class FeedBench(K6Bench):
         self.run_child(
             f"seeding: {a.users:,} users, {a.posts:,} posts, {a.likes:,} likes, {a.comments:,} comments "
             f"({'reused when possible' if a.reuse else 'COPY into the new database'})",
-            [
-                PYTHON,
-                str(Path(__file__).resolve()),
+            self.own_command(
                 "--internal-seed",
                 str(output),
                 *("--users", str(a.users), "--posts", str(a.posts), "--likes", str(a.likes)),
                 *("--comments", str(a.comments), "--days", str(a.days), "--seed", str(a.seed)),
                 *("--signed-in", str(a.signed_in)),
                 *(["--reuse"] if a.reuse else []),
-            ],
+            ),
         )
         self.seed_seconds = time.monotonic() - started
         result = json.loads(output.read_text())
@@ -1044,14 +1052,7 @@ class FeedBench(K6Bench):
         self.run_child(
             "EXPLAIN (ANALYZE, BUFFERS) of the feed queries for a typical bench user (SQL captured from the real "
             "feed code)",
-            [
-                PYTHON,
-                str(Path(__file__).resolve()),
-                "--internal-plans",
-                str(output),
-                "--viewers",
-                ",".join(map(str, viewer_ids)),
-            ],
+            self.own_command("--internal-plans", str(output), "--viewers", ",".join(map(str, viewer_ids))),
         )
         self.plans = json.loads(output.read_text())
         lines = [
@@ -1070,10 +1071,9 @@ class FeedBench(K6Bench):
                 short += ["", f"--- {entry['role']} ---", abbreviate(entry["sql"]), ""]
                 short += [abbreviate(line) for line in entry["plan"]]
         path = self.results_path(".plans.txt")
-        RESULTS_DIR.mkdir(exist_ok=True)
         path.write_text("\n".join(full) + "\n")
         print("\n".join(short) + "\n", flush=True)
-        say(f"plans written to {path.relative_to(ROOT)} (with the complete SQL; id lists are shortened above)")
+        say(f"plans written to {shown(path)} (with the complete SQL; id lists are shortened above)")
 
     def sign_in(self, count: int) -> list[dict]:
         say(
@@ -1097,7 +1097,7 @@ class FeedBench(K6Bench):
     def scenarios(self) -> list[dict]:
         order = [(kind, vus) for vus in self.args.concurrency for kind in FEED_KINDS]
         order += [("posts_create", vus) for vus in self.args.concurrency]  # last: new posts change the feeds
-        start = self.args.warmup + SCENARIO_GAP_SECONDS if self.args.warmup else 0
+        start = self.args.warmup + self.gap_seconds if self.args.warmup else 0
         scenarios = []
         if self.args.warmup:
             scenarios.append(
@@ -1121,20 +1121,20 @@ class FeedBench(K6Bench):
                     "measured": True,
                 }
             )
-            start += self.args.duration + SCENARIO_GAP_SECONDS
+            start += self.args.duration + self.gap_seconds
         return scenarios
 
     def run_seconds(self) -> int:
         # Every scenario reuses the sign-in's access token.
         count = 4 * len(self.args.concurrency)
-        warmup = self.args.warmup + SCENARIO_GAP_SECONDS if self.args.warmup else 0
-        return warmup + count * self.args.duration + (count - 1) * SCENARIO_GAP_SECONDS
+        warmup = self.args.warmup + self.gap_seconds if self.args.warmup else 0
+        return warmup + count * self.args.duration + (count - 1) * self.gap_seconds
 
     def run_scenarios(self, credentials: list[dict], scenarios: list[dict]) -> dict:
         config = {
             "baseUrl": self.base_url,
             "scenarios": scenarios,
-            "gapSeconds": SCENARIO_GAP_SECONDS,
+            "gapSeconds": self.gap_seconds,
             "pageSize": PAGE_SIZE,
             "postMarker": POST_MARKER,
             "credentials": credentials,
@@ -1193,7 +1193,7 @@ class FeedBench(K6Bench):
                 + ("met" if met else "MISSED for " + ", ".join(r["scenario"] for r in targeted if not r["target_met"]))
             )
 
-        failing = [row for row in rows if row["error_rate"] > MAX_ERROR_RATE]
+        failing = [row for row in rows if row["error_rate"] > self.max_error_rate]
         self.write_results(
             {
                 "timestamp": self.stamp,
@@ -1209,23 +1209,24 @@ class FeedBench(K6Bench):
                     "database_pool_max": POOL_MAX,
                     "database": "embedded" if self.embedded else "--database-url",
                     "relaxed_rate_limits": dict.fromkeys(RELAXED_LIMITS, RELAXED_RATE),
+                    "smoke": self.smoke,
                 },
                 "data": self.seed_summary,
                 "seed_seconds": round(self.seed_seconds, 1),
                 "machine": self.machine(k6_version),
                 "results": rows,
                 "plans": self.plans,
-                "max_error_rate": MAX_ERROR_RATE,
+                "max_error_rate": self.max_error_rate,
                 "passed": not failing,
-                "k6_summary": str(self.results_path(".k6-summary.json").relative_to(ROOT)),
+                "k6_summary": shown(self.results_path(".k6-summary.json")),
             }
         )
         return self.verdict(failing, "scenario")
 
     def run(self) -> int:
-        k6_version = k6_check(say)
+        k6_version = k6_check()
         self.database()  # before anything else is started: it may refuse to run at all
-        self.busy_before = machine_check("k6, daphne and PostgreSQL", say)
+        self.busy_before = machine_check("k6, daphne and PostgreSQL")
         signed_in_ids = self.migrate_and_seed()
         if not self.args.no_plans:
             self.explain(signed_in_ids)
@@ -1243,6 +1244,7 @@ class FeedBench(K6Bench):
 
 
 def main(argv: list[str] | None = None) -> int:
+    speak_as("bench-feed")
     args = parse_args(argv)
     if args.internal_seed:
         seed(args, Path(args.internal_seed))
@@ -1250,7 +1252,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.internal_plans:
         plans([int(i) for i in args.viewers.split(",")], Path(args.internal_plans))
         return 0
-    return run_bench(FeedBench(args), say)
+    return run_bench(FeedBench(args))
 
 
 if __name__ == "__main__":

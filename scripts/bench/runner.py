@@ -1,25 +1,13 @@
-#!/usr/bin/env python3
-"""Load-test the SelfLink API on a real daphne server with DEBUG off, using k6 (`just bench`).
+"""What every benchmark in this package shares (`python -m scripts.bench.<name>`, see docs/BENCHMARKS.md).
 
-Steps, each announced as it runs:
-
-1. Database: the embedded PostgreSQL with its own database `selflink_bench` (never the `selflink` dev
-   database). When DATABASE_URL is set the script refuses to run unless the URL is passed explicitly
-   with --database-url, so nobody benchmarks against real data by accident.
-2. `manage.py migrate`, then seed --users bench users (bulk insert, one password hash reused), each
-   following --follows random others, with the UserStats counters recomputed from the follow rows.
-   Idempotent: existing bench users and follows are kept; their sessions from earlier runs are deleted.
-3. daphne on a free port (SELFLINK_ENV=development, DEBUG=false, DATABASE_POOL_MAX=20), with the
-   per-IP login/refresh rate limits relaxed: every request comes from 127.0.0.1, so the production
-   limits would turn the load test into a rate-limit test.
-4. One bench user per k6 VU signs in through POST /api/v1/auth/login/.
-5. k6 (scripts/bench/api.js): an unmeasured --warmup, then three scenarios one after the other, each
-   --duration seconds at --vus concurrent VUs: GET /api/v1/users/me/, GET /api/v1/users/{id}/ (a random
-   bench user), POST /api/v1/auth/refresh/ (each VU rotating its own refresh-token chain).
-6. A table of requests, req/s, p50/p95/p99 latency and error rate per endpoint, also written to
-   bench-results/bench-<timestamp>.json. Exit code 1 when an endpoint's error rate is above 1%.
-
-daphne is stopped and the database released on exit, on Ctrl-C and on SIGTERM.
+- `say`: the one way a benchmark announces its steps (`[bench-feed] …`, the prefix set once by `speak_as`).
+- `parse`: the options every benchmark has: --smoke (seconds, tiny data, the same steps; its own database) and
+  --results-dir.
+- `BenchRun`, one run of a benchmark (its database, the environment of its server processes, its children, its
+  daphne, its results file, its cleanup), `K6Bench` (a run driven by k6), and `run_bench`, which runs one and
+  always cleans up.
+- The database helpers (`own_database`, `with_database`, bench users and their sessions, truncation), daphne and
+  child processes, and the measurements: CPU and memory sampling, percentiles, the process and machine tables.
 """
 
 from __future__ import annotations
@@ -31,7 +19,6 @@ import datetime as dt
 import json
 import os
 import platform
-import random
 import re
 import resource
 import shlex
@@ -48,15 +35,11 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
+ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 K6 = Path(PYTHON).parent / "k6"
-K6_SCRIPT = ROOT / "scripts" / "bench" / "api.js"
 RESULTS_DIR = ROOT / "bench-results"
 
-BENCH_DATABASE = "selflink_bench"
 BENCH_PASSWORD = "selflink-bench-2026"  # bench-only accounts in the bench database
 BENCH_EMAIL_DOMAIN = "bench.example.com"
 RELAXED_RATE = "1000000/m"
@@ -65,23 +48,26 @@ MAX_ERROR_RATE = 0.01
 SCENARIO_GAP_SECONDS = 3
 DAPHNE_STOP_SECONDS = 5
 
-ENDPOINTS = {
-    "users_me": "GET  /api/v1/users/me/",
-    "users_get": "GET  /api/v1/users/{id}/",
-    "auth_refresh": "POST /api/v1/auth/refresh/",
-}
+_speaker = "bench"  # the prefix of this process's lines: the benchmark it belongs to (see speak_as)
+
+
+def speak_as(name: str) -> None:
+    """Every line this process announces from now on starts with `[name]` (the benchmark's recipe name; its child
+    processes say the same, so one run's lines all read alike)."""
+    global _speaker
+    _speaker = name
+
+
+def prefixed(message: str) -> str:
+    return f"[{_speaker}] {message}"
 
 
 def say(message: str) -> None:
-    print(f"[bench] {message}", flush=True)
+    print(prefixed(message), flush=True)
 
 
 class BenchError(Exception):
     """A step failed; the message says which and why."""
-
-
-def bench_email(index: int) -> str:
-    return f"bench-{index:05d}@{BENCH_EMAIL_DOMAIN}"
 
 
 def duration_seconds(text: str) -> int:
@@ -98,131 +84,45 @@ def positive_int(text: str) -> int:
     return value
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="just bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--users", type=positive_int, default=1000, help="bench users to seed (default 1000)")
-    parser.add_argument("--follows", type=int, default=20, help="how many others each user follows (default 20)")
-    parser.add_argument(
-        "--vus", type=positive_int, default=16, help="concurrent k6 virtual users per scenario (default 16)"
+def parse(parser: argparse.ArgumentParser, argv: list[str] | None, smoke: dict) -> argparse.Namespace:
+    """The command line, with the options every benchmark has added to `parser`: --smoke (the defaults in `smoke`
+    instead of the full run's; options given explicitly still apply) and --results-dir."""
+    defaults = ", ".join(
+        f"--{name.replace('_', '-')} {','.join(map(str, value)) if isinstance(value, list) else value}"
+        for name, value in smoke.items()
     )
     parser.add_argument(
-        "--duration",
-        type=duration_seconds,
-        default=20,
-        help="length of each scenario: 20, 20s or 1m (default 20 s)",
+        "--smoke",
+        action="store_true",
+        help="a check that the benchmark still works, in seconds: every step on tiny data, in its own database "
+        f"(<name>_smoke), with these defaults: {defaults}. Exit code 1 on any error (no error rate is tolerated)",
     )
     parser.add_argument(
-        "--database-url",
-        help="benchmark against this PostgreSQL instead of the embedded one "
-        "(required when DATABASE_URL is set; bench users are written into it)",
+        "--results-dir",
+        type=Path,
+        help="where the results and server logs go (default bench-results/, bench-results/smoke/ with --smoke)",
     )
-    parser.add_argument(
-        "--warmup",
-        type=int,
-        default=3,
-        choices=range(61),
-        metavar="SECONDS",
-        help="unmeasured warm-up seconds before the first scenario (default 3)",
-    )
-    parser.add_argument("--port", type=int, default=0, help="port for daphne (default: a free one)")
-    # Internal: the seeding step runs in a child process with Django set up on the bench database.
-    parser.add_argument("--internal-seed", metavar="OUTPUT", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.users < 2:
-        parser.error("--users must be at least 2 (GET /users/{id}/ asks for someone else)")
-    if args.follows < 0 or args.follows >= args.users:
-        parser.error(f"--follows must be between 0 and --users - 1 ({args.users - 1})")
-    if args.vus > args.users and not args.internal_seed:
-        parser.error(f"--vus ({args.vus}) cannot exceed --users ({args.users}): each VU signs in as its own user")
-    return args
+    known, _ = parser.parse_known_args(argv)
+    if known.smoke:
+        parser.set_defaults(**smoke)
+    return parser.parse_args(argv)
 
 
-# --- seeding (runs in a child process: `bench.py --internal-seed OUTPUT`) --------------------------
+def bench_database(name: str, smoke: bool) -> str:
+    """The database of a benchmark: `name`, or its own `<name>_smoke` for --smoke runs (which never touch the data
+    of a full run, e.g. a seed kept for --reuse)."""
+    return f"{name}_smoke" if smoke else name
 
 
-def seed(users: int, follows: int, output: Path) -> None:
-    """Create the bench users and follow graph, idempotently, and write their ids to `output`."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "selflink.settings")
-    import django
-
-    django.setup()
-
-    from django.conf import settings
-    from django.contrib.auth.hashers import make_password
-    from django.db import connection, transaction
-
-    from modules.accounts.models import AuthSession, User
-    from modules.social.models import Follow
-    from modules.social.services import stats_recount
-
-    def rate(value) -> str:
-        return f"{value.count}/{value.seconds}s"
-
-    database = connection.settings_dict["NAME"]
-    say(
-        f"  seeding database {database!r} as the server will see it: DEBUG={settings.DEBUG}, "
-        f"DATABASE_POOL_MAX={settings.DATABASE_POOL_MAX}, RATE_LOGIN_PER_IP={rate(settings.RATE_LOGIN_PER_IP)}, "
-        f"RATE_REFRESH_PER_IP={rate(settings.RATE_REFRESH_PER_IP)}"
-    )
-    started = time.monotonic()
-    emails = [bench_email(index) for index in range(1, users + 1)]
-    existing = dict(User.objects.filter(email__endswith=f"@{BENCH_EMAIL_DOMAIN}").values_list("email", "id"))
-    missing = [(index, email) for index, email in enumerate(emails, start=1) if email not in existing]
-    if missing:
-        password_hash = make_password(BENCH_PASSWORD)  # Argon2 once; every bench user shares the hash
-        User.objects.bulk_create(
-            [
-                User(
-                    email=email,
-                    handle=f"bench_{index:05d}",
-                    name=f"Bench User {index}",
-                    password=password_hash,
-                    intention="load testing",
-                )
-                for index, email in missing
-            ],
-            batch_size=2000,
-        )
-        existing = dict(User.objects.filter(email__in=emails).values_list("email", "id"))
-    say(f"  users: {len(missing)} created, {users - len(missing)} already there")
-    ids = [existing[email] for email in emails]
-
-    # Follows: only for users without any yet, so re-runs keep the graph stable.
-    have_follows = set(Follow.objects.filter(follower_id__in=ids).values_list("follower_id", flat=True).distinct())
-    rows = []
-    for index, user_id in enumerate(ids):
-        if user_id in have_follows or not follows:
-            continue
-        rng = random.Random(index)  # noqa: S311 - deterministic test data, not security
-        picks = rng.sample(range(len(ids)), follows + 1)
-        rows += [Follow(follower_id=user_id, followee_id=ids[pick]) for pick in picks if pick != index][:follows]
-    if rows:
-        with transaction.atomic():
-            Follow.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
-            # Bulk inserts bypass the follow service's counter updates: recompute them from the rows.
-            counted = stats_recount()
-    total = Follow.objects.filter(follower_id__in=ids).count()
-    say(f"  follows: {len(rows)} created ({follows} per new user), {total} in total")
-    if rows:
-        say(f"  UserStats counters recomputed from the follow rows (stats_recount) for {counted} users")
-    else:
-        say("  UserStats counters left as they are (no new follows)")
-
-    # A clean slate: sessions of earlier runs (one per VU, plus every rotated refresh token) only grow.
-    sessions, _ = AuthSession.objects.filter(user_id__in=ids).delete()
-    say(f"  deleted {sessions} session and refresh-token rows of the bench users left by earlier runs")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    say(f"  seeded and analysed in {time.monotonic() - started:.1f} s")
-    output.write_text(json.dumps({"ids": ids, "database": database}))
+def shown(path: Path) -> str:
+    """A path as the report prints it: relative to the project when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-# --- orchestration ---------------------------------------------------------------------------------
+# --- seeding (in the seeding child processes) -----------------------------------------------------------------
 
 
-def seed_users(count: int, *, prefix: str, name: str, database: str, announce=say) -> list[int]:
+def seed_users(count: int, *, prefix: str, name: str, database: str) -> list[int]:
     """In a seeding child process: set Django up, refuse any database but `database` (the one the benchmark may
     empty), and make sure `count` bench users `<prefix>-00001@…` exist (kept between runs, created when missing;
     nobody signs in with a password). Their ids, in order."""
@@ -250,7 +150,7 @@ def seed_users(count: int, *, prefix: str, name: str, database: str, announce=sa
             batch_size=2000,
         )
         existing = dict(User.objects.filter(email__in=emails).values_list("email", "id"))
-    announce(f"  users: {len(missing)} created, {count - len(missing)} already there")
+    say(f"  users: {len(missing)} created, {count - len(missing)} already there")
     return [existing[email] for email in emails]
 
 
@@ -283,6 +183,9 @@ def seed_hand_over(output: Path, data: dict) -> None:
         cursor.execute("ANALYZE")
     output.write_text(json.dumps(data))
     output.chmod(0o600)  # live access tokens of the bench users
+
+
+# --- processes, requests and the machine ------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -361,10 +264,10 @@ def log_tail(path: Path | None, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def daphne_start(port: int, env: dict[str, str], log_path: Path, announce=say) -> subprocess.Popen:
+def daphne_start(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
     """daphne serving selflink.asgi on 127.0.0.1:`port` (output in `log_path`), once /api/v1/health/ answers."""
     command = [PYTHON, "-m", "modules.ops.serve", "-b", "127.0.0.1", "-p", str(port), "selflink.asgi:application"]
-    announce(f"  $ {show(command)}  (access log included, as under `just dev`)")
+    say(f"  $ {show(command)}  (access log included, as under `just dev`)")
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -380,7 +283,7 @@ def daphne_start(port: int, env: dict[str, str], log_path: Path, announce=say) -
             with contextlib.suppress(OSError):
                 status, body = http_json("GET", health, timeout=2)
                 if status == 200:
-                    announce(f"daphne is up (pid {process.pid}): GET /api/v1/health/ -> {body}")
+                    say(f"daphne is up (pid {process.pid}): GET /api/v1/health/ -> {body}")
                     return process
             time.sleep(0.2)
         raise BenchError(f"daphne did not answer {health} within 60 s:\n{log_tail(log_path)}")
@@ -390,20 +293,18 @@ def daphne_start(port: int, env: dict[str, str], log_path: Path, announce=say) -
         raise
 
 
-def process_stop(
-    process: subprocess.Popen | None, name: str, *, timeout: float, announce=say, signum: int = signal.SIGTERM
-) -> None:
+def process_stop(process: subprocess.Popen | None, name: str, *, timeout: float, signum: int = signal.SIGTERM) -> None:
     """Ask a child to stop (`signum`), then kill it when it has not exited within `timeout` seconds."""
     if process is None or process.poll() is not None:
         return
-    announce(f"stopping {name} (pid {process.pid})")
+    say(f"stopping {name} (pid {process.pid})")
     process.send_signal(signum)
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         # daphne: requests cut off mid-flight (the load generator interrupted) leave threads waiting for the
         # stopped event loop, and the interpreter waits for them at exit: see docs/BENCHMARKS.md.
-        announce(f"{name} did not exit within {timeout:g} s: killing it")
+        say(f"{name} did not exit within {timeout:g} s: killing it")
         process.kill()
         process.wait()
 
@@ -453,15 +354,7 @@ def children_of(parent: int) -> list[int]:
     return pids
 
 
-BENCH_MARKERS = (
-    "bench_feed.py",
-    "bench_rewards.py",
-    "bench_realtime.py",
-    "bench_mentor.py",
-    "scripts/bench.py",
-    "/k6 run",
-    "pytest",
-)
+BENCH_MARKERS = ("scripts.bench.", "/k6 run", "pytest")
 
 
 def other_benchmarks(workdir: Path) -> list[str]:
@@ -481,13 +374,13 @@ def other_benchmarks(workdir: Path) -> list[str]:
     return found
 
 
-def others_check(workdir: Path, announce=say) -> list[str]:
+def others_check(workdir: Path) -> list[str]:
     """`other_benchmarks()`, announced with a warning when there are any."""
     others = other_benchmarks(workdir)
     if others:
-        announce("  warning: other benchmarks or test runs are active; the numbers will be noisier than usual:")
+        say("  warning: other benchmarks or test runs are active; the numbers will be noisier than usual:")
         for command in others[:5]:
-            announce(f"    {command}")
+            say(f"    {command}")
     return others
 
 
@@ -646,10 +539,16 @@ class BenchRun(abc.ABC):
     processes, the children it runs, its daphne (when it has one), its results file and its cleanup."""
 
     name = "bench"  # `just <name>`: the prefix of its lines and of its files in bench-results/
-    database_name = BENCH_DATABASE
+    module = "scripts.bench.api"  # `python -m <module>`: runs the benchmark, and its steps in child processes
+    database_name = "selflink_bench"  # its own database (`<name>_smoke` for --smoke runs)
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
+        self.smoke: bool = args.smoke
+        self.database_name = bench_database(self.database_name, self.smoke)
+        self.results_dir: Path = args.results_dir or (RESULTS_DIR / "smoke" if self.smoke else RESULTS_DIR)
+        # A full run tolerates a few errors (a request can fail under a load no server sustains); a smoke run none.
+        self.max_error_rate = 0.0 if self.smoke else MAX_ERROR_RATE
         self.stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         self.embedded = None  # the embedded PostgreSQL, while this run holds it
         self.database_url = ""
@@ -659,12 +558,9 @@ class BenchRun(abc.ABC):
         self.workdir = Path(tempfile.mkdtemp(prefix=f"selflink-{self.name}-"))
         self.busy_before: float | None = None
 
-    def say(self, message: str) -> None:
-        print(f"[{self.name}] {message}", flush=True)
-
     def database(self) -> None:
         self.embedded, self.database_url, self.postmaster = own_database(
-            self.database_name, self.args.database_url, f"just {self.name}", self.say
+            self.database_name, self.args.database_url, f"just {self.name}"
         )
 
     @abc.abstractmethod
@@ -694,9 +590,14 @@ class BenchRun(abc.ABC):
             **self.server_settings(),
         }
 
+    def own_command(self, *args: str) -> list[str]:
+        """This benchmark's module as a child process (a step that needs Django set up on the bench database, a
+        load generator), with --smoke when this is a smoke run."""
+        return [PYTHON, "-m", self.module, *args, *(["--smoke"] if self.smoke else [])]
+
     def run_child(self, description: str, command: list[str]) -> None:
-        self.say(description)
-        self.say(f"  $ {show(command)}")
+        say(description)
+        say(f"  $ {show(command)}")
         result = subprocess.run(command, cwd=ROOT, env=self.child_env(), check=False, start_new_session=True)
         if result.returncode != 0:
             raise BenchError(f"{description}: exit code {result.returncode}")
@@ -704,14 +605,13 @@ class BenchRun(abc.ABC):
     def start_daphne(self, port: int, relaxed: str, settings: str = "") -> None:
         """The one daphne of this run (`settings`: more of its settings worth naming; `relaxed`: which limits are
         relaxed, and why), logging to bench-results/daphne[-<benchmark>]-<timestamp>.log."""
-        RESULTS_DIR.mkdir(exist_ok=True)
-        self.daphne_log = RESULTS_DIR / f"{self.name.replace('bench', 'daphne', 1)}-{self.stamp}.log"
-        self.say(
+        self.daphne_log = self.log_path(self.name.replace("bench", "daphne", 1))
+        say(
             f"starting daphne on 127.0.0.1:{port}: one process, SELFLINK_ENV=development DEBUG=false, "
-            f"DATABASE_POOL_MAX={POOL_MAX}{settings}, output in {self.daphne_log.relative_to(ROOT)}"
+            f"DATABASE_POOL_MAX={POOL_MAX}{settings}, output in {shown(self.daphne_log)}"
         )
-        self.say(relaxed)
-        self.daphne = daphne_start(port, self.child_env(), self.daphne_log, announce=self.say)
+        say(relaxed)
+        self.daphne = daphne_start(port, self.child_env(), self.daphne_log)
 
     def daphne_tail(self, lines: int = 30) -> str:
         return log_tail(self.daphne_log, lines)
@@ -721,13 +621,23 @@ class BenchRun(abc.ABC):
         if self.daphne and self.daphne.poll() is not None:
             raise BenchError(f"daphne died during the run (exit {self.daphne.returncode}):\n{self.daphne_tail()}")
 
+    def log_path(self, prefix: str, suffix: str = "") -> Path:
+        """A server log of this run: <results dir>/<prefix>-<timestamp><suffix>.log."""
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        return self.results_dir / f"{prefix}-{self.stamp}{suffix}.log"
+
     def results_path(self, suffix: str = ".json") -> Path:
-        return RESULTS_DIR / f"{self.name}-{self.stamp}{suffix}"
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        return self.results_dir / f"{self.name}-{self.stamp}{suffix}"
 
     def write_results(self, result: dict) -> None:
         out = self.results_path()
         out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-        self.say(f"results written to {out.relative_to(ROOT)}")
+        say(f"results written to {shown(out)}")
+
+    def errors_allowed(self) -> str:
+        """How many errors this run tolerates, for its verdict: `under 1% errors`, or `without errors` (--smoke)."""
+        return f"under {self.max_error_rate:.0%} errors" if self.max_error_rate else "without errors"
 
     def machine_during(self, run: dict, others) -> dict:
         """The machine part of the results file of a run measured with window_figures() (`others`: the other
@@ -743,24 +653,36 @@ class BenchRun(abc.ABC):
         }
 
     def stop_daphne(self) -> None:
-        process_stop(self.daphne, "daphne", timeout=DAPHNE_STOP_SECONDS, announce=self.say)
+        process_stop(self.daphne, "daphne", timeout=DAPHNE_STOP_SECONDS)
 
     def release(self) -> None:
         """The last step of every cleanup: the database handed back, the work directory removed."""
         if self.embedded is not None:
-            embedded_release(self.embedded, self.say)
+            embedded_release(self.embedded)
             self.embedded = None
         shutil.rmtree(self.workdir, ignore_errors=True)
 
+    @abc.abstractmethod
+    def run(self) -> int:
+        """Every step of the benchmark, in order: its exit code (0 passed, 1 failed)."""
+
+    def cleanup(self) -> None:
+        """Whatever the run started, stopped (on success, failure and interruption alike)."""
+        self.stop_daphne()
+        self.release()
+
 
 class K6Bench(BenchRun):
-    """A benchmark driven by k6 against one daphne (`bench.py`, `bench_feed.py`)."""
+    """A benchmark driven by k6 against one daphne (`api`, `feed`), with the k6 script beside its module."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         super().__init__(args)
         self.k6: subprocess.Popen | None = None
         self.base_url = ""
         self.cpu_split: dict[str, float] = {}
+        # Idle seconds between two scenarios, so that one's last requests never fall into the next one's window: what
+        # a measurement needs, and a smoke run (which measures nothing) does not.
+        self.gap_seconds = 1 if self.smoke else SCENARIO_GAP_SECONDS
 
     def start_daphne(self, port: int, relaxed: str, settings: str = "") -> None:
         self.base_url = f"http://127.0.0.1:{port}"
@@ -774,8 +696,8 @@ class K6Bench(BenchRun):
         config_path.write_text(json.dumps({**config, "summaryPath": str(summary_path)}))
         config_path.chmod(0o600)  # holds live tokens of the bench users
         command = [str(K6), "run", "--no-color", *(["--quiet"] if quiet else []), str(script)]
-        self.say(f"running k6: {plan}")
-        self.say(f"  $ BENCH_CONFIG={config_path} {show(command)}")
+        say(f"running k6: {plan}")
+        say(f"  $ BENCH_CONFIG={config_path} {show(command)}")
         env = {**os.environ, "BENCH_CONFIG": str(config_path), "K6_NO_USAGE_REPORT": "true"}
         machine_before = machine_cpu_seconds()
         daphne_before = process_cpu_seconds(self.daphne.pid) if self.daphne else None
@@ -808,7 +730,7 @@ class K6Bench(BenchRun):
             "postgres_and_other": round(rest, 1),
             "idle": round(capacity - busy, 1),
         }
-        self.say(
+        say(
             f"CPU time during the k6 run ({capacity:.0f} CPU-s available): k6 {k6:.0f} s ({k6 / capacity:.0%}), "
             f"daphne {daphne:.0f} s ({daphne / capacity:.0%}), PostgreSQL and the rest {rest:.0f} s "
             f"({rest / capacity:.0%}), idle {capacity - busy:.0f} s"
@@ -826,19 +748,19 @@ class K6Bench(BenchRun):
         }
 
     def verdict(self, failing: list[dict], unit: str) -> int:
-        """Exit code 1, with the `unit`s (endpoints, scenarios) whose error rate is too high, or 0."""
+        """Exit code 1, with the `unit`s (endpoints, scenarios) with more errors than allowed, or 0."""
         if failing:
             names = ", ".join(f"{row[unit]} ({row['error_rate'] * 100:.2f}%)" for row in failing)
-            self.say(f"FAILED: error rate above {MAX_ERROR_RATE:.0%} for {names}")
-            self.say(f"last lines of {self.daphne_log}:\n{self.daphne_tail()}")
+            limit = f"error rate above {self.max_error_rate:.0%}" if self.max_error_rate else "errors (--smoke: none)"
+            say(f"FAILED: {limit} for {names}")
+            say(f"last lines of {self.daphne_log}:\n{self.daphne_tail()}")
             return 1
-        self.say(f"passed: every {unit} under {MAX_ERROR_RATE:.0%} errors")
+        say(f"passed: every {unit} {self.errors_allowed()}")
         return 0
 
     def cleanup(self) -> None:
-        process_stop(self.k6, "k6", timeout=10, announce=self.say, signum=signal.SIGINT)
-        self.stop_daphne()
-        self.release()
+        process_stop(self.k6, "k6", timeout=10, signum=signal.SIGINT)
+        super().cleanup()
 
 
 def k6_endpoint(metrics: dict, name: str) -> tuple[int, dict, float]:
@@ -854,187 +776,36 @@ def k6_endpoint(metrics: dict, name: str) -> tuple[int, dict, float]:
     return count, values("http_req_duration"), error_rate
 
 
-class Bench(K6Bench):
-    # -- steps ------------------------------------------------------------------------------------
-
-    def database(self) -> None:
-        explicit = self.args.database_url
-        if explicit:
-            self.database_url = explicit
-            say(f"database: {redact(explicit)} (given with --database-url)")
-            return
-        if os.environ.get("DATABASE_URL"):
-            raise BenchError(
-                "DATABASE_URL is set, and the benchmark writes bench users, follows and sessions into its "
-                "database. To benchmark against it anyway, pass it explicitly: "
-                'just bench --database-url "$DATABASE_URL" (or unset DATABASE_URL to use the embedded '
-                f"PostgreSQL's separate {BENCH_DATABASE!r} database)."
-            )
-        from selflink.embedded_postgres import server
-
-        self.embedded = server
-        say(
-            f"database: embedded PostgreSQL, database {BENCH_DATABASE!r} (created if missing; "
-            "the 'selflink' dev database is not touched)"
-        )
-        self.database_url = server.acquire(database=BENCH_DATABASE)
-        info = server.info()
-        say(f"embedded PostgreSQL ready on 127.0.0.1:{info.port if info else '?'} (data in {server.pgdata})")
-
-    def run_seconds(self) -> float:
-        # The GET scenarios reuse the login's access token throughout.
-        return self.args.warmup + 4 * (self.args.duration + SCENARIO_GAP_SECONDS)
-
-    def server_settings(self) -> dict[str, str]:
-        return {"RATE_LOGIN_PER_IP": RELAXED_RATE, "RATE_REFRESH_PER_IP": RELAXED_RATE}
-
-    def migrate_and_seed(self) -> list[int]:
-        self.run_child("applying migrations to the bench database", [PYTHON, "manage.py", "migrate", "--no-input"])
-        output = self.workdir / "seed.json"
-        self.run_child(
-            f"seeding {self.args.users} bench users, each following {self.args.follows} others (idempotent)",
-            [
-                PYTHON,
-                str(Path(__file__).resolve()),
-                "--internal-seed",
-                str(output),
-                "--users",
-                str(self.args.users),
-                "--follows",
-                str(self.args.follows),
-            ],
-        )
-        return json.loads(output.read_text())["ids"]
-
-    def login(self, count: int) -> list[dict]:
-        say(f"signing in {count} bench users through POST /api/v1/auth/login/ (one per k6 VU)")
-        started = time.monotonic()
-        credentials = []
-        for index in range(1, count + 1):
-            body = login(self.base_url, bench_email(index))
-            credentials.append({"userId": body["user"]["id"], "access": body["token"], "refresh": body["refreshToken"]})
-        elapsed = time.monotonic() - started
-        say(f"  {count} sessions opened in {elapsed:.1f} s ({elapsed / count * 1000:.0f} ms per Argon2 login)")
-        return credentials
-
-    def run_scenarios(self, credentials: list[dict], target_ids: list[int]) -> dict:
-        a = self.args
-        warmup = a.warmup + SCENARIO_GAP_SECONDS if a.warmup > 0 else 0
-        total = warmup + 3 * a.duration + 2 * SCENARIO_GAP_SECONDS
-        warmup_text = f"a {a.warmup} s warm-up (not measured), then " if a.warmup else ""
-        config = {
-            "baseUrl": self.base_url,
-            "vus": a.vus,
-            "durationSeconds": a.duration,
-            "gapSeconds": SCENARIO_GAP_SECONDS,
-            "warmupSeconds": a.warmup,
-            "credentials": credentials,
-            "targetIds": target_ids,
-        }
-        plan = (
-            f"{warmup_text}3 scenarios one after the other, {a.vus} VUs and {a.duration} s each (about {total} s in "
-            f"total): {', '.join(ENDPOINTS.values())}"
-        )
-        return self.run_k6(K6_SCRIPT, config, plan)
-
-    def report(self, summary: dict, k6_version: str) -> int:
-        rows = []
-        for name, label in ENDPOINTS.items():
-            count, duration, error_rate = k6_endpoint(summary["metrics"], name)
-            rows.append(
-                {
-                    "endpoint": label.replace("  ", " "),
-                    "scenario": name,
-                    "requests": count,
-                    "rps": round(count / self.args.duration, 1),
-                    "p50_ms": round(duration.get("p(50)", 0.0), 2),
-                    "p95_ms": round(duration.get("p(95)", 0.0), 2),
-                    "p99_ms": round(duration.get("p(99)", 0.0), 2),
-                    "avg_ms": round(duration.get("avg", 0.0), 2),
-                    "max_ms": round(duration.get("max", 0.0), 2),
-                    "error_rate": round(error_rate, 5),
-                }
-            )
-
-        columns = ("requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors")
-        header = f"{'endpoint':<27} " + " ".join(f"{column:>8}" for column in columns)
-        say(f"results: {self.args.vus} VUs, {self.args.duration} s per endpoint (req/s = requests / duration)")
-        print(header)
-        print("-" * len(header))
-        for row in rows:
-            print(
-                f"{row['endpoint']:<27} {row['requests']:>8} {row['rps']:>8.1f} {row['p50_ms']:>8.2f} "
-                f"{row['p95_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['error_rate'] * 100:>7.2f}%"
-            )
-
-        failing = [row for row in rows if row["error_rate"] > MAX_ERROR_RATE]
-        self.write_results(
-            {
-                "timestamp": self.stamp,
-                "command": shlex.join(["just", "bench", *sys.argv[1:]]),
-                "config": {
-                    "users": self.args.users,
-                    "follows": self.args.follows,
-                    "vus": self.args.vus,
-                    "duration_seconds": self.args.duration,
-                    "database_pool_max": POOL_MAX,
-                    "database": "embedded" if self.embedded else "--database-url",
-                    "relaxed_rate_limits": RELAXED_RATE,
-                },
-                "machine": self.machine(k6_version),
-                "results": rows,
-                "max_error_rate": MAX_ERROR_RATE,
-                "passed": not failing,
-                "k6_summary": str(self.results_path(".k6-summary.json").relative_to(ROOT)),
-            }
-        )
-        return self.verdict(failing, "endpoint")
-
-    def run(self) -> int:
-        k6_version = k6_check()
-        self.database()  # before anything else is started: it may refuse to run at all
-        self.busy_before = machine_check("k6, daphne and PostgreSQL")
-        target_ids = self.migrate_and_seed()
-        self.start_daphne(
-            self.args.port or free_port(),
-            f"rate limits relaxed for this server only: RATE_LOGIN_PER_IP={RELAXED_RATE}, "
-            f"RATE_REFRESH_PER_IP={RELAXED_RATE} (defaults 20/5m and 120/m). Every k6 request comes from "
-            "127.0.0.1, so the per-IP limits would reject almost all of them; the limiter itself still runs "
-            "(one counter upsert per login/refresh), so its cost is measured",
-        )
-        credentials = self.login(self.args.vus)
-        summary = self.run_scenarios(credentials, target_ids)
-        return self.report(summary, k6_version)
-
-
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def run_bench(bench, announce=say) -> int:
+def run_bench(bench) -> int:
     """`bench.run()`, and `bench.cleanup()` whatever happens: Ctrl-C and SIGTERM interrupt it (exit code 130), a
     BenchError is a failure (1). A second Ctrl-C during the cleanup must not leave a server or the database running."""
     signal.signal(signal.SIGTERM, _interrupt)
+    started = time.monotonic()
     try:
         return bench.run()
     except KeyboardInterrupt:
-        announce("interrupted")
+        say("interrupted")
         return 130
     except BenchError as exc:
-        announce(f"FAILED: {exc}")
+        say(f"FAILED: {exc}")
         return 1
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         bench.cleanup()
+        say(f"{'smoke run' if bench.smoke else 'run'} took {time.monotonic() - started:.0f} s")
 
 
-def embedded_release(embedded, announce=say) -> None:
+def embedded_release(embedded) -> None:
     """Hand back the embedded PostgreSQL; it stops only when nothing else (`just dev`, `just db start`) uses it."""
     if embedded.release():
-        announce("embedded PostgreSQL released and stopped (nothing else was using it)")
+        say("embedded PostgreSQL released and stopped (nothing else was using it)")
     else:
-        announce("embedded PostgreSQL released; left running for its other users (`just dev`, `just db start`)")
+        say("embedded PostgreSQL released; left running for its other users (`just dev`, `just db start`)")
 
 
 def with_database(url: str, name: str) -> str:
@@ -1042,7 +813,7 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
-def own_database(name: str, explicit: str | None, recipe: str, announce=say) -> tuple[object | None, str, int | None]:
+def own_database(name: str, explicit: str | None, recipe: str) -> tuple[object | None, str, int | None]:
     """The database `name` of a benchmark that empties and fills it: on the server of `explicit` (its --database-url;
     created there if missing), else in the embedded PostgreSQL (started if needed; the `selflink` dev database is not
     touched). Refuses when DATABASE_URL is set and no URL was given explicitly. Returns (the embedded server to
@@ -1050,7 +821,7 @@ def own_database(name: str, explicit: str | None, recipe: str, announce=say) -> 
     if explicit:
         import psycopg
 
-        announce(
+        say(
             f"database: {name!r} on the server of {redact(explicit)} (given with --database-url; only that database "
             "is created if missing, emptied and written)"
         )
@@ -1066,45 +837,33 @@ def own_database(name: str, explicit: str | None, recipe: str, announce=say) -> 
         )
     from selflink.embedded_postgres import server
 
-    announce(
+    say(
         f"database: embedded PostgreSQL, database {name!r} (created if missing; the 'selflink' dev database is not "
         "touched)"
     )
     url = server.acquire(database=name)
     info = server.info()
-    announce(f"embedded PostgreSQL ready on 127.0.0.1:{info.port if info else '?'} (data in {server.pgdata})")
+    say(f"embedded PostgreSQL ready on 127.0.0.1:{info.port if info else '?'} (data in {server.pgdata})")
     return server, url, info.pid if info else None
 
 
-def k6_check(announce=say) -> str:
+def k6_check() -> str:
     """The k6 version, after making sure it is installed; and a word on how busy the machine already is."""
     if not K6.exists():
         raise BenchError(f"{K6} not found: run `python3 scripts/bootstrap.py --bench` (installs k6)")
     version = subprocess.run([str(K6), "version"], capture_output=True, text=True, check=False).stdout.strip()
-    announce(f"load generator: {version}")
+    say(f"load generator: {version}")
     return version
 
 
-def machine_check(shared_by: str, announce=say) -> float | None:
+def machine_check(shared_by: str) -> float | None:
     """How busy the CPUs are before the run (None when unknown), announced with a warning when it will show."""
     busy = machine_busy_now()
-    shown = "unknown" if busy is None else f"{busy:.0%}"
-    announce(
-        f"machine: {os.cpu_count()} CPUs, shared by {shared_by}; CPU busy before start: {shown}; load average "
+    busy_text = "unknown" if busy is None else f"{busy:.0%}"
+    say(
+        f"machine: {os.cpu_count()} CPUs, shared by {shared_by}; CPU busy before start: {busy_text}; load average "
         f"{os.getloadavg()[0]:.2f}"
     )
     if busy is not None and busy > 0.15:
-        announce("  warning: other processes are using the CPUs; the numbers will be lower and noisier than usual")
+        say("  warning: other processes are using the CPUs; the numbers will be lower and noisier than usual")
     return busy
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    if args.internal_seed:
-        seed(args.users, args.follows, Path(args.internal_seed))
-        return 0
-    return run_bench(Bench(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Realtime delivery under load: messages posted over REST, received over WebSockets on other server processes
 (`just bench-realtime`).
 
@@ -28,6 +27,9 @@ Steps, each announced as it runs:
    1 when an event was lost or duplicated, more than 1% of the sends failed, or the rate was not held.
 
 The servers and load generators are stopped and the database released on exit, on Ctrl-C and on SIGTERM.
+
+--smoke: the same steps in seconds (20 clients, 10 messages/s for 3 s) in the database
+`selflink_bench_realtime_smoke`; exit code 1 on any error.
 """
 
 from __future__ import annotations
@@ -44,19 +46,16 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
+from scripts.bench.runner import (
     DAPHNE_STOP_SECONDS,
-    MAX_ERROR_RATE,
     POOL_MAX,
     PYTHON,
     RELAXED_RATE,
-    RESULTS_DIR,
+    ROOT,
     BenchError,
     BenchRun,
     Sampler,
+    bench_database,
     cpu_shares,
     cpu_snapshot,
     daphne_start,
@@ -68,15 +67,19 @@ from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
     machine_check,
     ms,
     others_check,
+    parse,
     positive_int,
     print_machine,
     print_processes,
     process_stop,
     run_bench,
+    say,
     seed_hand_over,
     seed_users,
     sessions_open,
     show,
+    shown,
+    speak_as,
     truncate,
     window_figures,
     window_results,
@@ -90,10 +93,7 @@ CONNECT_CONCURRENCY = 50  # WebSocket handshakes in flight per load generator
 REQUEST_TIMEOUT = 10.0  # seconds; a POST without a response by then is an error (the server may still deliver it)
 IN_FLIGHT = 128  # POSTs in flight per server and load generator (a daphne has 20 database connections)
 BODY_PREFIX = "rt-bench "
-
-
-def say(message: str) -> None:
-    print(f"[bench-realtime] {message}", flush=True)
+SMOKE = {"clients": 20, "rate": 10, "duration": 3, "warmup": 1, "grace": 3.0}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -132,7 +132,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     # Internal: steps that run in child processes.
     parser.add_argument("--internal-seed", metavar="OUTPUT", help=argparse.SUPPRESS)
     parser.add_argument("--internal-load", nargs=2, metavar=("CONFIG", "OUTPUT"), help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = parse(parser, argv, SMOKE)
     if args.clients < 2 or args.clients % 2:
         parser.error("--clients must be an even number of at least 2 (users are paired into direct threads)")
     if args.generators > args.clients:
@@ -142,13 +142,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-# --- seeding (runs in a child process: `bench_realtime.py --internal-seed OUTPUT`) ----------------------
+# --- seeding (runs in a child process: `python -m scripts.bench.realtime --internal-seed OUTPUT`) --------
 
 
-def seed(clients: int, output: Path) -> None:
+def seed(clients: int, output: Path, database: str) -> None:
     """Users (kept between runs), one direct thread per pair and one session + access token per user, on a
-    database emptied of what earlier runs wrote."""
-    ids = seed_users(clients, prefix="rt", name="Realtime User", database=BENCH_DATABASE, announce=say)
+    database emptied of what earlier runs wrote (`database`, the only one it may empty)."""
+    ids = seed_users(clients, prefix="rt", name="Realtime User", database=database)
     from django.conf import settings
     from django.db import connection, transaction
 
@@ -197,7 +197,7 @@ def seed(clients: int, output: Path) -> None:
     say(f"  seeded and analysed in {time.monotonic() - started:.1f} s")
 
 
-# --- load generator (runs in a child process: `bench_realtime.py --internal-load CONFIG OUTPUT`) --------
+# --- load generator (child process: `python -m scripts.bench.realtime --internal-load CONFIG OUTPUT`) ----
 
 
 class HttpPool:
@@ -410,6 +410,7 @@ def load_main(config_path: Path, output: Path) -> None:
 
 class RealtimeBench(BenchRun):
     name = "bench-realtime"
+    module = "scripts.bench.realtime"
     database_name = BENCH_DATABASE
 
     def __init__(self, args: argparse.Namespace) -> None:
@@ -435,19 +436,11 @@ class RealtimeBench(BenchRun):
         self.run_child(
             f"seeding {self.args.clients} bench users in {self.args.clients // 2} direct threads, one session and "
             "access token each",
-            [
-                PYTHON,
-                str(Path(__file__).resolve()),
-                "--internal-seed",
-                str(output),
-                "--clients",
-                str(self.args.clients),
-            ],
+            self.own_command("--internal-seed", str(output), "--clients", str(self.args.clients)),
         )
         return json.loads(output.read_text())["clients"]
 
     def start_servers(self) -> None:
-        RESULTS_DIR.mkdir(exist_ok=True)
         say(
             f"starting {self.args.servers} daphne processes: SELFLINK_ENV=development DEBUG=false, "
             f"DATABASE_POOL_MAX={POOL_MAX} each, one realtime listener each"
@@ -458,10 +451,10 @@ class RealtimeBench(BenchRun):
         )
         for number in range(1, self.args.servers + 1):
             port = free_port()
-            log = RESULTS_DIR / f"daphne-realtime-{self.stamp}-{number}.log"
-            say(f"daphne {number} on 127.0.0.1:{port}, output in {log.relative_to(ROOT)}")
+            log = self.log_path("daphne-realtime", f"-{number}")
+            say(f"daphne {number} on 127.0.0.1:{port}, output in {shown(log)}")
             self.server_logs.append(log)
-            self.servers.append(daphne_start(port, self.child_env(), log, announce=say))
+            self.servers.append(daphne_start(port, self.child_env(), log))
             self.addresses.append(f"127.0.0.1:{port}")
 
     def assign(self, clients: list[dict]) -> tuple[list[list[dict]], float]:
@@ -504,13 +497,7 @@ class RealtimeBench(BenchRun):
                 )
             )
             config.chmod(0o600)  # holds live tokens
-            command = [
-                PYTHON,
-                str(Path(__file__).resolve()),
-                "--internal-load",
-                str(config),
-                str(self.workdir / f"load-{index}.out.json"),
-            ]
+            command = self.own_command("--internal-load", str(config), str(self.workdir / f"load-{index}.out.json"))
             if index == 0:
                 say(f"  $ {show(command)}  (one per generator)")
             self.generators.append(
@@ -758,7 +745,7 @@ class RealtimeBench(BenchRun):
             failures.append(f"{lost} events lost")
         if duplicated:
             failures.append(f"{duplicated} duplicated events")
-        if rest["error_rate"] > MAX_ERROR_RATE:
+        if rest["error_rate"] > self.max_error_rate:
             failures.append(f"{rest['error_rate']:.1%} of the sends failed")
         if not rate_held:
             failures.append(f"send rate {rest['achieved_rate']}/s below {MIN_RATE_SHARE:.0%} of {a.rate}/s")
@@ -780,6 +767,7 @@ class RealtimeBench(BenchRun):
                 "database_pool_max": POOL_MAX,
                 "database": "embedded" if self.embedded else "--database-url",
                 "relaxed_rate_limits": dict.fromkeys(RELAXED_LIMITS, RELAXED_RATE),
+                "smoke": self.smoke,
             },
             "machine": self.machine_during(run, self.others),
             "target_p99_ms": TARGET_P99_MS,
@@ -795,13 +783,13 @@ class RealtimeBench(BenchRun):
         if failures:
             say(f"FAILED: {'; '.join(failures)}")
             return 1
-        say("passed: no event lost or duplicated, sends under 1% errors, rate held")
+        say(f"passed: no event lost or duplicated, sends {self.errors_allowed()}, rate held")
         return 0
 
     def run(self) -> int:
         self.database()  # first: it may refuse to run at all
-        self.busy_before = machine_check("the load generators, daphne and PostgreSQL", say)
-        self.others = others_check(self.workdir, say)
+        self.busy_before = machine_check("the load generators, daphne and PostgreSQL")
+        self.others = others_check(self.workdir)
         clients = self.migrate_and_seed()
         self.start_servers()
         shares, cross = self.assign(clients)
@@ -816,21 +804,22 @@ class RealtimeBench(BenchRun):
 
     def cleanup(self) -> None:
         for index, generator in enumerate(self.generators, 1):
-            process_stop(generator, f"load generator {index}", timeout=5, announce=say)
+            process_stop(generator, f"load generator {index}", timeout=5)
         for index, server in enumerate(self.servers, 1):
-            process_stop(server, f"daphne {index}", timeout=DAPHNE_STOP_SECONDS, announce=say)
+            process_stop(server, f"daphne {index}", timeout=DAPHNE_STOP_SECONDS)
         self.release()
 
 
 def main(argv: list[str] | None = None) -> int:
+    speak_as("bench-realtime")
     args = parse_args(argv)
     if args.internal_seed:
-        seed(args.clients, Path(args.internal_seed))
+        seed(args.clients, Path(args.internal_seed), bench_database(BENCH_DATABASE, args.smoke))
         return 0
     if args.internal_load:
         load_main(Path(args.internal_load[0]), Path(args.internal_load[1]))
         return 0
-    return run_bench(RealtimeBench(args), say)
+    return run_bench(RealtimeBench(args))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """`just bench-rewards`: time the monthly rewards run on a month with a million events.
 
 For each size (default 250,000 and 1,000,000 events, 10,000 contributors, one month):
@@ -11,14 +10,15 @@ For each size (default 250,000 and 1,000,000 events, 10,000 contributors, one mo
    `python3 scripts/verify_rewards.py` (the independent check) and `manage.py rewards_verify_ledger`.
 
 Targets from the issue: snapshot ≤ 15 s wall and ≤ 300 MB peak RSS, memory flat as events grow.
-Results are printed and written to bench-results/.
+Results are printed and written to bench-results/. Exit code 1 when a step fails.
+
+--smoke: the same steps in seconds (3,000 events, 100 contributors) in the database `selflink_bench_rewards_smoke`.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import random
@@ -27,31 +27,25 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from scripts.bench.runner import (
+    PYTHON,
+    ROOT,
+    BenchError,
+    BenchRun,
+    parse,
+    positive_int,
+    run_bench,
+    say,
+    speak_as,
+    with_database,
+)
+
 DATABASE = "selflink_bench_rewards"
 PERIOD = "2026-10"
 TARGET_SECONDS = 15
 TARGET_MB = 300
-
-
-def say(message: str) -> None:
-    print(f"[bench-rewards] {message}", flush=True)
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlparse(url)
-    return urlunparse(parts._replace(path=f"/{name}"))
-
-
-def recreate_database(admin_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+SMOKE = {"sizes": "3000", "contributors": 100}
 
 
 def run_measured(label: str, command: list[str], env: dict[str, str]) -> dict:
@@ -66,8 +60,7 @@ def run_measured(label: str, command: list[str], env: dict[str, str]) -> dict:
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
     if process.returncode != 0:
-        say(f"{label} failed (exit {process.returncode}):\n{stdout[-2000:]}\n{stderr[-3000:]}")
-        raise SystemExit(1)
+        raise BenchError(f"{label} failed (exit {process.returncode}):\n{stdout[-2000:]}\n{stderr[-3000:]}")
     peak_mb = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)  # bytes on macOS, KiB on Linux
     return {
         "step": label,
@@ -156,105 +149,132 @@ def generate(url: str, events: int, contributors: int, seed: int) -> None:
         conn.execute("ANALYZE rewards_rewardevent")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="250000,1000000", help="event counts to run, comma-separated")
-    parser.add_argument("--contributors", type=int, default=10_000)
+def sizes_list(text: str) -> list[int]:
+    try:
+        return [positive_int(part) for part in text.split(",")]
+    except (ValueError, argparse.ArgumentTypeError):
+        raise argparse.ArgumentTypeError(f"expected event counts separated by commas, got {text!r}") from None
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="just bench-rewards", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", type=sizes_list, default="250000,1000000", help="event counts to run, comma-separated"
+    )
+    parser.add_argument("--contributors", type=positive_int, default=10_000)
     parser.add_argument(
         "--database-url",
         help="a PostgreSQL server to use instead of the embedded one "
         f"(database {DATABASE} on it is dropped and recreated)",
     )
     parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args()
-    sizes = [int(size) for size in args.sizes.split(",")]
+    return parse(parser, argv, SMOKE)
 
-    server = None
-    if args.database_url:
-        admin_url = with_database(args.database_url, "postgres")
-    else:
-        if os.environ.get("DATABASE_URL"):
-            say("DATABASE_URL is set: pass --database-url explicitly to benchmark against that server")
-            return 2
-        from selflink.embedded_postgres import server
 
-        admin_url = with_database(server.acquire(database="postgres"), "postgres")
-    url = with_database(admin_url, DATABASE)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SELFLINK_ENV": "development",
-        "DEBUG": "false",
-        "DATABASE_POOL_MAX": "0",
-        "DRAMATIQ_BROKER": "stub",
-        "PYTHONUNBUFFERED": "1",
-    }
-    manage = [sys.executable, "manage.py"]
-    results = []
-    try:
-        for size in sizes:
-            say(f"--- {size:,} events ---")
-            say(f"recreating database {DATABASE}")
-            recreate_database(admin_url, DATABASE)
-            subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
-            started = time.perf_counter()
-            generate(url, size, args.contributors, args.seed)
-            say(f"generated and loaded in {time.perf_counter() - started:.1f} s")
-            with tempfile.TemporaryDirectory() as tmp:
-                steps = [
-                    run_measured("snapshot", [*manage, "rewards_snapshot", PERIOD, "--reason", "bench"], env),
-                    run_measured("export", [*manage, "rewards_export", PERIOD, f"{tmp}/bundle"], env),
-                    run_measured("verify bundle", [sys.executable, "scripts/verify_rewards.py", f"{tmp}/bundle"], env),
-                    run_measured("verify ledger", [*manage, "rewards_verify_ledger"], env),
-                ]
-                bundle_bytes = sum(p.stat().st_size for p in Path(tmp, "bundle").iterdir())
-            for step in steps:
-                step["events"] = size
-                say(f"{step['step']:<14} {step['seconds']:>7.2f} s  {step['peak_rss_mb']:>7.1f} MB  {step['output']}")
-            results.append({"events": size, "bundle_mb": round(bundle_bytes / 2**20, 1), "steps": steps})
-    finally:
-        if server is not None:
-            server.release()
+class RewardsBench(BenchRun):
+    name = "bench-rewards"
+    module = "scripts.bench.rewards"
+    database_name = DATABASE
 
-    print()
-    print(f"{'events':>10}  {'step':<14} {'wall s':>8} {'peak RSS MB':>12}")
-    for result in results:
-        for step in result["steps"]:
-            print(f"{result['events']:>10,}  {step['step']:<14} {step['seconds']:>8.2f} {step['peak_rss_mb']:>12.1f}")
-    largest = max(results, key=lambda r: r["events"])
-    snapshot = next(s for s in largest["steps"] if s["step"] == "snapshot")
-    rss = [next(s for s in r["steps"] if s["step"] == "snapshot")["peak_rss_mb"] for r in results]
-    verdict = snapshot["seconds"] <= TARGET_SECONDS and snapshot["peak_rss_mb"] <= TARGET_MB
-    print(
-        f"\nsnapshot of {largest['events']:,} events: {snapshot['seconds']:.2f} s (target ≤ {TARGET_SECONDS} s), "
-        f"peak RSS {snapshot['peak_rss_mb']:.1f} MB (target ≤ {TARGET_MB} MB): {'PASS' if verdict else 'MISS'}"
-    )
-    if len(rss) > 1:
+    def __init__(self, args: argparse.Namespace) -> None:
+        super().__init__(args)
+        self.results: list[dict] = []
+
+    def run_seconds(self) -> float:
+        return 0  # no bench user signs in
+
+    def child_env(self) -> dict[str, str]:
+        # The management commands alone, as an operator runs them: no connection pool, no broker.
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "SELFLINK_ENV": "development",
+            "DEBUG": "false",
+            "DATABASE_POOL_MAX": "0",
+            "DRAMATIQ_BROKER": "stub",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def recreate_database(self) -> None:
+        import psycopg
+
+        say(f"recreating database {self.database_name}")
+        with psycopg.connect(with_database(self.database_url, "postgres"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{self.database_name}"')
+
+    def measure(self, size: int) -> dict:
+        say(f"--- {size:,} events ---")
+        self.recreate_database()
+        manage = [PYTHON, "manage.py"]
+        self.run_child("applying migrations", [*manage, "migrate", "--no-input", "-v", "0"])
+        started = time.perf_counter()
+        generate(self.database_url, size, self.args.contributors, self.args.seed)
+        say(f"generated and loaded in {time.perf_counter() - started:.1f} s")
+        env = self.child_env()
+        with tempfile.TemporaryDirectory() as tmp:
+            steps = [
+                run_measured("snapshot", [*manage, "rewards_snapshot", PERIOD, "--reason", "bench"], env),
+                run_measured("export", [*manage, "rewards_export", PERIOD, f"{tmp}/bundle"], env),
+                run_measured("verify bundle", [PYTHON, "scripts/verify_rewards.py", f"{tmp}/bundle"], env),
+                run_measured("verify ledger", [*manage, "rewards_verify_ledger"], env),
+            ]
+            bundle_bytes = sum(p.stat().st_size for p in Path(tmp, "bundle").iterdir())
+        for step in steps:
+            step["events"] = size
+            say(f"{step['step']:<14} {step['seconds']:>7.2f} s  {step['peak_rss_mb']:>7.1f} MB  {step['output']}")
+        return {"events": size, "bundle_mb": round(bundle_bytes / 2**20, 1), "steps": steps}
+
+    def report(self) -> None:
+        results, sizes = self.results, self.args.sizes
+        print()
+        print(f"{'events':>10}  {'step':<14} {'wall s':>8} {'peak RSS MB':>12}")
+        for result in results:
+            for step in result["steps"]:
+                print(
+                    f"{result['events']:>10,}  {step['step']:<14} {step['seconds']:>8.2f} {step['peak_rss_mb']:>12.1f}"
+                )
+        largest = max(results, key=lambda r: r["events"])
+        snapshot = next(s for s in largest["steps"] if s["step"] == "snapshot")
+        rss = [next(s for s in r["steps"] if s["step"] == "snapshot")["peak_rss_mb"] for r in results]
+        verdict = snapshot["seconds"] <= TARGET_SECONDS and snapshot["peak_rss_mb"] <= TARGET_MB
         print(
-            f"snapshot peak RSS across sizes: {', '.join(f'{m:.1f} MB' for m in rss)} "
-            f"(growth {max(rss) - min(rss):+.1f} MB for {max(sizes) / min(sizes):.0f}x the events)"
+            f"\nsnapshot of {largest['events']:,} events: {snapshot['seconds']:.2f} s (target ≤ {TARGET_SECONDS} s), "
+            f"peak RSS {snapshot['peak_rss_mb']:.1f} MB (target ≤ {TARGET_MB} MB): {'PASS' if verdict else 'MISS'}"
         )
-    out = ROOT / "bench-results"
-    out.mkdir(exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = out / f"bench-rewards-{stamp}.json"
-    target.write_text(
-        json.dumps(
+        if len(rss) > 1:
+            print(
+                f"snapshot peak RSS across sizes: {', '.join(f'{m:.1f} MB' for m in rss)} "
+                f"(growth {max(rss) - min(rss):+.1f} MB for {max(sizes) / min(sizes):.0f}x the events)"
+            )
+        self.write_results(
             {
                 "command": "just bench-rewards",
-                "contributors": args.contributors,
+                "contributors": self.args.contributors,
+                "smoke": self.smoke,
                 "results": results,
                 "machine": {
                     "cpus": os.cpu_count(),
                     "platform": platform.platform(),
                     "python": platform.python_version(),
                 },
-            },
-            indent=2,
+                "passed": True,
+            }
         )
-    )
-    say(f"results written to {target.relative_to(ROOT)}")
-    return 0
+
+    def run(self) -> int:
+        self.database()  # first: it may refuse to run at all
+        for size in self.args.sizes:
+            self.results.append(self.measure(size))
+        self.report()
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    speak_as("bench-rewards")
+    return run_bench(RewardsBench(parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The AI mentor under load: concurrent SSE reply streams against a fake LLM provider on one daphne process, while
 GET /api/v1/health/ keeps being asked (`just bench-mentor`).
 
@@ -33,6 +32,9 @@ Steps, each announced as it runs:
 
 daphne, the fake provider and the load generator are stopped and the database released on exit, on Ctrl-C and on
 SIGTERM.
+
+--smoke: the same steps in seconds (3 streams of 10 tokens for 2 s) in the database `selflink_bench_mentor_smoke`;
+exit code 1 on any error.
 """
 
 from __future__ import annotations
@@ -51,17 +53,15 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
-    MAX_ERROR_RATE,
+from scripts.bench.runner import (
     POOL_MAX,
     PYTHON,
     RELAXED_RATE,
+    ROOT,
     BenchError,
     BenchRun,
     Sampler,
+    bench_database,
     cpu_shares,
     cpu_snapshot,
     distribution,
@@ -72,15 +72,18 @@ from scripts.bench import (  # noqa: E402 - needs ROOT on sys.path
     ms,
     other_benchmarks,
     others_check,
+    parse,
     positive_int,
     print_machine,
     print_processes,
     process_stop,
     run_bench,
+    say,
     seed_hand_over,
     seed_users,
     sessions_open,
     show,
+    speak_as,
     truncate,
     window_figures,
     window_results,
@@ -105,10 +108,15 @@ REPLY_TEXT = (
     "with someone you care about, begin with what you hope for together, listen for what matters to them, and "
     "leave room for silence. Progress is rarely a straight line, and that is fine."
 )
-
-
-def say(message: str) -> None:
-    print(f"[bench-mentor] {message}", flush=True)
+SMOKE = {
+    "streams": 3,
+    "duration": 2,
+    "tokens": 10,
+    "provider_ttft": 50,
+    "token_interval": 10,
+    "health_interval": 100,
+    "baseline": 1,
+}
 
 
 def reply_tokens(count: int) -> list[str]:
@@ -173,7 +181,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--internal-seed", metavar="OUTPUT", help=argparse.SUPPRESS)
     parser.add_argument("--internal-provider", nargs=2, metavar=("CONFIG", "OUTPUT"), help=argparse.SUPPRESS)
     parser.add_argument("--internal-load", nargs=2, metavar=("CONFIG", "OUTPUT"), help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = parse(parser, argv, SMOKE)
     if args.ramp is None:
         args.ramp = round(max(1.0, (args.provider_ttft + (args.tokens - 1) * args.token_interval) / 1000), 1)
     if args.ramp < 0:
@@ -185,13 +193,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-# --- seeding (runs in a child process: `bench_mentor.py --internal-seed OUTPUT`) -----------------------
+# --- seeding (runs in a child process: `python -m scripts.bench.mentor --internal-seed OUTPUT`) ---------
 
 
-def seed(users: int, output: Path) -> None:
+def seed(users: int, output: Path, database: str) -> None:
     """Users (kept between runs) with one session and access token each, on a database emptied of what earlier
-    runs wrote."""
-    ids = seed_users(users, prefix="mentor", name="Mentor User", database=BENCH_DATABASE, announce=say)
+    runs wrote (`database`, the only one it may empty)."""
+    ids = seed_users(users, prefix="mentor", name="Mentor User", database=database)
     from django.conf import settings
     from django.db import connection, transaction
 
@@ -222,7 +230,7 @@ def seed(users: int, output: Path) -> None:
     say(f"  {len(sessions)} sessions with access tokens; seeded and analysed in {time.monotonic() - started:.1f} s")
 
 
-# --- fake provider (runs in a child process: `bench_mentor.py --internal-provider CONFIG OUTPUT`) -----------
+# --- fake provider (child process: `python -m scripts.bench.mentor --internal-provider CONFIG OUTPUT`) ----
 
 
 async def provider_serve(config: dict, output: Path) -> None:
@@ -313,7 +321,7 @@ async def provider_serve(config: dict, output: Path) -> None:
     output.write_text(json.dumps({"records": records, "unmatched": unmatched}))
 
 
-# --- load generator (runs in a child process: `bench_mentor.py --internal-load CONFIG OUTPUT`) -------------
+# --- load generator (child process: `python -m scripts.bench.mentor --internal-load CONFIG OUTPUT`) -------
 
 
 async def stream_once(address: tuple[str, int], user: dict, key: str, message: str) -> dict:
@@ -510,6 +518,7 @@ class HealthPoller(threading.Thread):
 
 class MentorBench(BenchRun):
     name = "bench-mentor"
+    module = "scripts.bench.mentor"
     database_name = BENCH_DATABASE
 
     def __init__(self, args: argparse.Namespace) -> None:
@@ -546,7 +555,7 @@ class MentorBench(BenchRun):
         self.run_child(
             f"seeding {users} bench users ({self.args.streams} for the streams, one for the warm-up), one session and "
             "access token each",
-            [PYTHON, str(Path(__file__).resolve()), "--internal-seed", str(output), "--streams", str(users)],
+            self.own_command("--internal-seed", str(output), "--streams", str(users)),
         )
         return json.loads(output.read_text())["users"]
 
@@ -557,7 +566,7 @@ class MentorBench(BenchRun):
         config_path.write_text(json.dumps(config))
         config_path.chmod(0o600)  # may hold live tokens
         output = self.workdir / f"{name}.out.json"
-        command = [PYTHON, str(Path(__file__).resolve()), flag, str(config_path), str(output)]
+        command = self.own_command(flag, str(config_path), str(output))
         say(f"  $ {show(command)}")
         process = subprocess.Popen(
             command,
@@ -840,7 +849,7 @@ class MentorBench(BenchRun):
         print()
 
         failures = []
-        if streams["error_rate"] > MAX_ERROR_RATE:
+        if streams["error_rate"] > self.max_error_rate:
             failures.append(f"{streams['failed_all']} of {streams['all']} streams failed ({streams['error_rate']:.1%})")
         if streams["garbled"]:
             failures.append(f"{streams['garbled']} streams with missing or wrong tokens")
@@ -866,6 +875,7 @@ class MentorBench(BenchRun):
                 "database_pool_max": POOL_MAX,
                 "database": "embedded" if self.embedded else "--database-url",
                 "relaxed": {"RATE_MENTOR_PER_USER": RELAXED_RATE, "MENTOR_DAILY_QUOTA": RELAXED_QUOTA},
+                "smoke": self.smoke,
             },
             "machine": self.machine_during(run, {"before": self.others, "after_measured_window": self.others_after}),
             **analysis,
@@ -884,13 +894,13 @@ class MentorBench(BenchRun):
             say(f"FAILED: {'; '.join(failures)}")
             say(f"last lines of {self.daphne_log}:\n{self.daphne_tail()}")
             return 1
-        say(f"passed: streams under {MAX_ERROR_RATE:.0%} errors, every token delivered, every health request answered")
+        say(f"passed: streams {self.errors_allowed()}, every token delivered, every health request answered")
         return 0
 
     def run(self) -> int:
         self.database()  # first: it may refuse to run at all
-        self.busy_before = machine_check("the load generator, the fake provider, daphne and PostgreSQL", say)
-        self.others = others_check(self.workdir, say)
+        self.busy_before = machine_check("the load generator, the fake provider, daphne and PostgreSQL")
+        self.others = others_check(self.workdir)
         users = self.migrate_and_seed()
         provider_output = self.start_provider()
         self.start_server()
@@ -905,16 +915,17 @@ class MentorBench(BenchRun):
     def cleanup(self) -> None:
         if self.health is not None:
             self.health.stop()
-        process_stop(self.generator, "the load generator", timeout=5, announce=say)
+        process_stop(self.generator, "the load generator", timeout=5)
         self.stop_daphne()
-        process_stop(self.provider, "the fake provider", timeout=5, announce=say)
+        process_stop(self.provider, "the fake provider", timeout=5)
         self.release()
 
 
 def main(argv: list[str] | None = None) -> int:
+    speak_as("bench-mentor")
     args = parse_args(argv)
     if args.internal_seed:
-        seed(args.streams, Path(args.internal_seed))
+        seed(args.streams, Path(args.internal_seed), bench_database(BENCH_DATABASE, args.smoke))
         return 0
     if args.internal_provider:
         config = json.loads(Path(args.internal_provider[0]).read_text())
@@ -924,7 +935,7 @@ def main(argv: list[str] | None = None) -> int:
         config = json.loads(Path(args.internal_load[0]).read_text())
         asyncio.run(load(config, Path(args.internal_load[1])))
         return 0
-    return run_bench(MentorBench(args), say)
+    return run_bench(MentorBench(args))
 
 
 if __name__ == "__main__":
