@@ -89,7 +89,7 @@ def test_the_configured_log_handlers_redact():
 
 
 # Every place that starts the HTTP server, and how: through modules.ops.serve, never plain daphne.
-LAUNCHERS = ["deploy/Dockerfile", "deploy/compose.yaml", "scripts/dev.py", "scripts/bench.py", "tests/live.py"]
+LAUNCHERS = ["deploy/Dockerfile", "deploy/compose.yaml", "scripts/dev.py", "scripts/bench/runner.py", "tests/live.py"]
 PLAIN_DAPHNE = re.compile(r"""(\[\s*"daphne"|"-m",\s*"daphne"|^\s*(exec\s+)?daphne\s+(-|selflink))""", re.MULTILINE)
 
 
