@@ -52,6 +52,12 @@ def error_code_schema() -> dict[str, Any]:
 
 
 class SelfLinkAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        """Operation ids are the view function's name in camelCase (`users_me_update` → `usersMeUpdate`): one
+        rule, so a handler's name is its id in every generated client."""
+        first, *rest = operation.view_func.__name__.split("_")
+        return first + "".join(part.title() for part in rest)
+
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
