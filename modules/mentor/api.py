@@ -7,10 +7,10 @@ import uuid
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.security import HttpBearer
 
-from modules.accounts.public import bearer_auth, current_principal, principal_from_access_token
-from modules.core.public import ApiError, PathId, ValidationFailed, error_responses
+from modules.accounts.http import async_bearer_auth, bearer_auth, current_principal
+from modules.core.http import PathId, error_responses
+from modules.core.public import ValidationFailed
 from modules.mentor import presenters, selectors, services
 from modules.mentor.contracts import MODES
 from modules.mentor.models import SessionKind
@@ -37,7 +37,7 @@ from modules.mentor.schemas import (
     MentorTaskAcceptedOut,
     MentorTaskOut,
 )
-from modules.mentor.streaming import database_call, stream_open
+from modules.mentor.streaming import stream_open
 
 router = Router(auth=bearer_auth, tags=["mentor"])
 
@@ -107,14 +107,6 @@ STREAM_DESCRIPTION = (
     "Errors before the stream starts (input, rate limit, quota, personal-key headers) are ordinary JSON errors. "
     "If the client disconnects, generation stops and what was produced is kept as a `partial` reply."
 )
-
-
-class AsyncBearer(HttpBearer):
-    async def authenticate(self, request: HttpRequest, token: str):
-        try:
-            return await database_call(principal_from_access_token)(token)
-        except ApiError:
-            return None
 
 
 def _viewer(request: HttpRequest) -> int:
@@ -198,7 +190,7 @@ async def _stream(request: HttpRequest, ask: MentorStreamParams | MentorChatIn):
 @router.get(
     "/mentor/stream/",
     operation_id="mentorStream",
-    auth=AsyncBearer(),
+    auth=async_bearer_auth,
     response={200: None, **REPLY_ERRORS},
     summary="Talk to the mentor, the reply streamed as Server-Sent Events",
     description=STREAM_DESCRIPTION,
@@ -211,7 +203,7 @@ async def mentor_stream(request: HttpRequest, params: Query[MentorStreamParams])
 @router.post(
     "/mentor/stream/",
     operation_id="mentorStreamPost",
-    auth=AsyncBearer(),
+    auth=async_bearer_auth,
     response={200: None, **REPLY_ERRORS},
     summary="Like mentorStream, with the message in a JSON body (long messages)",
     description=STREAM_DESCRIPTION,

@@ -8,7 +8,8 @@ from django.conf import settings
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict, field_validator
 
-from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
+from modules.core.http import CursorPageOut, CursorParams, InputSchema
+from modules.core.public import MAX_SAFE_ID
 
 ModeValue = Literal["default", "daily", "reflection", "goals", "natal", "soulmatch"]
 # What a request may ask for: our modes, and the mobile app's names for them (see contracts.APP_MODES).

@@ -23,10 +23,9 @@ import json
 import logging
 from contextlib import aclosing
 
-from asgiref.sync import sync_to_async
-from django.db import close_old_connections, connection
 from django.http import StreamingHttpResponse
 
+from modules.core.public import database_call
 from modules.mentor import safety, services
 from modules.mentor.contracts import ProviderConfig, Turn
 from modules.mentor.models import ReplyStatus
@@ -34,22 +33,6 @@ from modules.mentor.personas import persona
 from modules.mentor.providers import Provider, ProviderError, provider_for
 
 logger = logging.getLogger(__name__)
-
-
-def database_call(func):
-    """Run a synchronous database function from the event loop the way a request would: stale connections are
-    replaced before, and the connection is handed back after (never inside a transaction, e.g. in tests)."""
-
-    def run(*args, **kwargs):
-        if not connection.in_atomic_block:
-            close_old_connections()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            if not connection.in_atomic_block:
-                close_old_connections()
-
-    return sync_to_async(run)
 
 
 def frame(payload: dict) -> str:

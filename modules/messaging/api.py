@@ -6,15 +6,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Body, Query, Router, Status
 
-from modules.accounts.public import bearer_auth, current_principal
-from modules.core.public import (
-    NotFound,
-    PathId,
-    error_responses,
-    multipart_or_json_body,
-    parse_json_or_form,
-    rate_limit_enforce,
-)
+from modules.accounts.http import bearer_auth, current_principal
+from modules.core.http import PathId, error_responses, multipart_or_json_body, parse_json_or_form
+from modules.core.public import NotFound, rate_limit_enforce
 from modules.messaging import selectors, services
 from modules.messaging.presenters import message_out, reactions_out, thread_out, typing_out
 from modules.messaging.schemas import (

@@ -7,7 +7,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator
 
-from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
+from modules.core.http import CursorPageOut, CursorParams, InputSchema
+from modules.core.public import MAX_SAFE_ID
 from modules.messaging.models import CLIENT_UUID_MAX
 from modules.social.public import UserCardOut
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from modules.accounts.public import bearer_auth, current_principal
-from modules.core.public import CursorParams, PathId, error_responses
+from modules.accounts.http import bearer_auth, current_principal
+from modules.core.http import CursorParams, PathId, error_responses
 from modules.notifications import selectors, services
 from modules.notifications.presenters import notification_out, notifications_out
 from modules.notifications.schemas import (

@@ -8,8 +8,8 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 
-from modules.accounts.public import QuietHoursIn, QuietHoursSchema
-from modules.core.public import CursorPageOut, CursorParams, InputSchema
+from modules.accounts.http import QuietHoursIn, QuietHoursSchema
+from modules.core.http import CursorPageOut, CursorParams, InputSchema
 
 NotificationTypeValue = Literal[
     "follow", "follow_request", "follow_accept", "like", "comment", "reply", "mention", "message", "reward", "security"

@@ -6,16 +6,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from modules.accounts.public import bearer_auth, current_principal
-from modules.core.public import (
-    CursorParams,
-    PathId,
-    ValidationFailed,
-    error_responses,
-    multipart_or_json_body,
-    parse_json_or_form,
-    rate_limit_enforce,
-)
+from modules.accounts.http import bearer_auth, current_principal
+from modules.core.http import CursorParams, PathId, error_responses, multipart_or_json_body, parse_json_or_form
+from modules.core.public import ValidationFailed, rate_limit_enforce
 from modules.posts import feeds, selectors, services
 from modules.posts.presenters import comment_out, feed_item_out, post_out
 from modules.posts.schemas import (

@@ -6,7 +6,8 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ValidationInfo, field_validator, model_validator
 
-from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
+from modules.core.http import CursorPageOut, CursorParams, InputSchema
+from modules.core.public import MAX_SAFE_ID
 from modules.social.public import UserCardOut
 
 VisibilityValue = Literal["public", "followers", "private"]

@@ -10,8 +10,9 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest
 from ninja import Path, Query, Router, Status
 
-from modules.accounts.public import bearer_auth, current_principal
-from modules.core.public import ApiError, BadRequest, NotAuthenticated, error_responses
+from modules.accounts.http import bearer_auth, current_principal
+from modules.core.http import error_responses
+from modules.core.public import ApiError, BadRequest, NotAuthenticated
 from modules.rewards import selectors, services
 from modules.rewards.bundle import bundle_zip
 from modules.rewards.github import signature_valid

@@ -5,7 +5,7 @@ from typing import Any, ClassVar, Literal
 
 from ninja import Field, Schema
 
-from modules.core.public import CursorPageOut, CursorParams, InputSchema
+from modules.core.http import CursorPageOut, CursorParams, InputSchema
 
 PERIOD_REGEX = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 

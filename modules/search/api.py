@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router
 
-from modules.accounts.public import bearer_auth, current_principal
-from modules.core.public import CursorParams, error_responses
+from modules.accounts.http import bearer_auth, current_principal
+from modules.core.http import CursorParams, error_responses
 from modules.posts.public import PostPageOut, post_out
 from modules.search.backends import backend
 from modules.social.public import PersonOut, people

@@ -7,14 +7,10 @@ from dataclasses import asdict
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from modules.accounts.public import (
-    Principal,
-    account_get,
-    bearer_auth,
-    current_principal,
-    users_directory,
-)
-from modules.core.public import CursorParams, PathId, PermissionDenied, error_responses
+from modules.accounts.http import bearer_auth, current_principal
+from modules.accounts.public import Principal, account_get, users_directory
+from modules.core.http import CursorParams, PathId, error_responses
+from modules.core.public import PermissionDenied
 from modules.profiles.public import personal_profile_get
 from modules.social import selectors, services
 from modules.social.schemas import (
