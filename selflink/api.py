@@ -81,7 +81,7 @@ api = SelfLinkAPI(
 )
 install_error_handlers(api)
 
-api.add_router("", health_router)
+api.add_router("/health", health_router)
 api.add_router("/auth", auth_router)
 api.add_router("", users_router)
 api.add_router("", profiles_router)
