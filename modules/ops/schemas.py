@@ -20,8 +20,7 @@ class CheckOut(Schema):
 
 
 class ReadinessOut(Schema):
-    """Read from `selectors.Readiness`: the checks as they are, the verdict computed from them."""
-
+    # Reads `selectors.Readiness`: the checks as they are, the verdict computed from them.
     status: str = Field(description="`ready` or `unavailable`.")
     checks: dict[str, CheckOut]
     detail: str | None = Field(None, description="Which components fail (only when unavailable).")

@@ -169,8 +169,7 @@ class DisputeOut(Schema):
 
 
 class WebhookOut(Schema):
-    """What a delivery did (`services.Ingested`): its outcome, why, and the ledger keys it recorded."""
-
+    # Reads what a delivery did (`services.Ingested`): its outcome, why, and the ledger keys it recorded.
     status: Literal["recorded", "queued", "duplicate"]
     detail: str
     events: list[str]
