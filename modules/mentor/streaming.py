@@ -86,27 +86,29 @@ async def _events(turn: Turn, provider: Provider):
             except BaseException:
                 logger.warning("partial mentor reply of session %s could not be saved", turn.session_id)
         raise
+    yield frame(await _last_frame(turn, provider, guard, produced, failure))
 
+
+async def _last_frame(
+    turn: Turn, provider: Provider, guard: safety.StreamGuard, produced: list[str], failure: ProviderError | None
+) -> dict:
+    """Save the reply as the stream ended (withheld by the output check, cut off by the provider, or complete) and
+    return the frame that ends the stream."""
     if guard.verdict:
         replacement = safety.replacement(guard.verdict, language=turn.language)
         reply = await _save(turn, provider, replacement.text, ReplyStatus.COMPLETE, replacement.safety)
-        yield frame(
-            {
-                "event": "error",
-                "detail": persona(turn.language).safety["stream_withheld"],
-                "code": "reply_withheld",
-                **({"message_id": reply.message_id} if reply else {}),
-            }
-        )
-        return
+        return {
+            "event": "error",
+            "detail": persona(turn.language).safety["stream_withheld"],
+            "code": "reply_withheld",
+            **({"message_id": reply.message_id} if reply else {}),
+        }
     if failure is not None:
         if produced:
             await _save(turn, provider, "".join(produced), ReplyStatus.ERROR)
-        yield frame({"event": "error", "detail": failure.detail, "code": failure.code})
-        return
+        return {"event": "error", "detail": failure.detail, "code": failure.code}
     checked = services.reply_check(turn, "".join(produced))
     reply = await _save(turn, provider, checked.text, ReplyStatus.COMPLETE, checked.safety)
     if reply is None:
-        yield frame({"event": "error", "detail": "The mentor session was deleted.", "code": "session_deleted"})
-        return
-    yield frame({"event": "end", "session_id": turn.session_id, "message_id": reply.message_id})
+        return {"event": "error", "detail": "The mentor session was deleted.", "code": "session_deleted"}
+    return {"event": "end", "session_id": turn.session_id, "message_id": reply.message_id}
