@@ -10,7 +10,6 @@ from ninja import Query, Router, Status
 from modules.accounts.public import bearer_auth, current_principal
 from modules.core.public import (
     CursorParams,
-    Page,
     PathId,
     ValidationFailed,
     error_responses,
@@ -34,7 +33,7 @@ from modules.posts.schemas import (
     PostPageOut,
     PostPatch,
 )
-from modules.social.public import UserPageOut, user_cards
+from modules.social.public import UserPageOut
 
 posts_router = Router(auth=bearer_auth, tags=["posts"])
 user_posts_router = Router(auth=bearer_auth, tags=["posts"])  # /users/{id}/posts/, beside social's /users/…
@@ -147,9 +146,7 @@ def posts_unlike(request: HttpRequest, post_id: PathId):
     summary="Who liked a post",
 )
 def posts_likers(request: HttpRequest, post_id: PathId, params: Query[CursorParams]):
-    viewer = _viewer(request)
-    page = selectors.post_likers(viewer_id=viewer, post_id=post_id, cursor=params.cursor, limit=params.limit)
-    return Page(results=user_cards(viewer_id=viewer, user_ids=page.results), next=page.next)
+    return selectors.post_likers(viewer_id=_viewer(request), post_id=post_id, cursor=params.cursor, limit=params.limit)
 
 
 @user_posts_router.get(

@@ -12,7 +12,14 @@ from modules.accounts.public import UserSummary, inactive_user_ids, is_private_a
 from modules.core.public import NotFound, Page, encode_cursor, paginate_queryset
 from modules.media.public import MediaData, media_grouped
 from modules.posts.models import Comment, CommentLike, CommentMedia, Post, PostLike, PostMedia, Visibility
-from modules.social.public import UserCard, blocked_either_way_ids, followee_ids, following_among, muted_ids
+from modules.social.public import (
+    UserCard,
+    blocked_either_way_ids,
+    followee_ids,
+    following_among,
+    muted_ids,
+    user_cards,
+)
 
 
 @dataclass(frozen=True)
@@ -165,12 +172,15 @@ def posts_of_author(*, viewer_id: int, author_id: int, cursor: str | None, limit
     return Page(results=post_views(page.results, viewer_id=viewer_id, followees=audience.followees), next=page.next)
 
 
-def post_likers(*, viewer_id: int, post_id: int, cursor: str | None, limit: int) -> Page[int]:
+def post_likers(*, viewer_id: int, post_id: int, cursor: str | None, limit: int) -> Page[UserCard]:
+    """Who liked a post the viewer may see, latest first, as the viewer sees them (nobody blocked either way)."""
     post_get(viewer_id=viewer_id, post_id=post_id)
     hidden = Audience.of(viewer_id).hidden
     queryset = PostLike.objects.filter(post_id=post_id).exclude(user_id__in=hidden)
     page = paginate_queryset(queryset, ordering=("-created_at", "-id"), cursor=cursor, limit=limit)
-    return Page(results=[like.user_id for like in page.results], next=page.next)
+    return Page(
+        results=user_cards(viewer_id=viewer_id, user_ids=[like.user_id for like in page.results]), next=page.next
+    )
 
 
 # --- comments -------------------------------------------------------------------------------------
