@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BeforeValidator, ValidationInfo, field_vali
 from modules.accounts.contracts import Account, AuthResult, TokenPair
 from modules.accounts.locales import normalize_locale, served_language
 from modules.core.http import InputSchema, LocalTime
-from modules.media.public import schema_media_url
+from modules.media.http import schema_media_url
 
 LanguageCode = Literal["en", "ru", "ka"]
 

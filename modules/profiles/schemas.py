@@ -11,7 +11,7 @@ from pydantic import AfterValidator, ValidationInfo, field_validator
 
 from modules.accounts.http import LanguageCode, LanguagePreference
 from modules.core.http import InputSchema, LocalTime
-from modules.media.public import schema_media_url
+from modules.media.http import schema_media_url
 from modules.profiles import vocabulary as vocab
 from modules.profiles.contracts import PersonalProfileView
 

@@ -8,7 +8,7 @@ from pydantic import field_validator
 
 from modules.accounts.http import AccountOut, AccountSettingsPatch, LocaleTag, PrivacyLevel
 from modules.core.http import CursorPageOut, CursorParams, InputSchema
-from modules.media.public import schema_media_url
+from modules.media.http import schema_media_url
 
 ACCOUNT_KEY_TEXT = "Public, stable key of the user's account (`acct_` + 26 characters): the coin receiver id."
 
