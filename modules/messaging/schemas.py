@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BeforeValidator
 
 from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
 from modules.messaging.models import CLIENT_UUID_MAX
-from modules.social.public import UserCardOut
+from modules.social.http import UserCardOut
 
 MAX_BODY = 4000
 MAX_GROUP_PARTICIPANTS = 49  # plus the creator: 50 members

@@ -33,7 +33,8 @@ from modules.posts.schemas import (
     PostPageOut,
     PostPatch,
 )
-from modules.social.public import UserPageOut, user_cards
+from modules.social.http import UserPageOut
+from modules.social.public import user_cards
 
 router = Router(auth=bearer_auth)
 

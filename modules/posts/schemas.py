@@ -7,7 +7,7 @@ from ninja import Field, Schema
 from pydantic import ValidationInfo, field_validator, model_validator
 
 from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
-from modules.social.public import UserCardOut
+from modules.social.http import UserCardOut
 
 VisibilityValue = Literal["public", "followers", "private"]
 

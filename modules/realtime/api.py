@@ -31,8 +31,7 @@ class AsyncBearer(HttpBearer):
 
 
 @router.get(
-    "/events/stream/",
-    operation_id="eventsStream",
+    "/stream/",
     auth=AsyncBearer(),
     response={200: None, **error_responses(401, 422)},
     summary="Your realtime events as Server-Sent Events (resume with the Last-Event-ID header)",

@@ -9,7 +9,8 @@ from modules.accounts.public import bearer_auth, current_principal
 from modules.core.public import CursorParams, error_responses
 from modules.posts.public import PostPageOut, post_out
 from modules.search.backends import backend
-from modules.social.public import PersonOut, people
+from modules.social.http import PersonOut
+from modules.social.public import people
 
 
 class SearchParams(CursorParams):
