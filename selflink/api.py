@@ -11,6 +11,7 @@ from modules.accounts.api import router as auth_router
 from modules.core.public import ERROR_CODES, EXTRA_OPENAPI_SCHEMAS, SafeParser, install_error_handlers
 from modules.mentor.api import router as mentor_router
 from modules.messaging.api import messages_router, threads_router
+from modules.notifications.api import devices_router
 from modules.notifications.api import router as notifications_router
 from modules.ops.api import router as health_router
 from modules.posts.api import comments_router, feed_router, posts_router, user_posts_router
@@ -83,15 +84,16 @@ install_error_handlers(api)
 
 api.add_router("/health", health_router)
 api.add_router("/auth", auth_router)
-api.add_router("", users_router)
+api.add_router("/users", users_router)
 api.add_router("", profiles_router)
 api.add_router("/posts", posts_router)
 api.add_router("/users", user_posts_router)
 api.add_router("/comments", comments_router)
 api.add_router("/feed", feed_router)
 api.add_router("/search", search_router)
-api.add_router("", realtime_router)
-api.add_router("", notifications_router)
+api.add_router("/events", realtime_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/devices", devices_router)
 api.add_router("/threads", threads_router)
 api.add_router("/messages", messages_router)
 api.add_router("/mentor", mentor_router)

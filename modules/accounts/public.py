@@ -2,7 +2,7 @@
 surface for other modules' endpoints)."""
 
 from modules.accounts.auth import principal_from_access_token
-from modules.accounts.contracts import Principal, SessionsEnded, UserSummary
+from modules.accounts.contracts import AccountSettings, Principal, SessionsEnded, UserSummary
 from modules.accounts.hooks import register_privacy_changed_listener, register_sessions_ended_listener
 from modules.accounts.locales import SERVED_LANGUAGES
 from modules.accounts.selectors import (
@@ -33,6 +33,7 @@ from modules.accounts.signin import sign_in_failures_alert
 
 __all__ = [
     "SERVED_LANGUAGES",
+    "AccountSettings",
     "ClientInfo",
     "Principal",
     "SessionsEnded",

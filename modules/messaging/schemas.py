@@ -12,7 +12,7 @@ from modules.core.public import MAX_SAFE_ID
 from modules.media.http import MediaOut
 from modules.messaging.models import CLIENT_UUID_MAX
 from modules.messaging.selectors import MessageView, ReactionView, SyncView, ThreadView, TypingUser, reactions_seen_by
-from modules.social.public import UserCardOut
+from modules.social.http import UserCardOut
 
 MAX_BODY = 4000
 MAX_GROUP_PARTICIPANTS = 49  # plus the creator: 50 members

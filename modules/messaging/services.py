@@ -68,7 +68,7 @@ from modules.messaging.selectors import (
     unread_count,
 )
 from modules.notifications.public import content_removed as notifications_content_removed
-from modules.notifications.public import notify
+from modules.notifications.public import notify_many
 from modules.realtime.public import RealtimeEvent, publish, publish_ephemeral, user_topic
 from modules.social.public import (
     blocked_either_way_ids,
@@ -541,17 +541,15 @@ def _insert_message(
     view = sent_message_view(message, attachments=list(media))
     if view is not None:
         _publish_new_message(view, members)
-    for member_id in members:
-        if member_id != sender_id:
-            notify(
-                recipient_id=member_id,
-                type="message",
-                actor_id=sender_id,
-                target_type="thread",
-                target_id=thread.id,
-                text=body or _MEDIA_ONLY_TEXT[kind],
-                data={"message_id": message.id},
-            )
+    notify_many(
+        recipient_ids=[member_id for member_id in members if member_id != sender_id],
+        type="message",
+        actor_id=sender_id,
+        target_type="thread",
+        target_id=thread.id,
+        text=body or _MEDIA_ONLY_TEXT[kind],
+        data={"message_id": message.id},
+    )
     return _Inserted(message=message, created=True, view=view)
 
 

@@ -26,7 +26,7 @@ from modules.posts.schemas import (
     PostPageOut,
     PostPatch,
 )
-from modules.social.public import UserPageOut
+from modules.social.http import UserPageOut
 
 posts_router = Router(auth=bearer_auth, tags=["posts"])
 user_posts_router = Router(auth=bearer_auth, tags=["posts"])  # /users/{id}/posts/, beside social's /users/…

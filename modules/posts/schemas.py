@@ -10,7 +10,7 @@ from modules.core.http import CursorPageOut, CursorParams, InputSchema
 from modules.core.public import MAX_SAFE_ID
 from modules.media.http import MediaOut
 from modules.posts.selectors import CommentView, PostView
-from modules.social.public import UserCardOut
+from modules.social.http import UserCardOut
 
 VisibilityValue = Literal["public", "followers", "private"]
 

@@ -36,7 +36,7 @@ from modules.media.public import (
     media_upload_set,
 )
 from modules.notifications.public import content_removed as notifications_content_removed
-from modules.notifications.public import extract_mentions, notify
+from modules.notifications.public import extract_mentions, notify, notify_many
 from modules.posts.events import CommentCountsEvent, PostCountsEvent, comment_topic, post_topic
 from modules.posts.models import Comment, CommentLike, CommentMedia, Post, PostLike, PostMedia
 from modules.posts.selectors import Audience, comment_get, post_get, visible_posts
@@ -459,30 +459,34 @@ def _mentioned_ids(handles: set[str], author_id: int) -> list[int]:
 
 def _notify_post_mentions(post: Post, handles: set[str]) -> None:
     """Mentioned people hear of it only if they may see the post (a private post mentions nobody)."""
-    for user_id in _mentioned_ids(handles, post.author_id):
-        if visible_posts(Audience.of(user_id)).filter(id=post.id).exists():
-            notify(
-                recipient_id=user_id,
-                type="mention",
-                actor_id=post.author_id,
-                target_type="post",
-                target_id=post.id,
-                text=post.text,
-            )
+    notify_many(
+        recipient_ids=[
+            user_id
+            for user_id in _mentioned_ids(handles, post.author_id)
+            if visible_posts(Audience.of(user_id)).filter(id=post.id).exists()
+        ],
+        type="mention",
+        actor_id=post.author_id,
+        target_type="post",
+        target_id=post.id,
+        text=post.text,
+    )
 
 
 def _notify_comment_mentions(comment: Comment, handles: set[str]) -> None:
+    seen_by = []
     for user_id in _mentioned_ids(handles, comment.author_id):
         try:
             comment_get(viewer_id=user_id, comment_id=comment.id)
         except NotFound:
             continue
-        notify(
-            recipient_id=user_id,
-            type="mention",
-            actor_id=comment.author_id,
-            target_type="comment",
-            target_id=comment.id,
-            text=comment.text,
-            data={"post_id": comment.post_id},
-        )
+        seen_by.append(user_id)
+    notify_many(
+        recipient_ids=seen_by,
+        type="mention",
+        actor_id=comment.author_id,
+        target_type="comment",
+        target_id=comment.id,
+        text=comment.text,
+        data={"post_id": comment.post_id},
+    )

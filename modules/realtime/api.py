@@ -23,8 +23,7 @@ HEARTBEAT_SECONDS = 15.0
 
 
 @router.get(
-    "/events/stream/",
-    operation_id="eventsStream",
+    "/stream/",
     auth=async_bearer_auth,
     response={200: None, **error_responses(401, 422)},
     summary="Your realtime events as Server-Sent Events (resume with the Last-Event-ID header)",

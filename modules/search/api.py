@@ -10,7 +10,8 @@ from modules.core.http import CursorParams, error_responses
 from modules.posts.http import PostPageOut
 from modules.posts.public import posts_search
 from modules.search.selectors import people_search
-from modules.social.public import PersonOut, people
+from modules.social.http import PersonOut
+from modules.social.public import people
 
 
 class SearchParams(CursorParams):
