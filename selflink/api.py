@@ -8,6 +8,7 @@ from django.utils.module_loading import autodiscover_modules
 from ninja import NinjaAPI
 
 from modules.accounts.api import router as auth_router
+from modules.charts.api import astro_router, matrix_router
 from modules.core.public import ERROR_CODES, EXTRA_OPENAPI_SCHEMAS, SafeParser, install_error_handlers
 from modules.mentor.api import router as mentor_router
 from modules.messaging.api import messages_router, threads_router
@@ -98,3 +99,5 @@ api.add_router("/threads", threads_router)
 api.add_router("/messages", messages_router)
 api.add_router("/mentor", mentor_router)
 api.add_router("/rewards", rewards_router)
+api.add_router("/astro", astro_router)
+api.add_router("/matrix", matrix_router)

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "modules.notifications",
     "modules.messaging",
     "modules.mentor",
+    "modules.charts",
 ]
 
 MIDDLEWARE = [
@@ -387,6 +388,17 @@ env.require(
     "MENTOR_CRISIS_RESOURCES entries must look like label|https://…",
 )
 env.require(MENTOR_PROVIDER != "openai" or bool(MENTOR_MODEL), "MENTOR_MODEL is required with MENTOR_PROVIDER=openai")
+
+# --- charts: astrology and numerology (docs/CHARTS.md) ---------------------------------------------
+
+# Chart computations (POST /astro/natal/, GET /astro/transits/) per account; reading a stored chart is free.
+RATE_CHARTS_PER_USER = env.rate("RATE_CHARTS_PER_USER", "30/m")
+# Which GeoNames dataset `manage.py charts_import_places` imports: cities with at least this many inhabitants.
+CHARTS_PLACES_MIN_POPULATION = env.int("CHARTS_PLACES_MIN_POPULATION", 1000, minimum=500, maximum=15000)
+env.require(
+    CHARTS_PLACES_MIN_POPULATION in (500, 1000, 5000, 15000),
+    "CHARTS_PLACES_MIN_POPULATION must be one of 500, 1000, 5000, 15000 (the GeoNames datasets)",
+)
 
 # --- contributor rewards ------------------------------------------------------------------------
 

@@ -79,7 +79,7 @@ def _respond(
 def _on_api_error(api: NinjaAPI, request: HttpRequest, exc: ApiError) -> HttpResponse:
     if exc.code not in ERROR_CODES:  # tests/api/test_error_codes.py should have caught it
         logger.error("error code %r is not registered (see modules/core/errors.py)", exc.code)
-    body: dict[str, Any] = {"detail": exc.detail, "code": exc.code}
+    body: dict[str, Any] = {**exc.extra, "detail": exc.detail, "code": exc.code}
     if exc.status == 422 or exc.errors is not None:
         body["errors"] = exc.errors or {"non_field_errors": [exc.detail]}
     return _respond(api, request, exc.status, body, exc.headers)

@@ -12,6 +12,7 @@ raises an unregistered code or a registered code is never used.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 ERROR_CODES: dict[str, str] = {}
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -39,11 +40,15 @@ class ApiError(Exception):
         code: str | None = None,
         errors: dict[str, list[str]] | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.detail = detail or self.detail
         self.code = code or self.code
         self.errors = errors
         self.headers = headers or {}
+        # More top-level fields for the body (e.g. the `candidates` of an unresolved place); the endpoint declares
+        # them in its error response schema. They never replace `detail`, `code` or `errors`.
+        self.extra = extra or {}
         super().__init__(self.detail)
 
 
