@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Body, Query, Router
+from ninja import Query, Router
 
 from modules.accounts.http import bearer_auth, viewer_id
 from modules.charts import selectors, services
@@ -15,7 +15,6 @@ from modules.charts.schemas import (
     MatrixProfileOut,
     MatrixRulesOut,
     NatalChartOut,
-    NatalFromFormIn,
     NatalIn,
     PlacesOut,
     PlacesParams,
@@ -57,7 +56,7 @@ SVG_RESPONSES = {
         "`fold`). Limit: RATE_CHARTS_PER_USER."
     ),
 )
-def astro_natal_create(request: HttpRequest, payload: Body[NatalIn]):
+def astro_natal_create(request: HttpRequest, payload: NatalIn):
     sent = payload.model_fields_set
     choices = ChartChoices(
         house_system=payload.house_system if "house_system" in sent else UNSET,
@@ -72,12 +71,13 @@ def astro_natal_create(request: HttpRequest, payload: Body[NatalIn]):
     if choices.house_system is None:
         choices = ChartChoices(**{**choices.__dict__, "house_system": "placidus"})
     form = None
-    if isinstance(payload, NatalFromFormIn):
+    if payload.source == "form":
+        assert payload.birth_date is not None  # NatalIn requires it with the form
         form = BirthForm(
             birth_date=payload.birth_date,
             birth_time=payload.birth_time,
-            city=payload.city,
-            country=payload.country,
+            city=(payload.city or "").strip(),
+            country=(payload.country or "").strip(),
             latitude=float(payload.latitude) if payload.latitude is not None else None,
             longitude=float(payload.longitude) if payload.longitude is not None else None,
             first_name=payload.first_name,
@@ -162,21 +162,26 @@ def matrix_sync(request: HttpRequest):
 
 def _refuse_body(request: HttpRequest) -> None:
     """The former `/matrix/sync/` stored the client's own sun, moon and houses, which then fed matching; numbers
-    here are only ever computed. An empty body or `{}` is fine; any field is refused by name, never dropped."""
-    raw = request.body.strip()
-    if not raw:
-        return
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise BadRequest("Malformed JSON in the request body.", code="malformed_json") from None
-    if not isinstance(body, dict):
-        raise ValidationFailed("The body must be empty or `{}`.")
-    if body:
+    here are only ever computed. An empty body (JSON `{}`, or a form without fields) is fine; any field is refused
+    by name, never dropped."""
+    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        fields = sorted({*request.POST.keys(), *request.FILES.keys()})
+    else:
+        raw = request.body.strip()
+        if not raw:
+            return
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise BadRequest("Malformed JSON in the request body.", code="malformed_json") from None
+        if not isinstance(body, dict):
+            raise ValidationFailed("The body must be empty or `{}`.")
+        fields = sorted(body)
+    if fields:
         raise ValidationFailed(
-            f"Unknown field{'s' if len(body) > 1 else ''}: {', '.join(sorted(body))}.",
+            f"Unknown field{'s' if len(fields) > 1 else ''}: {', '.join(fields)}.",
             code="unknown_field",
-            errors={field: [UNKNOWN_FIELD_MESSAGE] for field in sorted(body)},
+            errors={field: [UNKNOWN_FIELD_MESSAGE] for field in fields},
         )
 
 

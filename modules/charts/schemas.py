@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from modules.charts.rules import HOUSE_SYSTEMS
 from modules.core.http import InputSchema, LocalTime
@@ -51,44 +52,53 @@ class _ChartChoicesIn(InputSchema):
         return value
 
 
-class NatalFromProfileIn(_ChartChoicesIn):
-    """Compute from the birth data in your personal map (`/me/profile/`)."""
-
-    source: Literal["profile"]
+FORM_FIELDS = ("birth_date", "birth_time", "city", "country", "first_name", "last_name", "latitude", "longitude")
 
 
-class NatalFromFormIn(_ChartChoicesIn):
-    """The birth form: written into your personal map (the one place birth data lives), then computed."""
+class NatalIn(_ChartChoicesIn):
+    """`source: profile` computes from the birth data in your personal map (`/me/profile/`); `source: form` sends
+    the birth form, which is written into your personal map (the one place birth data lives), then computed."""
 
-    source: Literal["form"]
-    birth_date: dt.date = Field(description="YYYY-MM-DD, from 1900-01-01.")
+    source: Literal["profile", "form"]
+    birth_date: dt.date | None = Field(None, description="Form: YYYY-MM-DD, from 1900-01-01 (required).")
     birth_time: LocalTime | None = Field(
-        None, description="Local wall-clock time HH:MM[:SS]; `null` or absent = unknown (no houses or angles)."
+        None, description="Form: local wall-clock time HH:MM[:SS]; `null` or absent = unknown (no houses or angles)."
     )
-    city: str = Field(max_length=120, description="Birth city as typed; resolved offline when no coordinates.")
-    country: str = Field("", max_length=80, description="Birth country (name or ISO code) as typed.")
-    first_name: str | None = Field(None, max_length=80)
-    last_name: str | None = Field(None, max_length=80)
-    latitude: Latitude | None = Field(None, description="Birth latitude (with `longitude`), e.g. from a map pin.")
-    longitude: Longitude | None = Field(None, description="Birth longitude, east positive.")
+    city: str | None = Field(
+        None, max_length=120, description="Form: birth city as typed; resolved offline when no coordinates."
+    )
+    country: str | None = Field(None, max_length=80, description="Form: birth country (name or ISO code).")
+    first_name: str | None = Field(None, max_length=80, description="Form: written into your personal map.")
+    last_name: str | None = Field(None, max_length=80, description="Form: written into your personal map.")
+    latitude: Latitude | None = Field(None, description="Form: birth latitude (with `longitude`), e.g. a map pin.")
+    longitude: Longitude | None = Field(None, description="Form: birth longitude, east positive.")
 
     @field_validator("birth_date")
     @classmethod
-    def _plausible(cls, value: dt.date) -> dt.date:
-        if not (EARLIEST_BIRTH_DATE <= value <= dt.datetime.now(dt.UTC).date()):
+    def _plausible(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not (EARLIEST_BIRTH_DATE <= value <= dt.datetime.now(dt.UTC).date()):
             raise ValueError(f"Birth date must be between {EARLIEST_BIRTH_DATE} and today.")
         return value
 
     @model_validator(mode="after")
-    def _pair(self):
+    def _fields_of_the_source(self):
+        sent = self.model_fields_set
+        if self.source == "profile":
+            extra = [field for field in FORM_FIELDS if field in sent]
+            if extra:
+                raise PydanticCustomError(
+                    "form_field",
+                    "{fields}: form fields, sent with source=profile (use source=form, or leave them out).",
+                    {"fields": ", ".join(extra)},
+                )
+            return self
+        if self.birth_date is None:
+            raise PydanticCustomError("form_birth_date", "The form needs birth_date.")
         if (self.latitude is None) != (self.longitude is None):
-            raise ValueError("Give both latitude and longitude, or neither.")
-        if not self.city.strip() and self.latitude is None:
-            raise ValueError("Give the birth city, or the coordinates.")
+            raise PydanticCustomError("coordinates_pair", "Give both latitude and longitude, or neither.")
+        if not (self.city or "").strip() and self.latitude is None:
+            raise PydanticCustomError("form_place", "The form needs the birth city, or the coordinates.")
         return self
-
-
-NatalIn = Annotated[NatalFromProfileIn | NatalFromFormIn, Field(discriminator="source")]
 
 
 # --- charts ------------------------------------------------------------------------------------------------------

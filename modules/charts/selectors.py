@@ -295,13 +295,17 @@ def _day_bound(local: dt.datetime, zone: str | None, longitude: float, offset: i
         return (local - dt.timedelta(seconds=gap.before)).replace(tzinfo=dt.UTC)
 
 
-def birth_inputs(*, user_id: int) -> BirthInputs:
+def birth_inputs(*, user_id: int, resolved: Place | None = None) -> BirthInputs:
     """The person's birth data resolved for computing: place, zone, UTC instant, house system. Raises
-    BirthDataMissing, PlaceUnresolved and the 422s of the local time (time_nonexistent, time_ambiguous)."""
+    BirthDataMissing, PlaceUnresolved and the 422s of the local time (time_nonexistent, time_ambiguous).
+    `resolved`: the imported place whose coordinates were just written into the personal map (it is reported as
+    the place used)."""
     personal = personal_profile_get(user_id=user_id)
     if personal.birth_date is None:
         raise BirthDataMissing
     place = place_used(personal)
+    if resolved is not None:
+        place = dataclasses.replace(place, source="geonames", place_id=resolved.id)
     choices = chart_settings(user_id=user_id)
     applies = choices.birth_key == birth_key(personal)
     fold = choices.fold if applies else None

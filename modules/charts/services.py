@@ -22,7 +22,7 @@ from modules.charts import natal, selectors, wheel
 from modules.charts.contracts import NatalChart, NatalSummary, TransitChart
 from modules.charts.engine import OutOfRange, engine
 from modules.charts.errors import PlaceUnresolved, birth_data_missing, natal_chart_missing, out_of_range
-from modules.charts.models import ChartSettings, Country, NatalChartRow
+from modules.charts.models import ChartSettings, Country, NatalChartRow, Place
 from modules.charts.places import CountryRecord, PlaceRecord
 from modules.charts.rules import ANGLES, PLANETS, RULES_VERSION
 from modules.core.public import ApiError, rate_limit_enforce
@@ -49,11 +49,11 @@ def _out_of_range(field: str) -> ApiError:
 # --- the natal chart ---------------------------------------------------------------------------------------------
 
 
-def natal_current(*, user_id: int) -> NatalChart:
+def natal_current(*, user_id: int, resolved: Place | None = None) -> NatalChart:
     """The person's chart for their current birth data: the stored one while its input hash is current, else
     computed now and stored (in the person's own row). Raises selectors.BirthDataMissing, PlaceUnresolved and the
     local-time 422s."""
-    inputs = selectors.birth_inputs(user_id=user_id)
+    inputs = selectors.birth_inputs(user_id=user_id, resolved=resolved)
     current = engine()
     digest = natal.input_hash(inputs, current)
     row = selectors.stored_chart(user_id=user_id)
@@ -132,7 +132,7 @@ def _write_form(user_id: int, form: BirthForm) -> None:
     personal_profile_update(user_id=user_id, changes=changes)
 
 
-def _place_coordinates(user_id: int, place_id: int | None) -> None:
+def _place_coordinates(user_id: int, place_id: int | None) -> Place | None:
     """Give the personal map the coordinates of the place its city names (or of the chosen `place_id`), so that
     the map records the place the chart is computed for. Raises PlaceUnresolved."""
     personal = personal_profile_get(user_id=user_id)
@@ -141,7 +141,7 @@ def _place_coordinates(user_id: int, place_id: int | None) -> None:
     elif personal.birth_lat is None and personal.birth_city:
         place = selectors.place_resolve(city=personal.birth_city, country=personal.birth_country)
     else:
-        return
+        return None
     personal_profile_update(
         user_id=user_id,
         changes={
@@ -150,6 +150,7 @@ def _place_coordinates(user_id: int, place_id: int | None) -> None:
             "birth_timezone": "",
         },
     )
+    return place
 
 
 def _write_choices(user_id: int, choices: ChartChoices) -> None:
@@ -179,10 +180,10 @@ def natal_create(*, user_id: int, form: BirthForm | None, choices: ChartChoices)
         if form is not None:
             _write_form(user_id, form)
         place_id = None if choices.place_id is UNSET else choices.place_id
-        _place_coordinates(user_id, place_id)
+        resolved = _place_coordinates(user_id, place_id)
         _write_choices(user_id, choices)
         try:
-            return natal_current(user_id=user_id)
+            return natal_current(user_id=user_id, resolved=resolved)
         except selectors.BirthDataMissing:
             raise birth_data_missing() from None
 
