@@ -29,6 +29,7 @@ from modules.charts.contracts import (
 from modules.charts.engine import Engine, Sky
 from modules.charts.instants import format_offset
 from modules.charts.rules import (
+    ANGLES,
     ASPECT_POINTS,
     PLANETS,
     POINTS,
@@ -203,8 +204,14 @@ def chart_dump(chart: NatalChart) -> dict:
 
 
 def chart_load(data: dict) -> NatalChart:
-    return _CHART.validate_python(data)
-
-
-def replace(chart: NatalChart, **changes) -> NatalChart:
-    return dataclasses.replace(chart, **changes)
+    """A stored chart. PostgreSQL's jsonb keeps object keys in its own order (shortest first): the maps are put
+    back in the chart's order (planets Sun → Pluto, houses 1 → 12, angles ASC, MC, DSC, IC)."""
+    chart = _CHART.validate_python(data)
+    angles = chart.angles
+    return dataclasses.replace(
+        chart,
+        planets={name: chart.planets[name] for name in PLANETS},
+        points={name: chart.points[name] for name in POINTS},
+        houses={str(n): chart.houses[str(n)] for n in range(1, 13)} if chart.houses else {},
+        angles={name: angles[name] for name in ANGLES} if angles else None,
+    )

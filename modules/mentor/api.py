@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from modules.accounts.http import async_bearer_auth, bearer_auth, current_principal
-from modules.core.http import PathId, error_responses
+from modules.core.http import PathId, error_responses, multipart_or_json_body, parse_json_or_form
 from modules.mentor import selectors, services
 from modules.mentor.contracts import MODES, ChatQueued
 from modules.mentor.models import SessionKind
@@ -27,6 +27,8 @@ from modules.mentor.schemas import (
     MentorHistoryParams,
     MentorMemoryOut,
     MentorMessagePageOut,
+    MentorNatalIn,
+    MentorNatalOut,
     MentorProfileOut,
     MentorProfilePatch,
     MentorSessionDetailOut,
@@ -108,6 +110,12 @@ STREAM_DESCRIPTION = (
 )
 
 
+def optional_json_body(schema) -> dict:
+    """OpenAPI for a JSON body that may be left out entirely."""
+    body = multipart_or_json_body(schema, files={})["requestBody"]
+    return {"requestBody": {"required": False, "content": {"application/json": body["content"]["application/json"]}}}
+
+
 def _viewer(request: HttpRequest) -> int:
     return current_principal(request).user_id
 
@@ -182,6 +190,24 @@ async def mentor_stream(request: HttpRequest, params: Query[MentorStreamParams])
 )
 async def mentor_stream_post(request: HttpRequest, payload: MentorChatIn):
     return await _stream(request, payload)
+
+
+@router.post(
+    "/natal/",
+    response={200: MentorNatalOut, **REPLY_ERRORS},
+    summary="The mentor's reading of my natal chart (computed from my personal map)",
+    description=(
+        'A natal-mode turn: the request ("Read my natal chart." in your language) and the reading are stored '
+        "in your natal conversation, with the same limits as mentorChat. The mentor reads only the chart SelfLink "
+        "computed (GET /astro/natal/me/); without one it says why (`chart_status`). Works with the offline mentor."
+    ),
+    openapi_extra={"parameters": BYO_HEADERS, **optional_json_body(MentorNatalIn)},
+)
+def mentor_natal(request: HttpRequest):
+    # The app posts no body at all (axios sends no Content-Type then): that is `{}`; a body with unknown fields is
+    # refused like everywhere else.
+    payload = parse_json_or_form(request, MentorNatalIn)[0] if request.body else MentorNatalIn()
+    return services.natal_reading(user_id=_viewer(request), language=payload.language, byo=byo_config(request.headers))
 
 
 # --- history and sessions -------------------------------------------------------------------------

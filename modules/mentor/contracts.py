@@ -6,6 +6,8 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
+from modules.charts.public import NatalSummary
+
 MODES = ("default", "daily", "reflection", "goals", "natal", "soulmatch")
 # The mobile app's mode names, each another name for one of ours. `daily_mentor` is the app's daily journal: its
 # message is an entry in the day's journal session (as `POST /mentor/daily/entry/` makes), not a chat.
@@ -54,6 +56,9 @@ class UserContext:
     birth_time: str = ""
     birth_place: str = ""
     birth_timezone: str = ""
+    # The natal chart computed from that birth data (charts.public.natal_summary), read only in the natal mode;
+    # None outside it.
+    chart: NatalSummary | None = None
     goals: tuple[str, ...] = ()
     journal: tuple[str, ...] = ()  # recent journal entries, newest first, trimmed
     memory: str = ""

@@ -1,8 +1,9 @@
 """The offline mentor: deterministic replies composed from the person's own context and the persona's phrasing.
 
 It needs no model and no network, so the mentor works on a fresh machine, and the same request always gets the
-same reply. A reply is built from, in order: an opener for the mode (with the person's name), in the natal and
-soulmatch modes what is known (birth data, the compatibility profile) and what SelfLink cannot know yet, the
+same reply. A reply is built from, in order: an opener for the mode (with the person's name), in the natal mode
+the birth data and a reading of the natal chart computed from it (or why there is none), in the soulmatch mode
+the compatibility profile and what SelfLink cannot know yet, the
 keywords of the message and the question it asks, a link to one of their goals (the one sharing most words with
 the message), the themes of their recent journal entries, a remark when an earlier conversation is remembered, the
 tone's line and a closing question for the mode. Choices between phrasings depend on a hash of the message, never
@@ -15,9 +16,10 @@ import hashlib
 import re
 from collections import Counter
 
+from modules.charts.public import NatalSummary
 from modules.mentor.contracts import Prompt
 from modules.mentor.personas import Persona, persona
-from modules.mentor.prompts import birth_text
+from modules.mentor.prompts import birth_text, chart_aspects, chart_placements, sign_in, sign_themes
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _SENTENCE = re.compile(r"[^.!?\n…]+[.!?…]*")
@@ -68,14 +70,46 @@ def _best_goal(goals: tuple[str, ...], message_words: set[str]) -> str:
     return max(goals, key=lambda goal: (overlap(goal), -goals.index(goal)))
 
 
+def _natal_reading(chart: NatalSummary, voice: Persona) -> list[str]:
+    """The chart's own placements, then a reading of the Sun, the Moon and the Ascendant by their signs' themes
+    (rules of thumb every astrology text shares, published in the persona files), then the closest aspects."""
+    lines = [voice.line("natal_chart", placements=chart_placements(chart, voice))]
+    signs = {body: sign for body, sign, *_ in chart.planets}
+    angles = {name: sign for name, sign, _ in chart.angles}
+    lines.append(
+        voice.line(
+            "natal_reading",
+            sun=sign_in(signs["sun"], voice),
+            sun_themes=sign_themes(signs["sun"], voice),
+            moon=sign_in(signs["moon"], voice),
+            moon_themes=sign_themes(signs["moon"], voice),
+        )
+    )
+    if angles:
+        lines.append(
+            voice.line("natal_rising", asc=sign_in(angles["asc"], voice), asc_themes=sign_themes(angles["asc"], voice))
+        )
+    else:
+        lines.append(voice.line("natal_no_time"))
+    if chart.aspects:
+        lines.append(voice.line("natal_aspects", aspects=chart_aspects(chart, voice, limit=3)))
+    return lines
+
+
 def _mode_facts(prompt: Prompt, voice: Persona) -> list[str]:
-    """Natal and soulmatch: what the mentor knows (birth data, the compatibility profile) and, plainly, what SelfLink
-    cannot know yet. Nothing here is ever derived: no chart placements, no scores."""
+    """Natal and soulmatch: what the mentor knows (birth data and the chart computed from it, the compatibility
+    profile) and, plainly, what SelfLink cannot know. Nothing is ever invented: placements come from the chart the
+    charts module computed, never from a guess, and there are no compatibility scores."""
     context = prompt.context
     if prompt.mode == "natal":
         birth = birth_text(context, voice)
-        known = voice.line("natal_birth", birth=birth) if birth else voice.line("natal_no_birth")
-        return [known, voice.line("natal_limits")]
+        facts = [voice.line("natal_birth", birth=birth) if birth else voice.line("natal_no_birth")]
+        chart = context.chart
+        if chart is not None and chart.status == "ok":
+            return facts + _natal_reading(chart, voice)
+        if chart is not None and chart.status == "unresolved":
+            facts.append(voice.line("natal_unresolved"))
+        return [*facts, voice.line("natal_limits")]
     if prompt.mode == "soulmatch":
         labels = voice.context_labels
         facts = [
@@ -105,13 +139,15 @@ def compose(prompt: Prompt) -> str:
 
     parts = [_pick(offline["openers"][prompt.mode], seed, "opener").format(name_suffix=name_suffix)]
     parts += _mode_facts(prompt, voice)
-    question = first_question(text)
-    found = keywords(text.replace(question, " ") if question else text, stopwords)
+    # The reading POST /mentor/natal/ asks for is the mentor's own request: nothing in it to reflect back.
+    own_request = prompt.mode == "natal" and text == offline["natal_request"]
+    question = None if own_request else first_question(text)
+    found = [] if own_request else keywords(text.replace(question, " ") if question else text, stopwords)
     if found:
         parts.append(voice.line("keywords", keywords=_join(found, offline["and"])))
     if question:
         parts.append(voice.line("question", question=_quote(question, voice)))
-    if not found and not question:
+    if not found and not question and not own_request:
         parts.append(voice.line("empty"))
 
     if context.goals:

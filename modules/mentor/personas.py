@@ -37,11 +37,29 @@ LINES = (
     "natal_birth",
     "natal_no_birth",
     "natal_limits",
+    "natal_unresolved",
+    "natal_chart",
+    "natal_angles",
+    "natal_no_time",
+    "natal_aspects",
+    "natal_reading",
+    "natal_rising",
     "soulmatch_profile",
     "soulmatch_no_profile",
     "soulmatch_limits",
 )
-FACTS = ("birth_date", "birth_time", "birth_place", "birth_timezone", "no_birth", "no_time", "chart", "match")
+FACTS = (
+    "birth_date",
+    "birth_time",
+    "birth_place",
+    "birth_timezone",
+    "no_birth",
+    "no_time",
+    "chart",
+    "chart_unresolved",
+    "match",
+)
+CHART = ("signs_in", "themes", "placement", "placement_house", "retrograde", "aspect", "bodies", "aspects")
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,7 @@ class Persona:
     safety: dict[str, str]
     memory: dict[str, str]
     facts: dict[str, str]
+    chart: dict  # names of signs, bodies and aspects, and the sign themes (see `[chart]` in en.toml)
 
     def system(self, *, mode: str, tone: str) -> str:
         return self.system_template.format(mode=self.modes[mode], tone=self.tones[tone])
@@ -82,6 +101,7 @@ def persona(language: str) -> Persona:
         safety=data["safety"],
         memory=data["memory"],
         facts=data["facts"],
+        chart=data["chart"],
     )
     missing = [m for m in MODES if m not in loaded.modes or m not in loaded.offline["openers"]]
     missing += [t for t in TONES if t not in loaded.tones or t not in loaded.offline["tones"]]
@@ -89,6 +109,10 @@ def persona(language: str) -> Persona:
     missing += [key for key in FACTS if key not in loaded.facts]
     missing += [key for key in LINES if key not in loaded.offline["lines"]]
     missing += [key for key in CONTEXT_LABELS if key not in loaded.context_labels]
+    missing += [key for key in CHART if key not in loaded.chart]
+    missing += [] if "natal_request" in loaded.offline else ["natal_request"]
+    if len(loaded.chart.get("signs_in", ())) != 12 or len(loaded.chart.get("themes", ())) != 12:
+        missing.append("twelve signs_in and themes")
     if missing:
         raise ValueError(f"persona {language!r} lacks {missing}")
     return loaded

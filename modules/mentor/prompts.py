@@ -2,9 +2,9 @@
 
 1. A system message with the persona for the language, with the mode's and the tone's instructions.
 2. A system message with the compact user context (profile facts, goals, recent journal, memory; in the natal
-   mode the birth data and that no chart is calculated, in the soulmatch mode that no compatibility score or
-   other person's profile is known), each value cut to a length and the whole to `CONTEXT_MAX_CHARS`, introduced
-   as data, not instructions.
+   mode the birth data and the natal chart computed from it, or why there is none; in the soulmatch mode that no
+   compatibility score or other person's profile is known), each value cut to a length and the whole to
+   `CONTEXT_MAX_CHARS`, introduced as data, not instructions.
 3. The latest messages of the session that fit in `MENTOR_HISTORY_MAX_CHARS` (newest kept first), as user and
    assistant messages.
 4. The person's message, as a user message. Text the person wrote never goes into a system message except as
@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from modules.charts.public import NatalSummary
 from modules.mentor.contracts import ChatMessage, Prompt, UserContext
 from modules.mentor.personas import Persona, persona
 
-CONTEXT_MAX_CHARS = 2000
+CONTEXT_MAX_CHARS = 2600
 VALUE_MAX_CHARS = 240
+CHART_MAX_CHARS = 900  # ten placements, the angles and the closest aspects
+CHART_ASPECTS = 5  # the tightest ones are named
 HISTORY_MAX_MESSAGES = 40
 
 
@@ -42,10 +45,60 @@ def birth_text(context: UserContext, voice: Persona) -> str:
     return ", ".join(parts)
 
 
+SIGNS = ("aries", "taurus", "gemini", "cancer", "leo", "virgo", "libra", "scorpio", "sagittarius", "capricorn",
+         "aquarius", "pisces")  # fmt: skip
+
+
+def sign_in(sign: str, voice: Persona) -> str:
+    """ "in Gemini" in the persona's language (charts name signs in English: Aries … Pisces)."""
+    return voice.chart["signs_in"][SIGNS.index(sign.lower())]
+
+
+def sign_themes(sign: str, voice: Persona) -> str:
+    return voice.chart["themes"][SIGNS.index(sign.lower())]
+
+
+def chart_placements(chart: NatalSummary, voice: Persona) -> str:
+    """ "Sun in Gemini (house 4), Moon in Capricorn (house 11), …" from the chart's own placements only."""
+    names = voice.chart["bodies"]
+    parts = []
+    for body, sign, _degree, house, retrograde in chart.planets:
+        template = voice.chart["placement_house"] if house else voice.chart["placement"]
+        text = template.format(body=names[body], sign_in=sign_in(sign, voice), house=house)
+        parts.append(text + (voice.chart["retrograde"] if retrograde else ""))
+    return ", ".join(parts)
+
+
+def chart_aspects(chart: NatalSummary, voice: Persona, limit: int = CHART_ASPECTS) -> str:
+    names, aspects = voice.chart["bodies"], voice.chart["aspects"]
+    return ", ".join(
+        voice.chart["aspect"].format(p1=names[p1], aspect=aspects[aspect], p2=names[p2], orb=f"{orb:.1f}")
+        for p1, aspect, p2, orb in chart.aspects[:limit]
+    )
+
+
+def chart_text(chart: NatalSummary | None, voice: Persona) -> str:
+    """The natal chart as one context value: the placements, the angles and the closest aspects, or why there is
+    no chart (never anything the chart does not say)."""
+    if chart is None or chart.status == "missing":
+        return voice.facts["chart"]
+    if chart.status != "ok":
+        return voice.facts["chart_unresolved"]
+    lines = [voice.line("natal_chart", placements=chart_placements(chart, voice))]
+    angles = {name: sign for name, sign, _ in chart.angles}
+    if angles:
+        lines.append(voice.line("natal_angles", asc=sign_in(angles["asc"], voice), mc=sign_in(angles["mc"], voice)))
+    else:
+        lines.append(voice.line("natal_no_time"))
+    if chart.aspects:
+        lines.append(voice.line("natal_aspects", aspects=chart_aspects(chart, voice)))
+    return " ".join(lines)
+
+
 def context_text(context: UserContext, language: str, mode: str = "default") -> str:
-    """The person's facts for the model. Birth data only in the natal mode (it is sent to the provider only when
-    the person asks about their chart); in the natal and soulmatch modes, also what SelfLink cannot know yet, so
-    the model has it as a fact next to the data rather than inventing it."""
+    """The person's facts for the model. Birth data and the natal chart only in the natal mode (they are sent to
+    the provider only when the person asks about their chart); in the soulmatch mode, also what SelfLink cannot
+    know yet, so the model has it as a fact next to the data rather than inventing it."""
     voice = persona(language)
     labels = voice.context_labels
     lines = []
@@ -57,7 +110,7 @@ def context_text(context: UserContext, language: str, mode: str = "default") -> 
     add("name", context.name)
     if mode == "natal":
         add("birth", birth_text(context, voice) or voice.facts["no_birth"])
-        add("chart", voice.facts["chart"])
+        lines.append(f"- {labels['chart']}: {_cut(chart_text(context.chart, voice), CHART_MAX_CHARS)}")
     if mode == "soulmatch":
         add("match", voice.facts["match"])
     add("intention", context.intention)

@@ -365,3 +365,26 @@ class MentorMemoryOut(Schema):
 class MentorHistoryDeletedOut(Schema):
     deleted_sessions: int
     deleted_messages: int
+
+
+class MentorNatalIn(InputSchema):
+    """Optional: the app sends no body."""
+
+    language: LanguageValue | None = Field(None, description="Reply language; default: your mentor profile's.")
+
+
+class MentorNatalOut(Schema):
+    mentor_text: str = Field(description="The mentor's reading of your natal chart (markdown-free plain text).")
+    generated_at: dt.datetime
+    session_id: int = Field(description="The natal-mode conversation the reading was stored in.")
+    message_id: int
+    language: LanguageValue
+    provider: ProviderValue
+    model: str
+    chart_status: Literal["ok", "missing", "unresolved"] = Field(
+        description="`ok`: the reading is of your computed chart (`chart_input_hash`); `missing`: no birth date "
+        "or place in your personal map; `unresolved`: the birth place or time needs a decision (see "
+        "POST /astro/natal/)."
+    )
+    chart_input_hash: str = Field(description="The input hash of the chart read (GET /astro/natal/me/), or empty.")
+    chart_rules_version: int

@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from modules.accounts.public import account_get
+from modules.charts.public import NatalSummary
 from modules.core.public import NotFound, Page, paginate_queryset
 from modules.mentor.contracts import LANGUAGES, Reply, TaskView, UserContext
 from modules.mentor.models import (
@@ -51,7 +52,11 @@ def profile_get(*, user_id: int) -> ProfileView:
 
 
 def user_context(
-    *, user_id: int, profile: ProfileView | None = None, before_message_id: int | None = None
+    *,
+    user_id: int,
+    profile: ProfileView | None = None,
+    before_message_id: int | None = None,
+    chart: NatalSummary | None = None,
 ) -> UserContext:
     """Everything the mentor may know about the person, compact: account and profile facts (birth data included;
     the prompt shows it only in the natal mode), goals, the last journal entries of the past two weeks (written
@@ -81,6 +86,7 @@ def user_context(
         birth_time=personal.birth_time.strftime("%H:%M") if personal.birth_time else "",
         birth_place=personal.birth_place,
         birth_timezone=personal.birth_timezone,
+        chart=chart,
         goals=tuple(profile.goals),
         journal=tuple(entry.content[:JOURNAL_ENTRY_CHARS] for entry in journal),
         memory=memory,

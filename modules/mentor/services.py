@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from modules.charts.public import natal_summary
 from modules.core.public import ApiError, NotFound, RateLimited, ValidationFailed, rate_limit_enforce
 from modules.mentor import memory as memory_summaries
 from modules.mentor import safety, selectors
@@ -35,6 +37,7 @@ from modules.mentor.models import (
     SessionKind,
     TaskStatus,
 )
+from modules.mentor.personas import persona
 from modules.mentor.prompts import prompt_build
 from modules.mentor.providers import FixedReplyProvider, Provider, ProviderError, platform_provider, provider_for
 from modules.realtime.public import publish, user_topic
@@ -140,7 +143,12 @@ def turn_for_message(message: MentorMessage, *, byo: bool = False) -> Turn:
     """Everything needed to answer a stored message of the person (also used by the reply job)."""
     session = message.session
     profile = selectors.profile_get(user_id=message.user_id)
-    context = selectors.user_context(user_id=message.user_id, profile=profile, before_message_id=message.id)
+    # The natal mode reads the chart computed from the personal map (its stored copy while the birth data is
+    # unchanged); no other mode needs it.
+    chart = natal_summary(user_id=message.user_id) if session.mode == Mode.NATAL else None
+    context = selectors.user_context(
+        user_id=message.user_id, profile=profile, before_message_id=message.id, chart=chart
+    )
     history = selectors.session_history(session_id=session.id, before_message_id=message.id)
     prompt = prompt_build(
         context=context,
@@ -315,6 +323,52 @@ def chat_reply(
         user_id=user_id, message=message, mode=mode, language=language, session_id=session_id, byo=byo is not None
     )
     return _answer(turn, provider)
+
+
+@dataclass(frozen=True)
+class NatalReading:
+    """`POST /mentor/natal/`: the mentor's reading of the person's natal chart, and which chart it read."""
+
+    mentor_text: str
+    generated_at: dt.datetime
+    session_id: int
+    message_id: int
+    language: str
+    provider: str
+    model: str
+    chart_status: str
+    chart_input_hash: str
+    chart_rules_version: int
+
+
+def natal_reading(*, user_id: int, language: str | None, byo: ProviderConfig | None) -> NatalReading:
+    """Ask the mentor to read the natal chart: a natal-mode turn whose message is the persona's own request
+    ("Read my natal chart."), answered like any chat message (same limits, safety checks and history)."""
+    provider = provider_for(byo)
+    language = language or selectors.profile_get(user_id=user_id).language
+    turn = turn_start(
+        user_id=user_id,
+        message=persona(language).offline["natal_request"],
+        mode="natal",
+        language=language,
+        byo=byo is not None,
+    )
+    reply = _answer(turn, provider)
+    chart = turn.prompt.context.chart
+    assert chart is not None  # the natal mode always reads it
+    stored = MentorMessage.objects.values_list("created_at", flat=True).get(id=reply.message_id)
+    return NatalReading(
+        mentor_text=reply.text,
+        generated_at=stored,
+        session_id=reply.session_id,
+        message_id=reply.message_id,
+        language=reply.language,
+        provider=reply.provider,
+        model=reply.model,
+        chart_status=chart.status,
+        chart_input_hash=chart.input_hash,
+        chart_rules_version=chart.rules_version,
+    )
 
 
 def chat_respond(

@@ -1,10 +1,12 @@
-"""The mobile app's mentor vocabulary: its four mode names next to ours, the journal they reach, the natal and
-soulmatch conversations (honest about what SelfLink cannot know yet), and the fields its screens read (history
-`role`/`meta`, journal previews, a journal day's `entry`/`reply`)."""
+"""The mobile app's mentor vocabulary: its four mode names next to ours, the journal they reach, the natal
+conversation (reading the chart the charts module computed, never an invented one) and the soulmatch one (honest
+about what SelfLink cannot know yet), and the fields its screens read (history `role`/`meta`, journal previews, a
+journal day's `entry`/`reply`)."""
 
 import datetime as dt
 import re
 import uuid
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -153,18 +155,53 @@ def test_async_daily_mentor_lands_in_the_journal_and_announces_our_mode(
     assert api.get(f"/mentor/tasks/{uuid.UUID(accepted['task_id'])}/").json()["status"] == "done"
 
 
-# --- natal: the personal map's birth data, and no invented chart -------------------------------------------
+# --- natal: the personal map's birth data, the chart computed from it, and nothing invented -----------------
+
+SIGNS = "aries|taurus|gemini|cancer|leo|virgo|libra|scorpio|sagittarius|capricorn|aquarius|pisces"
+# The public kerykeion test birth (see tests/charts/test_accuracy.py): Sun in Gemini, Moon in Capricorn, ASC Aquarius.
+DEPP = {
+    "first_name": "Johnny",
+    "birth_date": dt.date(1963, 6, 9),
+    "birth_time": dt.time(0, 0),
+    "birth_timezone": "",
+    "birth_city": "Owensboro",
+    "birth_country": "United States",
+    "birth_lat": Decimal("37.774220"),
+    "birth_lon": Decimal("-87.113330"),
+}
 
 
-def test_natal_offline_reply_uses_the_birth_data_and_says_what_it_cannot_know(api):
+def test_natal_offline_reply_reads_the_computed_chart(api):
+    PersonalProfileFactory(user=api.user, **DEPP)
+    reply = chat(api, "Give me a short natal mentor reading based on my chart.", mode="natal_mentor")["reply"]
+    assert "date 1963-06-09, time 00:00, place Owensboro, United States" in reply
+    assert "Sun in Gemini (house 4), Moon in Capricorn (house 11)" in reply
+    assert "Saturn in Aquarius (house 1), retrograde" in reply
+    assert "The Sun in Gemini speaks of curiosity, words and versatility" in reply
+    assert "With the Ascendant in Aquarius" in reply
+    assert "The closest aspects: Mercury conjunction Venus (0.6°)" in reply
+    assert persona("en").line("natal_limits") not in reply
+    chart = api.get("/astro/natal/me/").json()  # the same chart the natal screen shows
+    assert chart["planets"]["sun"]["sign"] == "Gemini" and chart["angles"]["asc"]["sign"] == "Aquarius"
+
+
+def test_natal_offline_reply_in_russian_and_georgian(api):
+    PersonalProfileFactory(user=api.user, **DEPP)
+    ru = chat(api, "Расскажи о моей карте.", mode="natal_mentor", language="ru")["reply"]
+    assert "Солнце в Близнецах (4-й дом), Луна в Козероге (11-й дом)" in ru
+    ka = chat(api, "მომიყევი ჩემს რუკაზე.", mode="natal_mentor", language="ka")["reply"]
+    assert "მზე ტყუპებში (სახლი 4), მთვარე თხის რქაში (სახლი 11)" in ka
+
+
+def test_natal_with_an_unresolved_birth_place_names_nothing(api):
+    # A city but no coordinates, and no place index on this server: the chart cannot be computed.
     PersonalProfileFactory(user=api.user, first_name="Nino")
     reply = chat(api, "Give me a short natal mentor reading based on my chart.", mode="natal_mentor")["reply"]
     assert reply.startswith(("Let's look at what you are asking about your chart, Nino.", "Thank you for bringing"))
     assert "date 1990-05-17, time 14:30, place Tbilisi, Georgia, time zone Asia/Tbilisi" in reply
-    assert persona("en").line("natal_limits") in reply
+    assert persona("en").line("natal_unresolved") in reply and persona("en").line("natal_limits") in reply
     # Nothing a chart would say: no sign, planet or house is named.
-    signs = "aries|taurus|gemini|cancer|leo|virgo|libra|scorpio|sagittarius|capricorn|aquarius|pisces"
-    assert not re.search(rf"\b({signs}|ascendant|moon in|sun in)\b", reply.lower())
+    assert not re.search(rf"\b({SIGNS}|ascendant|moon in|sun in)\b", reply.lower())
 
 
 def test_natal_without_birth_data_asks_for_it(api):
@@ -174,21 +211,69 @@ def test_natal_without_birth_data_asks_for_it(api):
     assert persona("ru").line("natal_no_birth") in ru
 
 
-def test_the_model_gets_birth_data_only_in_the_natal_mode(api, fake_llm):
-    PersonalProfileFactory(user=api.user, first_name="Nino", birth_time=None)
+def test_the_model_gets_birth_data_and_chart_only_in_the_natal_mode(api, fake_llm):
+    PersonalProfileFactory(user=api.user, **{**DEPP, "birth_time": None})
     chat(api, "What does my chart say?", mode="natal_mentor")
     system, context = (m["content"] for m in fake_llm.requests[-1].messages[:2])
     assert persona("en").modes["natal"] in system
-    assert "- Birth data (from their personal map): date 1990-05-17, birth time unknown, place Tbilisi" in context
-    assert f"- Natal chart: {persona('en').facts['chart']}" in context
+    assert "- Birth data (from their personal map): date 1963-06-09, birth time unknown, place Owensboro" in context
+    assert "- Natal chart: In your chart: Sun in Gemini, Moon in Capricorn" in context
+    assert persona("en").line("natal_no_time") in context  # no houses, no Ascendant without a birth time
     chat(api, "Something else.", mode="chat_mentor")
     context = fake_llm.requests[-1].messages[1]["content"]
-    assert "1990" not in context and "Tbilisi" not in context and "Natal chart" not in context
+    assert "1963" not in context and "Owensboro" not in context and "Natal chart" not in context
+
+
+def test_the_model_is_told_why_there_is_no_chart(api, fake_llm):
+    PersonalProfileFactory(user=api.user, first_name="Nino", birth_time=None)
+    chat(api, "What does my chart say?", mode="natal_mentor")
+    context = fake_llm.requests[-1].messages[1]["content"]
+    assert f"- Natal chart: {persona('en').facts['chart_unresolved']}" in context
 
 
 def test_the_natal_context_says_when_there_is_no_birth_data():
     text = context_text(UserContext(user_id=1), "ka", "natal")
     assert persona("ka").facts["no_birth"] in text and persona("ka").facts["chart"] in text
+
+
+# --- POST /mentor/natal/: the mentor's reading of the chart ------------------------------------------------
+
+
+def test_the_natal_reading_with_the_offline_mentor(api):
+    PersonalProfileFactory(user=api.user, **DEPP)
+    response = api.post("/mentor/natal/")
+    assert response.status == 200, response
+    body = response.json()
+    chart = api.get("/astro/natal/me/").json()
+    assert (body["chart_status"], body["chart_input_hash"]) == ("ok", chart["meta"]["input_hash"])
+    assert body["provider"] == "offline" and body["language"] == "en"
+    assert "Sun in Gemini (house 4)" in body["mentor_text"] and "Ascendant in Aquarius" in body["mentor_text"]
+    assert "What stands out in your words" not in body["mentor_text"]  # its own request is not echoed back
+    # Stored as a natal conversation: the request in the person's language, then the reading.
+    session = MentorSession.objects.get(id=body["session_id"])
+    assert session.mode == "natal"
+    texts = list(MentorMessage.objects.filter(session=session).order_by("id").values_list("role", "content"))
+    assert texts == [("user", persona("en").offline["natal_request"]), ("assistant", body["mentor_text"])]
+    assert body["generated_at"].endswith("Z")
+    again = api.post("/mentor/natal/").json()
+    assert again["mentor_text"] == body["mentor_text"]  # deterministic
+
+
+def test_the_natal_reading_in_another_language_and_without_a_chart(api):
+    ru = api.post("/mentor/natal/", {"language": "ru"}).json()
+    assert ru["language"] == "ru" and ru["chart_status"] == "missing" and ru["chart_input_hash"] == ""
+    assert persona("ru").line("natal_no_birth") in ru["mentor_text"]
+    refused = api.post("/mentor/natal/", {"language": "ru", "chart": {"sun": "Leo"}})
+    assert refused.status == 422 and refused.json()["code"] == "unknown_field"
+
+
+def test_the_natal_reading_asks_the_model_with_the_chart(api, fake_llm):
+    PersonalProfileFactory(user=api.user, **DEPP)
+    body = api.post("/mentor/natal/").json()
+    assert body["provider"] == "openai"
+    request = fake_llm.requests[-1].messages
+    assert "Sun in Gemini (house 4)" in request[1]["content"]
+    assert request[-1] == {"role": "user", "content": "Read my natal chart."}
 
 
 # --- soulmatch: the compatibility profile, no score, not the other person -----------------------------------
