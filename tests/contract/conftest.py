@@ -22,3 +22,13 @@ def sign_up(server):
         return App.sign_up(server, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def places(server):
+    """The GeoNames sample of the charts tests imported into the live server's database (committed)."""
+    from modules.charts import services
+    from tests.charts.conftest import geonames_sample
+
+    records, countries = geonames_sample()
+    services.places_import(places=records, countries=countries)

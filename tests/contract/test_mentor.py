@@ -157,7 +157,7 @@ def test_row_50_the_daily_screen_writes_in_todays_journal(sign_up):
     assert day["session_id"] == state["session_id"]  # the list the screen reloads shows the new entry
 
 
-def test_row_50_the_natal_screen_uses_the_birth_data_and_invents_no_chart(sign_up):
+def test_row_50_the_natal_screen_reads_the_computed_chart_and_invents_none(sign_up, places):
     app = sign_up()
     give_birth_data(app)
     state = use_mentor_stream(
@@ -165,11 +165,16 @@ def test_row_50_the_natal_screen_uses_the_birth_data_and_invents_no_chart(sign_u
     )
     assert state["ended"] and "Nino" in state["reply"]
     assert "1994-08-02" in state["reply"] and "06:15" in state["reply"] and "Kutaisi, Georgia" in state["reply"]
-    assert "cannot calculate a natal chart yet" in state["reply"]
+    chart = app.get("/astro/natal/me/").json()  # the chart the natal chart screen shows
+    sun, moon = chart["planets"]["sun"], chart["planets"]["moon"]
+    assert (
+        f"Sun in {sun['sign']} (house {sun['house']}), Moon in {moon['sign']} (house {moon['house']})"
+        in (state["reply"])
+    )
 
     bare = sign_up()
     without = use_mentor_stream(bare, mode="natal_mentor", message="Give me a short natal mentor reading.")
-    assert "no birth date yet" in without["reply"]
+    assert "no birth date yet" in without["reply"] and "I won't name planets" in without["reply"]
 
 
 def test_row_50_the_soulmatch_screen_says_what_it_cannot_know(sign_up):
@@ -190,7 +195,7 @@ def test_row_50_languages_the_app_sends(sign_up):
     state = use_mentor_stream(app, mode="chat_mentor", message="Мне трудно сосредоточиться.", language="ru")
     assert state["ended"] and re.search("[а-яА-Я]", state["reply"])
     ka = use_mentor_stream(app, mode="natal_mentor", message="მომიყევი ჩემს რუკაზე.", language="ka")
-    assert ka["ended"] and "SelfLink-ს ჯერ არ შეუძლია" in ka["reply"]
+    assert ka["ended"] and "შენს პირად რუკაში დაბადების თარიღი ჯერ არ არის" in ka["reply"]
 
 
 def test_row_50_without_a_token_the_stream_is_refused(server):
