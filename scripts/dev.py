@@ -144,6 +144,8 @@ def main() -> int:
     try:
         run_step("applying migrations", "migrate", "--no-input", env=env)
         run_step("seeding demo data (first start only)", "seed_demo", "--once", env=env)
+        # The offline birth-place index (GeoNames cities, ~30 s once): astrology resolves typed cities with it.
+        run_step("importing birth places (first start only)", "charts_import_places", "--if-empty", env=env)
 
         # The mobile app, pointed at an API on port 8000 without EXPO_PUBLIC_REALTIME_URL, opens its WebSocket on
         # 8001 (src/realtime/index.ts). In development the same daphne listens there too, so it works unmodified.

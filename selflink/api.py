@@ -68,7 +68,13 @@ class SelfLinkAPI(NinjaAPI):
         for name, definition in realtime_catalog_schemas().items():
             components.setdefault(name, definition)
         components["ErrorCode"] = error_code_schema()
-        for name in ("ErrorOut", "ValidationErrorOut", "ErrorFrame"):
+        # The shared error shapes, and the error schemas that extend them (`…ErrorOut`: a 422 with more fields).
+        for name in (
+            "ErrorOut",
+            "ValidationErrorOut",
+            "ErrorFrame",
+            *(n for n in components if n.endswith("ErrorOut")),
+        ):
             components[name]["properties"]["code"] = {**ERROR_CODE_REF}
         return schema
 

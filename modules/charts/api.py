@@ -18,7 +18,7 @@ from modules.charts.schemas import (
     NatalIn,
     PlacesOut,
     PlacesParams,
-    PlaceUnresolvedOut,
+    PlaceUnresolvedErrorOut,
     TransitsOut,
     TransitsParams,
     offset_seconds,
@@ -33,8 +33,8 @@ matrix_router = Router(tags=["matrix"], auth=bearer_auth)  # mounted at /matrix
 UNKNOWN_FIELD_MESSAGE = "Unknown field: this endpoint does not accept it (numerology is computed, never sent)."
 
 # A birth place or time that needs a decision is a 422: `candidates` comes with the place codes.
-NATAL_ERRORS = {**error_responses(400, 401, 429, 503), 422: PlaceUnresolvedOut}
-READ_ERRORS = {**error_responses(401, 404, 503), 422: PlaceUnresolvedOut}
+NATAL_ERRORS = {**error_responses(400, 401, 429, 503), 422: PlaceUnresolvedErrorOut}
+READ_ERRORS = {**error_responses(401, 404, 503), 422: PlaceUnresolvedErrorOut}
 SVG_RESPONSES = {
     200: {
         "description": "The chart wheel (signs, houses, planets, aspect lines), `ETag` = the chart's input hash.",
@@ -115,7 +115,7 @@ def astro_natal_picture(request: HttpRequest):
 
 @astro_router.get(
     "/transits/",
-    response={200: TransitsOut, **error_responses(401, 404, 429, 503), 422: PlaceUnresolvedOut},
+    response={200: TransitsOut, **error_responses(401, 404, 429, 503), 422: PlaceUnresolvedErrorOut},
     summary="Where the planets are on a date (12:00 UTC) and their aspects to my natal chart",
 )
 def astro_transits(request: HttpRequest, params: Query[TransitsParams]):

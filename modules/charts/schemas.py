@@ -7,10 +7,9 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
 from modules.charts.rules import HOUSE_SYSTEMS
-from modules.core.http import InputSchema, LocalTime
+from modules.core.http import InputSchema, LocalTime, ValidationErrorOut
 
 HouseSystem = Literal[HOUSE_SYSTEMS]  # type: ignore[valid-type]
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
@@ -86,18 +85,16 @@ class NatalIn(_ChartChoicesIn):
         if self.source == "profile":
             extra = [field for field in FORM_FIELDS if field in sent]
             if extra:
-                raise PydanticCustomError(
-                    "form_field",
-                    "{fields}: form fields, sent with source=profile (use source=form, or leave them out).",
-                    {"fields": ", ".join(extra)},
+                raise ValueError(
+                    f"{', '.join(extra)}: form fields, sent with source=profile (use source=form, or leave them out)."
                 )
             return self
         if self.birth_date is None:
-            raise PydanticCustomError("form_birth_date", "The form needs birth_date.")
+            raise ValueError("The form needs birth_date.")
         if (self.latitude is None) != (self.longitude is None):
-            raise PydanticCustomError("coordinates_pair", "Give both latitude and longitude, or neither.")
+            raise ValueError("Give both latitude and longitude, or neither.")
         if not (self.city or "").strip() and self.latitude is None:
-            raise PydanticCustomError("form_place", "The form needs the birth city, or the coordinates.")
+            raise ValueError("The form needs the birth city, or the coordinates.")
         return self
 
 
@@ -238,10 +235,9 @@ class PlacesParams(Schema):
     limit: int = Field(10, ge=1, le=25)
 
 
-class PlaceUnresolvedOut(Schema):
-    detail: str
-    code: str
-    errors: dict[str, list[str]]
+class PlaceUnresolvedErrorOut(ValidationErrorOut):
+    """A 422; with `place_not_found` and `place_ambiguous` it also lists the places to choose from."""
+
     candidates: list[PlaceOut] | None = Field(
         None, description="With `place_not_found` / `place_ambiguous`: the places you can choose from."
     )

@@ -5,7 +5,15 @@ body helpers. Everything a service or selector may use is in `public.py` instead
 """
 
 from modules.core.request_body import multipart_or_json_body, parse_json_or_form
-from modules.core.schemas import CursorPageOut, CursorParams, InputSchema, LocalTime, PathId, error_responses
+from modules.core.schemas import (
+    CursorPageOut,
+    CursorParams,
+    InputSchema,
+    LocalTime,
+    PathId,
+    ValidationErrorOut,
+    error_responses,
+)
 
 __all__ = [
     "CursorPageOut",
@@ -13,6 +21,7 @@ __all__ = [
     "InputSchema",
     "LocalTime",
     "PathId",
+    "ValidationErrorOut",
     "error_responses",
     "multipart_or_json_body",
     "parse_json_or_form",

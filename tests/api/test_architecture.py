@@ -65,13 +65,13 @@ def test_a_violating_import_breaks_the_build(project_copy, file, line, contract)
 
 
 def test_a_module_missing_from_the_module_graph_breaks_the_build(project_copy):
-    new_module = project_copy / "modules" / "charts"
+    new_module = project_copy / "modules" / "unplaced"
     new_module.mkdir()
     try:
         (new_module / "__init__.py").write_text("")
         result = run_lint(project_copy)
         assert result.returncode != 0
-        assert "modules.charts" in result.stdout
+        assert "modules.unplaced" in result.stdout
     finally:
         shutil.rmtree(new_module)
 
