@@ -97,6 +97,10 @@ bench-mentor *args:
     python3 scripts/bootstrap.py --bench
     {{python}} -m scripts.bench.mentor {{args}}
 
+# Charts: natal chart compute p50/p95 on one core, place search p95 on the GeoNames index, RSS the engine adds to daphne
+bench-charts *args:
+    {{python}} -m scripts.bench.charts {{args}}
+
 # Compute a month's contributor-rewards snapshot (a new provisional revision when its inputs changed)
 rewards-snapshot period *args:
     {{python}} manage.py rewards_snapshot {{period}} {{args}}

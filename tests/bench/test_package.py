@@ -12,7 +12,7 @@ import pytest
 from scripts.bench import runner
 
 PACKAGE = Path(runner.__file__).parent
-BENCHMARKS = ("api", "feed", "realtime", "mentor", "rewards")
+BENCHMARKS = ("api", "feed", "realtime", "mentor", "rewards", "charts")
 
 
 def sources() -> list[Path]:
@@ -66,7 +66,7 @@ def test_smoke_replaces_the_defaults_and_explicit_options_still_apply(name: str)
     )
     for option in module.SMOKE:
         assert getattr(smoke, option) == getattr(given, option) != getattr(full, option), option
-    option = "contributors" if name == "rewards" else "duration"
+    option = {"rewards": "contributors", "charts": "charts"}.get(name, "duration")
     assert getattr(module.parse_args(["--smoke", f"--{option}", "7"]), option) == 7
 
 

@@ -21,7 +21,7 @@ from scripts.bench.runner import K6, ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 
-BENCHMARKS = ("api", "feed", "realtime", "mentor", "rewards")
+BENCHMARKS = ("api", "feed", "realtime", "mentor", "rewards", "charts")
 DRIVEN_BY_K6 = {"api", "feed"}
 RESULTS = {
     "api": "bench-*.json",
@@ -29,6 +29,7 @@ RESULTS = {
     "realtime": "bench-realtime-*.json",
     "mentor": "bench-mentor-*.json",
     "rewards": "bench-rewards-*.json",
+    "charts": "bench-charts-*.json",
 }
 
 
