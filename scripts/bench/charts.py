@@ -32,6 +32,7 @@ Steps, each announced as it runs:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -239,10 +240,31 @@ def seed(output: Path, database: str, searches: int, rng_seed: int) -> None:
         truncate((NatalChartRow, ChartSettings, PersonalProfile, AuthSession, RateLimitCounter))
         sessions = sessions_open(ids)
     say("  truncated earlier charts, chart settings, personal maps, sessions and rate-limit counters")
-    seed_hand_over(
-        output,
-        {"user": sessions[0], "queries": queries(searches, rng_seed, settings.CHARTS_PLACES_MIN_POPULATION)},
-    )
+    drawn = queries(searches, rng_seed, settings.CHARTS_PLACES_MIN_POPULATION)
+    seed_hand_over(output, {"user": sessions[0], "queries": drawn, "in_process": search_in_process(drawn)})
+
+
+def search_in_process(drawn: list[dict]) -> dict:
+    """The same searches through the selector the endpoint calls, in this process: the search itself (its SQL and
+    the candidates), without HTTP, authentication and JSON. Per form of query, p50/p95."""
+    from modules.charts.selectors import places_search
+    from modules.core.public import ValidationFailed
+
+    say(f"  timing the {len(drawn)} searches in-process (the selector alone)")
+    for query in drawn[:20]:  # warm the connection and the index pages the first queries need
+        with contextlib.suppress(ValidationFailed):
+            places_search(q=query["q"], country_code=None, limit=10)
+    times: dict[str, list[float]] = {"all": [], "whole": [], "prefix": [], "typo": []}
+    for query in drawn:
+        started = time.perf_counter()
+        try:
+            places_search(q=query["q"], country_code=None, limit=10)
+        except ValidationFailed:
+            continue  # too short once normalised: a 422, nothing searched
+        seconds = time.perf_counter() - started
+        times["all"].append(seconds)
+        times[query["form"]].append(seconds)
+    return {form: {**distribution(values), "p95_ms": distribution_p95(values)} for form, values in times.items()}
 
 
 def script_of(name: str) -> str:
@@ -394,12 +416,14 @@ class ChartsBench(BenchRun):
         say(f"daphne after start-up and a first request (no engine loaded): {before}")
 
         search_times, failures = [], 0
+        by_form: dict[str, list[float]] = {"whole": [], "prefix": [], "typo": []}
         say(f"{len(seeded['queries'])} place searches, one after another")
         for query in seeded["queries"]:
             status, payload, seconds = self.request("GET", "/api/v1/astro/places/?" + urlencode({"q": query["q"]}),
                                                     token)  # fmt: skip
             if status == 200:
                 search_times.append(seconds)
+                by_form[query["form"]].append(seconds)
             elif status != 422:  # a 1-letter prefix after normalisation is a 422 by design, not a failure
                 failures += 1
                 self.errors.append(f"GET /astro/places/?q={query['q']!r} -> {status}: {payload[:200]!r}")
@@ -425,13 +449,16 @@ class ChartsBench(BenchRun):
         return {
             "search": distribution(search_times),
             "search_p95_ms": distribution_p95(search_times),
+            "search_by_form": {
+                form: {**distribution(times), "p95_ms": distribution_p95(times)} for form, times in by_form.items()
+            },
             "post": distribution(post_times),
             "post_p95_ms": distribution_p95(post_times),
             "failures": failures,
             "rss_mib": {"before": before, "after_searches": after_search, "after_charts": after, "added": added},
         }
 
-    def report(self, places: dict, computed: dict, daphne: dict) -> int:
+    def report(self, places: dict, computed: dict, daphne: dict, seeded: dict) -> int:
         total = computed["steps"]["total"]
         compute_p95 = computed["p95_ms"]["total"]
         search_p95 = daphne["search_p95_ms"]
@@ -451,6 +478,18 @@ class ChartsBench(BenchRun):
             figures = daphne[name]
             print(
                 f"{label:<34} {ms(figures['p50_ms']):>8} {ms(daphne[name + '_p95_ms']):>8} "
+                f"{ms(figures['p99_ms']):>8} {ms(figures['max_ms']):>8} {figures['count']:>6}"
+            )
+        for form, label in (("whole", "whole names"), ("prefix", "4-letter prefixes"),
+                            ("typo", "a typo (trigrams)")):  # fmt: skip
+            figures = daphne["search_by_form"][form]
+            print(
+                f"{'  searches: ' + label:<34} {ms(figures['p50_ms']):>8} {ms(figures['p95_ms']):>8} "
+                f"{ms(figures['p99_ms']):>8} {ms(figures['max_ms']):>8} {figures['count']:>6}"
+            )
+        for form, figures in seeded["in_process"].items():
+            print(
+                f"{'  in-process: ' + form:<34} {ms(figures['p50_ms']):>8} {ms(figures['p95_ms']):>8} "
                 f"{ms(figures['p99_ms']):>8} {ms(figures['max_ms']):>8} {figures['count']:>6}"
             )
         print(
@@ -487,6 +526,7 @@ class ChartsBench(BenchRun):
                 "places": places,
                 "compute": computed,
                 "daphne": daphne,
+                "search_in_process": seeded["in_process"],
                 "targets": {
                     "compute_p95_ms": TARGET_COMPUTE_P95_MS,
                     "search_p95_ms": TARGET_SEARCH_P95_MS,
@@ -514,7 +554,7 @@ class ChartsBench(BenchRun):
         computed = self.compute()
         seeded = self.seed()
         daphne = self.through_daphne(seeded)
-        return self.report(places, computed, daphne)
+        return self.report(places, computed, daphne, seeded)
 
     def cleanup(self) -> None:
         if self.connection is not None:
