@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from pydantic import ValidationError
 
 from modules.charts import natal, selectors, wheel
 from modules.charts.contracts import NatalChart, NatalSummary, TransitChart
@@ -58,7 +59,10 @@ def natal_current(*, user_id: int, resolved: Place | None = None) -> NatalChart:
     digest = natal.input_hash(inputs, current)
     row = selectors.stored_chart(user_id=user_id)
     if row is not None and row.input_hash == digest:
-        return natal.chart_load(row.chart)
+        try:
+            return natal.chart_load(row.chart)
+        except ValidationError:
+            pass  # stored by a release whose chart had another shape: computed again below, never a 500
     try:
         chart = natal.natal_compute(inputs, current, now=timezone.now())
     except OutOfRange:

@@ -275,3 +275,12 @@ def test_a_picture_without_birth_time_has_no_houses(db):
     client = client_for(person(birth_time=None).user)
     svg = client.get("/astro/natal/me/chart.svg").content.decode()
     assert "ASC" not in svg and "☉" in svg
+
+
+def test_a_stored_chart_of_another_shape_is_computed_again(depp):
+    first = depp.get("/astro/natal/me/").json()
+    row = NatalChartRow.objects.get(user=depp.user)
+    row.chart = {"planets": "an older release's shape"}
+    row.save()
+    again = depp.get("/astro/natal/me/")
+    assert again.status == 200 and again.json()["meta"]["input_hash"] == first["meta"]["input_hash"]
