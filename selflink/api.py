@@ -10,10 +10,11 @@ from ninja import NinjaAPI
 from modules.accounts.api import router as auth_router
 from modules.core.public import ERROR_CODES, EXTRA_OPENAPI_SCHEMAS, SafeParser, install_error_handlers
 from modules.mentor.api import router as mentor_router
-from modules.messaging.api import router as messaging_router
+from modules.messaging.api import messages_router, threads_router
+from modules.notifications.api import devices_router
 from modules.notifications.api import router as notifications_router
 from modules.ops.api import router as health_router
-from modules.posts.api import router as posts_router
+from modules.posts.api import comments_router, feed_router, posts_router, user_posts_router
 from modules.profiles.api import router as profiles_router
 from modules.realtime.api import router as realtime_router
 from modules.realtime.public import realtime_catalog_schemas
@@ -81,14 +82,19 @@ api = SelfLinkAPI(
 )
 install_error_handlers(api)
 
-api.add_router("", health_router)
+api.add_router("/health", health_router)
 api.add_router("/auth", auth_router)
-api.add_router("", users_router)
+api.add_router("/users", users_router)
 api.add_router("", profiles_router)
-api.add_router("", posts_router)
-api.add_router("", search_router)
-api.add_router("", realtime_router)
-api.add_router("", notifications_router)
-api.add_router("", messaging_router)
-api.add_router("", mentor_router)
+api.add_router("/posts", posts_router)
+api.add_router("/users", user_posts_router)
+api.add_router("/comments", comments_router)
+api.add_router("/feed", feed_router)
+api.add_router("/search", search_router)
+api.add_router("/events", realtime_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/devices", devices_router)
+api.add_router("/threads", threads_router)
+api.add_router("/messages", messages_router)
+api.add_router("/mentor", mentor_router)
 api.add_router("/rewards", rewards_router)

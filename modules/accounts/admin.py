@@ -8,7 +8,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from modules.accounts.admin_login import StaffSignInForm
 from modules.accounts.models import AuthSession, SessionEndReason, User
-from modules.accounts.services import sessions_revoke_all, sessions_revoke_for_users
+from modules.accounts.services import account_deactivate, sessions_revoke_all, sessions_revoke_for_users
 
 # Staff sign-in goes through the API's brute-force limits (see admin_login.py; /admin/login/ in selflink/urls.py).
 admin.site.login_form = StaffSignInForm
@@ -99,10 +99,11 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        # Deactivating an account ends its sessions (inside the admin's transaction), so its live connections
-        # close now and reactivating it later does not bring the old sessions back.
+        # Unticking "active" deactivates through the service (inside the admin's transaction), which also ends
+        # the account's sessions: its live connections close now, and reactivating it later does not bring the
+        # old sessions back.
         if change and "is_active" in form.changed_data and not obj.is_active:
-            sessions_revoke_all(user_id=obj.pk, except_session_id=None, reason=SessionEndReason.ADMIN)
+            account_deactivate(user_id=obj.pk)
 
     def delete_model(self, request, obj):
         sessions_revoke_all(user_id=obj.pk, except_session_id=None, reason=SessionEndReason.ADMIN)

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from modules.accounts import selectors, services
-from modules.accounts.auth import bearer_auth, current_principal
+from modules.accounts.auth import bearer_auth, current_principal, viewer_id
 from modules.accounts.schemas import (
     AuthOut,
     LoginIn,
@@ -21,7 +21,8 @@ from modules.accounts.schemas import (
     TokenPairOut,
 )
 from modules.accounts.signin import device_cookie_set, device_from_request
-from modules.core.public import client_ip, error_responses, rate_limit_enforce
+from modules.core.http import error_responses
+from modules.core.public import client_ip, rate_limit_enforce
 
 router = Router(tags=["auth"])
 
@@ -30,17 +31,12 @@ def _client(request: HttpRequest, device: str = "") -> services.ClientInfo:
     return services.ClientInfo(ip=client_ip(request), user_agent=request.headers.get("User-Agent", ""), device=device)
 
 
-def _auth_out(result) -> dict:
-    return {"token": result.tokens.access, "refreshToken": result.tokens.refresh, "user": result.account}
-
-
 @router.post(
     "/register/",
-    operation_id="authRegister",
     response={201: AuthOut, **error_responses(400, 409, 422, 429, 503)},
     summary="Create an account and sign in",
 )
-def register(request: HttpRequest, payload: RegisterIn):
+def auth_register(request: HttpRequest, payload: RegisterIn):
     rate_limit_enforce(
         "register:ip",
         client_ip(request),
@@ -56,58 +52,54 @@ def register(request: HttpRequest, payload: RegisterIn):
         locale=payload.locale,
         client=_client(request),
     )
-    return Status(201, _auth_out(result))
+    return Status(201, result)
 
 
 @router.post(
     "/login/",
-    operation_id="authLogin",
     response={200: AuthOut, **error_responses(400, 401, 422, 429, 503)},
     summary="Sign in with e-mail and password",
 )
-def login(request: HttpRequest, response: HttpResponse, payload: LoginIn):
+def auth_login(request: HttpRequest, response: HttpResponse, payload: LoginIn):
     # The device cookie makes this device "known" to the account: failures elsewhere never slow it down.
     device, is_new = device_from_request(request)
     result = services.auth_login(email=payload.email, password=payload.password, client=_client(request, device))
     if is_new:
         device_cookie_set(response, device)
-    return _auth_out(result)
+    return result
 
 
 @router.post(
     "/refresh/",
-    operation_id="authRefresh",
     response={200: TokenPairOut, **error_responses(400, 401, 422, 429)},
     summary="Exchange a refresh token for a new token pair (rotation)",
 )
-def refresh(request: HttpRequest, response: HttpResponse, payload: RefreshIn):
+def auth_refresh(request: HttpRequest, response: HttpResponse, payload: RefreshIn):
     rate_limit_enforce("refresh:ip", client_ip(request), settings.RATE_REFRESH_PER_IP)
     device, is_new = device_from_request(request)
     tokens = services.auth_refresh(refresh_token=payload.refresh, client=_client(request, device))
     if is_new:
         device_cookie_set(response, device)
-    return {"token": tokens.access, "refreshToken": tokens.refresh}
+    return tokens
 
 
 @router.post(
     "/logout/",
-    operation_id="authLogout",
     response={204: None, **error_responses(400, 422)},
     summary="End the session of a refresh token",
 )
-def logout(request: HttpRequest, payload: RefreshIn):
+def auth_logout(request: HttpRequest, payload: RefreshIn):
     services.auth_logout(refresh_token=payload.refresh)
     return Status(204, None)
 
 
 @router.post(
     "/password/",
-    operation_id="authPasswordChange",
     auth=bearer_auth,
     response={200: PasswordChangedOut, **error_responses(400, 401, 422, 503)},
     summary="Change the password and sign out every other session",
 )
-def password_change(request: HttpRequest, payload: PasswordChangeIn):
+def auth_password_change(request: HttpRequest, payload: PasswordChangeIn):
     principal = current_principal(request)
     ended = services.password_change(
         user_id=principal.user_id,
@@ -115,31 +107,26 @@ def password_change(request: HttpRequest, payload: PasswordChangeIn):
         current_password=payload.current_password,
         new_password=payload.new_password,
     )
-    return {"sessions_ended": ended}
+    return PasswordChangedOut(sessions_ended=ended)
 
 
 @router.get(
     "/sessions/",
-    operation_id="authSessionsList",
     auth=bearer_auth,
     response={200: list[SessionOut], **error_responses(401)},
     summary="My signed-in devices",
 )
-def sessions_list(request: HttpRequest):
+def auth_sessions_list(request: HttpRequest):
     principal = current_principal(request)
-    return [
-        {**session.__dict__, "current": session.id == principal.session_id}
-        for session in selectors.sessions_active(user_id=principal.user_id)
-    ]
+    return selectors.sessions_active(user_id=principal.user_id, current_session_id=principal.session_id)
 
 
 @router.delete(
     "/sessions/{session_id}/",
-    operation_id="authSessionsRevoke",
     auth=bearer_auth,
     response={204: None, **error_responses(401, 404, 422)},
     summary="Sign out one of my devices",
 )
-def sessions_revoke(request: HttpRequest, session_id: uuid.UUID):
-    services.session_revoke(user_id=current_principal(request).user_id, session_id=session_id)
+def auth_sessions_revoke(request: HttpRequest, session_id: uuid.UUID):
+    services.session_revoke(user_id=viewer_id(request), session_id=session_id)
     return Status(204, None)

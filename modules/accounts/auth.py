@@ -1,4 +1,8 @@
-"""Bearer authentication for the API: a valid access JWT whose session is still open."""
+"""Bearer authentication for the API: a valid access JWT whose session is still open.
+
+`bearer_auth` for ordinary (sync) operations, `async_bearer_auth` for async ones (the SSE streams), and
+`current_principal` / `viewer_id` for what a handler needs of the caller.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from ninja.security import HttpBearer
 from modules.accounts.contracts import Principal
 from modules.accounts.models import AuthSession
 from modules.accounts.tokens import access_token_decode
-from modules.core.public import NotAuthenticated
+from modules.core.public import ApiError, NotAuthenticated, database_call
 
 
 def principal_from_access_token(token: str) -> Principal:
@@ -59,7 +63,23 @@ class JWTBearer(BearerAuth):
         return principal_from_access_token(token)
 
 
+class AsyncBearer(BearerAuth):  # the name is the OpenAPI security scheme's (`AsyncBearer`)
+    """The same check for async operations (the SSE streams of realtime and the mentor), run off the event loop
+    with a request's connection handling; it only reads, so it is retried after a database restart.
+
+    A refused token is answered with the generic 401 `not_authenticated`, without the reason (`token_expired`,
+    `session_revoked`) that the sync bearer's error carries.
+    """
+
+    async def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
+        try:
+            return await database_call(principal_from_access_token, retry_reads=True)(token)
+        except ApiError:
+            return None
+
+
 bearer_auth = JWTBearer()
+async_bearer_auth = AsyncBearer()
 
 
 def current_principal(request: HttpRequest) -> Principal:
@@ -67,3 +87,8 @@ def current_principal(request: HttpRequest) -> Principal:
     if not isinstance(principal, Principal):
         raise NotAuthenticated()
     return principal
+
+
+def viewer_id(request: HttpRequest) -> int:
+    """The signed-in caller's user id (the operation must use bearer authentication)."""
+    return current_principal(request).user_id

@@ -88,8 +88,11 @@ class SessionsEnded:
 
 @dataclass(frozen=True)
 class SessionInfo:
+    """An open sign-in session as its owner sees it in the list of their devices."""
+
     id: uuid.UUID
     created_at: dt.datetime
     last_used_at: dt.datetime
     user_agent: str
     ip_address: str | None
+    current: bool  # the session of the request that asks

@@ -1,33 +1,10 @@
-"""Public interface of the accounts module: the only names other modules may import."""
+"""Public interface of the accounts module: the only names other modules may import (besides `http.py`, the HTTP
+surface for other modules' endpoints)."""
 
-from modules.accounts.auth import BearerAuth, bearer_auth, bearer_token, current_principal, principal_from_access_token
-from modules.accounts.contracts import (
-    Account,
-    AccountSettings,
-    AuthResult,
-    Principal,
-    QuietHours,
-    SessionsEnded,
-    UserSummary,
-)
-from modules.accounts.hooks import (
-    SessionsEndedListener,
-    register_privacy_changed_listener,
-    register_sessions_ended_listener,
-)
-from modules.accounts.locales import SERVED_LANGUAGES, normalize_locale, served_language
-from modules.accounts.schemas import (
-    AccountOut,
-    AccountSettingsOut,
-    AccountSettingsPatch,
-    DmPolicyValue,
-    LanguageCode,
-    LanguagePreference,
-    LocaleTag,
-    PrivacyLevel,
-    QuietHoursIn,
-    QuietHoursSchema,
-)
+from modules.accounts.auth import principal_from_access_token
+from modules.accounts.contracts import AccountSettings, Principal, SessionsEnded, UserSummary
+from modules.accounts.hooks import register_privacy_changed_listener, register_sessions_ended_listener
+from modules.accounts.locales import SERVED_LANGUAGES
 from modules.accounts.selectors import (
     account_exists,
     account_get,
@@ -38,7 +15,6 @@ from modules.accounts.selectors import (
     is_private_account,
     live_session_ids,
     open_session_ids,
-    user_id_by_account_key,
     user_id_by_handle,
     user_ids_by_handles,
     user_summaries,
@@ -57,25 +33,10 @@ from modules.accounts.signin import sign_in_failures_alert
 
 __all__ = [
     "SERVED_LANGUAGES",
-    "Account",
-    "AccountOut",
     "AccountSettings",
-    "AccountSettingsOut",
-    "AccountSettingsPatch",
-    "AuthResult",
-    "BearerAuth",
     "ClientInfo",
-    "DmPolicyValue",
-    "LanguageCode",
-    "LanguagePreference",
-    "LocaleTag",
     "Principal",
-    "PrivacyLevel",
-    "QuietHours",
-    "QuietHoursIn",
-    "QuietHoursSchema",
     "SessionsEnded",
-    "SessionsEndedListener",
     "UserSummary",
     "account_exists",
     "account_get",
@@ -84,21 +45,15 @@ __all__ = [
     "account_update",
     "accounts_get",
     "active_user_exists",
-    "bearer_auth",
-    "bearer_token",
-    "current_principal",
     "inactive_user_ids",
     "is_private_account",
     "live_session_ids",
-    "normalize_locale",
     "open_session_ids",
     "principal_from_access_token",
     "register_privacy_changed_listener",
     "register_sessions_ended_listener",
-    "served_language",
     "sign_in_failures_alert",
     "staff_user_ensure",
-    "user_id_by_account_key",
     "user_id_by_handle",
     "user_ids_by_handles",
     "user_register",

@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator, ValidationInfo, field_validator
 
+from modules.accounts.contracts import Account, AuthResult, TokenPair
 from modules.accounts.locales import normalize_locale, served_language
-from modules.core.public import InputSchema, LocalTime
-from modules.media.public import schema_media_url
+from modules.core.http import InputSchema, LocalTime
+from modules.media.http import schema_media_url
 
 LanguageCode = Literal["en", "ru", "ka"]
 
@@ -135,13 +136,35 @@ class AccountOut(Schema):
         return schema_media_url(obj, context)
 
 
+# Read from a `TokenPair`.
 class TokenPairOut(Schema):
     token: str = Field(description="Access token (JWT), valid for about 15 minutes.")
     refreshToken: str = Field(description="Single-use refresh token; each refresh returns a new one.")
 
+    @staticmethod
+    def resolve_token(obj: TokenPair) -> str:
+        return obj.access
 
+    @staticmethod
+    def resolve_refreshToken(obj: TokenPair) -> str:
+        return obj.refresh
+
+
+# Read from an `AuthResult`: its tokens, and its account as `user`.
 class AuthOut(TokenPairOut):
     user: AccountOut
+
+    @staticmethod
+    def resolve_token(obj: AuthResult) -> str:
+        return obj.tokens.access
+
+    @staticmethod
+    def resolve_refreshToken(obj: AuthResult) -> str:
+        return obj.tokens.refresh
+
+    @staticmethod
+    def resolve_user(obj: AuthResult) -> Account:
+        return obj.account
 
 
 class PasswordChangedOut(Schema):

@@ -177,7 +177,8 @@ def live_session_ids(*, session_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     )
 
 
-def sessions_active(*, user_id: int) -> list[SessionInfo]:
+def sessions_active(*, user_id: int, current_session_id: uuid.UUID) -> list[SessionInfo]:
+    """The user's open sessions, most recently used first; `current_session_id` is the asking one."""
     sessions = AuthSession.objects.filter(user_id=user_id, revoked_at__isnull=True).order_by("-last_used_at", "id")
     return [
         SessionInfo(
@@ -186,6 +187,7 @@ def sessions_active(*, user_id: int) -> list[SessionInfo]:
             last_used_at=s.last_used_at,
             user_agent=s.user_agent,
             ip_address=s.ip_address,
+            current=s.id == current_session_id,
         )
         for s in sessions
     ]

@@ -325,26 +325,45 @@ def account_update(
     if user is None:
         raise NotFound("User not found.")
     privacy_before = user.privacy
+    changed = _profile_apply(user, name=name, bio=bio, handle=handle, locale=locale, intention=intention)
+    changed += _settings_apply(user, settings_changes or {})
+    if changed:
+        try:
+            with transaction.atomic():
+                user.save(update_fields=[*set(changed), "updated_at"])
+                if user.privacy != privacy_before:
+                    privacy_changed_announce(user.id, user.privacy)
+        except IntegrityError as exc:
+            raise _integrity_conflict(exc) from exc
+    return account_from_user(user)
+
+
+def _profile_apply(
+    user: User, *, name: str | None, bio: str | None, handle: str | None, locale: str | None, intention: str | None
+) -> list[str]:
+    """Set the given profile fields on `user` (unsaved); returns the columns that changed."""
     changed: list[str] = []
-    if name is not None:
-        user.name = name.strip()
-        changed.append("name")
-    if bio is not None:
-        user.bio = bio.strip()
-        changed.append("bio")
-    if intention is not None:
-        user.intention = intention.strip()
-        changed.append("intention")
+    for column, text in (("name", name), ("bio", bio), ("intention", intention)):
+        if text is not None:
+            setattr(user, column, text.strip())
+            changed.append(column)
     if locale is not None:
         user.locale = normalize_locale(locale)
         changed.append("locale")
-        if served_language(user.locale):
-            user.language = served_language(user.locale)
+        if language := served_language(user.locale):
+            user.language = language
             changed.append("language")
-    if handle is not None and handle_validate(handle) != user.handle:
-        user.handle = handle_validate(handle)
+    if handle is not None and (handle := handle_validate(handle)) != user.handle:
+        user.handle = handle
         changed.append("handle")
-    for key, value in (settings_changes or {}).items():
+    return changed
+
+
+def _settings_apply(user: User, settings_changes: dict) -> list[str]:
+    """Set the given account settings on `user` (unsaved), after the profile fields, so a `language` here wins
+    over the one a new locale implies; returns the columns that changed."""
+    changed: list[str] = []
+    for key, value in settings_changes.items():
         if key == "quiet_hours":
             user.quiet_hours_start = value["start"] if value else None
             user.quiet_hours_end = value["end"] if value else None
@@ -360,15 +379,7 @@ def account_update(
             changed.append(key)
         else:
             raise ValueError(f"unknown account setting {key!r}")  # a caller's mistake, never silently dropped
-    if changed:
-        try:
-            with transaction.atomic():
-                user.save(update_fields=[*set(changed), "updated_at"])
-                if user.privacy != privacy_before:
-                    privacy_changed_announce(user.id, user.privacy)
-        except IntegrityError as exc:
-            raise _integrity_conflict(exc) from exc
-    return account_from_user(user)
+    return changed
 
 
 def account_set_photo(*, user_id: int, upload: UploadedFile | None) -> Account:
@@ -385,6 +396,8 @@ def account_set_photo(*, user_id: int, upload: UploadedFile | None) -> Account:
 
 
 def account_deactivate(*, user_id: int) -> None:
+    """Deactivate an account (staff, in the admin): it can no longer sign in, its content disappears, and every
+    session ends now (live connections included)."""
     with transaction.atomic():
         User.objects.filter(id=user_id).update(is_active=False)
         sessions_revoke_all(user_id=user_id, except_session_id=None, reason=SessionEndReason.ADMIN)

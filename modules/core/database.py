@@ -12,6 +12,9 @@ attempts. Instead, per process:
   request goes on; if not, the gate stays closed for another window.
 
 Requests that never touch the database (liveness, static files) pass the gate regardless.
+
+Code running in the event loop (async authentication, the realtime streams, the mentor's stream) reaches the
+database through `database_call`, which gives a synchronous function the connection handling of a request.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
 
 import psycopg
-from django.db import connections
+from asgiref.sync import sync_to_async
+from django.db import InterfaceError, OperationalError, close_old_connections, connection, connections
 
 from modules.core.errors import ServiceUnavailable, register_error_codes
 
@@ -30,6 +36,10 @@ logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 2
 PROBE_CONNECT_TIMEOUT_SECONDS = 2
+READ_ATTEMPTS = 5
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 register_error_codes(
     {
@@ -118,3 +128,35 @@ def database_failed() -> DatabaseUnavailable:
     """A request hit a database error: close the gate; the caller answers with the returned error."""
     gate.trip()
     return DatabaseUnavailable(RETRY_AFTER_SECONDS)
+
+
+def database_call(func: Callable[P, R], *, retry_reads: bool = False) -> Callable[P, Awaitable[R]]:
+    """`func` (synchronous, touching the database) as a coroutine function for the event loop, run the way a
+    request runs: stale connections are replaced before the call and the connection is handed back after.
+
+    Inside an atomic block (a caller's transaction, or a test's) the connection is left alone: closing it would
+    end the transaction. `retry_reads=True` is for functions that only read: after a database restart the pool
+    may still hand out connections the server closed, so an `OperationalError`/`InterfaceError` is retried on a
+    fresh connection (up to READ_ATTEMPTS attempts; never inside an atomic block, whose transaction is lost).
+    A function that writes is never retried: its first attempt may have committed.
+    """
+
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        outside_transaction = not connection.in_atomic_block
+        attempts = READ_ATTEMPTS if retry_reads and outside_transaction else 1
+        if outside_transaction:
+            close_old_connections()
+        try:
+            for attempt in range(1, attempts + 1):
+                try:
+                    return func(*args, **kwargs)
+                except (OperationalError, InterfaceError):
+                    if attempt == attempts:
+                        raise
+                    connection.close()
+            raise AssertionError("unreachable: the last attempt returns or raises")
+        finally:
+            if outside_transaction:
+                close_old_connections()
+
+    return sync_to_async(run)

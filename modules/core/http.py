@@ -1,11 +1,19 @@
-from django.http import HttpRequest
+"""The shared kernel's HTTP surface: what other modules' `api.py` and `schemas.py` build their endpoints with.
 
+Request-body and list schemas, path and time types, the error-response declarations and the JSON-or-multipart
+body helpers. Everything a service or selector may use is in `public.py` instead.
+"""
 
-def client_ip(request: HttpRequest) -> str:
-    """The client's address as the server saw it.
+from modules.core.request_body import multipart_or_json_body, parse_json_or_form
+from modules.core.schemas import CursorPageOut, CursorParams, InputSchema, LocalTime, PathId, error_responses
 
-    Behind the reverse proxy, daphne runs with `--proxy-headers`, which already
-    puts the forwarded client address into REMOTE_ADDR; trusting an
-    X-Forwarded-For header here would let any client pick its own rate-limit key.
-    """
-    return request.META.get("REMOTE_ADDR") or "unknown"
+__all__ = [
+    "CursorPageOut",
+    "CursorParams",
+    "InputSchema",
+    "LocalTime",
+    "PathId",
+    "error_responses",
+    "multipart_or_json_body",
+    "parse_json_or_form",
+]

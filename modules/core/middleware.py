@@ -1,10 +1,11 @@
-"""Make every error under /api/ speak JSON, even the ones no API code produced.
+"""The project's middleware: every error under /api/ in JSON, the database gate, the client's address.
 
-Ninja's handlers cover errors raised inside operations. This middleware covers
-what happens around them: unknown URLs (Django's 404), methods an operation does
-not accept (405), exceptions escaping everything (500). Non-API pages (admin)
-keep Django's HTML. It runs natively both sync (tests, WSGI) and async (daphne),
-so it never costs a thread switch.
+`ApiErrorShapeMiddleware` makes every error under /api/ speak JSON, even the ones no API code produced. Ninja's
+handlers cover errors raised inside operations; this covers what happens around them: unknown URLs (Django's
+404), methods an operation does not accept (405), exceptions escaping everything (500). Non-API pages (admin)
+keep Django's HTML.
+
+Each middleware here runs natively both sync (tests, WSGI) and async (daphne), so none costs a thread switch.
 """
 
 from __future__ import annotations
@@ -22,6 +23,34 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from modules.core.database import DatabaseUnavailable, database_failed, gate
 
 logger = logging.getLogger("selflink.api")
+
+
+class HybridMiddleware:
+    """Base of a middleware that runs natively both sync and async (Django's `sync_capable`/`async_capable`):
+    `__call__` answers with `handle(request)` in a sync stack and with the coroutine `ahandle(request)` in an
+    async one. A subclass that only looks at the request before passing it on may override `__call__` instead
+    (`get_response` returns a coroutine in an async stack, which the caller awaits)."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest):
+        if self.is_async:
+            return self.ahandle(request)
+        return self.handle(request)
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        raise NotImplementedError
+
+    async def ahandle(self, request: HttpRequest) -> HttpResponse:
+        raise NotImplementedError
+
 
 _CODES = {
     400: "bad_request",
@@ -70,22 +99,11 @@ def _reshape(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return replacement
 
 
-class ApiErrorShapeMiddleware:
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest):
-        if self.is_async:
-            return self.__acall__(request)
+class ApiErrorShapeMiddleware(HybridMiddleware):
+    def handle(self, request: HttpRequest) -> HttpResponse:
         return _reshape(request, self.get_response(request))
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+    async def ahandle(self, request: HttpRequest) -> HttpResponse:
         return _reshape(request, await self.get_response(request))
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -111,17 +129,8 @@ _GATE_EXEMPT_PATHS = frozenset({"/api/v1/health/"})
 _GATE_EXEMPT_PREFIXES = ("/static/", "/media/")
 
 
-class DatabaseGateMiddleware:
+class DatabaseGateMiddleware(HybridMiddleware):
     """While the database is known to be down, answer 503 + Retry-After at once (see core/database.py)."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     @staticmethod
     def _closed(request: HttpRequest) -> bool:
@@ -131,14 +140,12 @@ class DatabaseGateMiddleware:
             and not request.path.startswith(_GATE_EXEMPT_PREFIXES)
         )
 
-    def __call__(self, request: HttpRequest):
-        if self.is_async:
-            return self.__acall__(request)
+    def handle(self, request: HttpRequest) -> HttpResponse:
         if self._closed(request) and (retry := gate.retry_after()) is not None:
             return unavailable_response(request, DatabaseUnavailable(retry))
         return self.get_response(request)
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+    async def ahandle(self, request: HttpRequest) -> HttpResponse:
         # The probe opens a connection: off the event loop, like any database work.
         if self._closed(request) and (retry := await sync_to_async(gate.retry_after)()) is not None:
             return unavailable_response(request, DatabaseUnavailable(retry))
@@ -190,16 +197,18 @@ def resolve_forwarding(meta: dict) -> None:
             return
 
 
-class TrustedProxyMiddleware:
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
+class TrustedProxyMiddleware(HybridMiddleware):
     def __call__(self, request: HttpRequest):
         resolve_forwarding(request.META)
         return self.get_response(request)  # a coroutine under ASGI, which the caller awaits
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address as the server saw it.
+
+    Behind the reverse proxy, daphne runs with `--proxy-headers`, which already
+    puts the forwarded client address into REMOTE_ADDR (and `TrustedProxyMiddleware` above resolves it from
+    a trusted proxy's X-Forwarded-For); trusting an X-Forwarded-For header here would let any client pick its
+    own rate-limit key.
+    """
+    return request.META.get("REMOTE_ADDR") or "unknown"

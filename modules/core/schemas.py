@@ -104,10 +104,6 @@ def next_page_url(request: HttpRequest, cursor: str) -> str:
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
-class OkOut(Schema):
-    ok: bool = True
-
-
 def error_responses(*statuses: int) -> dict[int, type[Schema]]:
     """Declare an endpoint's possible error responses: 422 gets the field-error schema, the rest `ErrorOut`."""
     return {status: ValidationErrorOut if status == 422 else ErrorOut for status in statuses}

@@ -29,3 +29,15 @@ def media_get_many(*, ids: Iterable[int]) -> dict[int, MediaData]:
     if not wanted:
         return {}
     return {asset.id: media_data(asset) for asset in MediaAsset.objects.filter(id__in=wanted)}
+
+
+def media_grouped(*, links: Iterable[tuple[int, int]]) -> dict[int, list[MediaData]]:
+    """Media joined to the rows that carry them: `links` are (row id, asset id) pairs in display order; the
+    result maps each row id to its assets in that order (one query). Assets deleted meanwhile are left out."""
+    links = list(links)
+    assets = media_get_many(ids=[asset_id for _, asset_id in links])
+    grouped: dict[int, list[MediaData]] = {}
+    for row_id, asset_id in links:
+        if asset_id in assets:
+            grouped.setdefault(row_id, []).append(assets[asset_id])
+    return grouped

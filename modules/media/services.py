@@ -6,7 +6,9 @@ import hashlib
 import logging
 import tempfile
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -15,20 +17,21 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from modules.core.public import PayloadTooLarge, ValidationFailed
-from modules.media.contracts import MediaData
-from modules.media.images import UnsupportedMediaType, image_process
+from modules.media.contracts import MediaData, Upload, UploadRefusal, UploadRefusals
+from modules.media.images import UnsupportedMediaType, image_clean, image_process
 from modules.media.models import MediaAsset, MediaKind
 from modules.media.remux import video_strip_metadata
 from modules.media.selectors import media_data
 from modules.media.storage import (
     storage_copy,
+    storage_delete,
     storage_delete_quietly,
     storage_is_private,
     storage_moved_name,
     storage_save_image,
     storage_save_stream,
 )
-from modules.media.videos import DamagedVideo, NotAVideo, video_inspect
+from modules.media.videos import DamagedVideo, NotAVideo, is_video_container, video_inspect
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,85 @@ def media_upload(upload: UploadedFile, *, owner_id: int, kind: str, field: str, 
         storage_delete_quietly([stored["path"], stored["thumbnail_path"]])
         raise
     return media_data(asset)
+
+
+def _kind_of(upload: Upload) -> str:
+    """The kind the upload's field says, else its content's: a video container starts with an `ftyp` box, and
+    anything else is taken for an image. A wrong guess is refused by the validation of that kind."""
+    if upload.kind is not None:
+        return upload.kind
+    return MediaKind.VIDEO if is_video_container(upload.file) else MediaKind.IMAGE
+
+
+def _refusal(kinds: list[str], refusals: UploadRefusals, max_images: int, max_videos: int) -> UploadRefusal | None:
+    """Which way (if any) the set breaks the rule, in a fixed order so each endpoint keeps its answer."""
+    images, videos = kinds.count(MediaKind.IMAGE), kinds.count(MediaKind.VIDEO)
+    if refusals.too_many_files is not None and len(kinds) > max(max_images, max_videos):
+        return refusals.too_many_files
+    if images and videos:
+        return refusals.mixed
+    if images > max_images:
+        return refusals.too_many_images
+    if videos > max_videos:
+        return refusals.too_many_videos
+    return None
+
+
+@contextmanager
+def media_upload_set(
+    uploads: Iterable[Upload],
+    *,
+    owner_id: int,
+    private: bool,
+    refusals: UploadRefusals,
+    max_images: int = 4,
+    max_videos: int = 1,
+) -> Iterator[list[MediaData]]:
+    """The attachments of one post, comment or message: up to `max_images` images or up to `max_videos` videos,
+    never both. Each file's kind is its field's, or recognised by content (`Upload.kind`); a set that breaks
+    the rule is a 422 worded by `refusals`, before any file is stored. Then every file is validated and stored
+    (`media_upload`) and the stored assets are yielded, in order:
+
+        with media_upload_set(uploads, owner_id=…, private=…, refusals=…) as media:
+            with transaction.atomic():
+                …  # link `media` to the new row
+
+    Whatever fails, a later file or the caller's block, everything the set stored is deleted again before the
+    error goes on: nothing is left without a row pointing at it.
+    """
+    uploads = list(uploads)
+    kinds = [_kind_of(upload) for upload in uploads]
+    refusal = _refusal(kinds, refusals, max_images, max_videos)
+    if refusal is not None:
+        raise ValidationFailed.for_field(refusal.field, refusal.message, code=refusal.code)
+    stored: list[MediaData] = []
+    try:
+        for upload, kind in zip(uploads, kinds, strict=True):
+            stored.append(media_upload(upload.file, owner_id=owner_id, kind=kind, field=upload.field, private=private))
+        yield stored
+    except BaseException:
+        media_delete_many(ids=[m.id for m in stored])
+        raise
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    path: str
+    width: int
+    height: int
+    content_type: str
+
+
+def image_store(upload: UploadedFile, *, folder: str, field: str = "image", max_side: int = 2048) -> StoredImage:
+    """Validate an uploaded image by content, strip its metadata, and store it (no row: avatars)."""
+    clean = image_clean(upload, field=field, max_side=max_side)
+    path = storage_save_image(clean, folder=folder)
+    return StoredImage(path=path, width=clean.width, height=clean.height, content_type=clean.content_type)
+
+
+def media_delete(path: str) -> None:
+    """Delete one stored file by path (for files stored with `image_store`; assets use `media_delete_many`)."""
+    storage_delete(path)
 
 
 def _store_image(upload: UploadedFile, field: str, private: bool) -> dict[str, Any]:

@@ -169,12 +169,6 @@ def media_url(path: str | None, request: HttpRequest | None = None) -> str | Non
     return f"{settings.PUBLIC_BASE_URL}{url}"
 
 
-def schema_media_url(obj, context, attribute: str = "photo_path") -> str | None:
-    """For Ninja `resolve_*` methods: the absolute URL of `obj.<attribute>` (obj may be a dict or an object)."""
-    path = obj.get(attribute) if isinstance(obj, dict) else getattr(obj, attribute, None)
-    return media_url(path, context["request"] if context else None)
-
-
 # --- storage_status: describe the backend, then prove it works -----------------------------------------------
 
 

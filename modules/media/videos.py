@@ -218,14 +218,27 @@ def _movie(reader: _Reader, moov: Box) -> tuple[float | None, tuple[int, int] | 
     return duration, video_track or any_track
 
 
+def _starts_with_ftyp(head: bytes) -> bool:
+    return len(head) >= 8 and head[4:8] == b"ftyp"
+
+
+def is_video_container(file: BinaryIO) -> bool:
+    """Whether the file starts like an MP4/QuickTime container (an `ftyp` box): how an upload that may be either
+    kind is told apart. Only the first 8 bytes are read (and the position put back to the start);
+    `video_inspect` then checks the whole container."""
+    file.seek(0)
+    head = file.read(8)
+    file.seek(0)
+    return _starts_with_ftyp(head)
+
+
 def video_inspect(file: BinaryIO, size: int) -> VideoInfo:
     """Check the container of `size` bytes in `file` (seekable) and read what it says about the video.
 
     Raises NotAVideo (not MP4/QuickTime at all) or DamagedVideo (recognised, but broken).
     """
     reader = _Reader(file, size)
-    head = reader.read_at(0, 8)
-    if len(head) < 8 or head[4:8] != b"ftyp":
+    if not _starts_with_ftyp(reader.read_at(0, 8)):
         raise NotAVideo("the file does not start with an ftyp box")
     top_level = reader.boxes(0, size)
     ftyp = next(top_level)

@@ -7,12 +7,11 @@ import uuid
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.security import HttpBearer
 
-from modules.accounts.public import bearer_auth, current_principal, principal_from_access_token
-from modules.core.public import ApiError, PathId, ValidationFailed, error_responses
-from modules.mentor import presenters, selectors, services
-from modules.mentor.contracts import MODES
+from modules.accounts.http import async_bearer_auth, bearer_auth, current_principal
+from modules.core.http import PathId, error_responses
+from modules.mentor import selectors, services
+from modules.mentor.contracts import MODES, ChatQueued
 from modules.mentor.models import SessionKind
 from modules.mentor.providers import BASE_URL_HEADER, KEY_HEADER, MODEL_HEADER, byo_config
 from modules.mentor.schemas import (
@@ -37,9 +36,9 @@ from modules.mentor.schemas import (
     MentorTaskAcceptedOut,
     MentorTaskOut,
 )
-from modules.mentor.streaming import database_call, stream_open
+from modules.mentor.streaming import stream_open
 
-router = Router(auth=bearer_auth, tags=["mentor"])
+router = Router(auth=bearer_auth, tags=["mentor"])  # mounted at /mentor
 
 # Provider failures: 502 (refused, unreachable, cut off), 503 (provider rate limit), 504 (timeout).
 REPLY_ERRORS = error_responses(400, 401, 404, 422, 429, 502, 503, 504)
@@ -109,14 +108,6 @@ STREAM_DESCRIPTION = (
 )
 
 
-class AsyncBearer(HttpBearer):
-    async def authenticate(self, request: HttpRequest, token: str):
-        try:
-            return await database_call(principal_from_access_token)(token)
-        except ApiError:
-            return None
-
-
 def _viewer(request: HttpRequest) -> int:
     return current_principal(request).user_id
 
@@ -125,8 +116,7 @@ def _viewer(request: HttpRequest) -> int:
 
 
 @router.post(
-    "/mentor/chat/",
-    operation_id="mentorChat",
+    "/chat/",
     response={200: MentorChatOut, 202: MentorTaskAcceptedOut, **REPLY_ERRORS},
     summary="Talk to the mentor: your message and its reply (or, with ?async=true, a task)",
     description=(
@@ -138,50 +128,25 @@ def _viewer(request: HttpRequest) -> int:
     openapi_extra={"parameters": BYO_HEADERS},
 )
 def mentor_chat(request: HttpRequest, payload: MentorChatIn, params: Query[MentorChatParams]):
-    user_id = _viewer(request)
-    byo = byo_config(request.headers)
-    if params.async_:
-        if byo is not None:
-            raise ValidationFailed.for_field(
-                "async",
-                "Personal LLM keys are used during the request only: send them without async.",
-                code="byo_async",
-            )
-        task = services.chat_enqueue(
-            user_id=user_id,
-            message=payload.message,
-            mode=payload.mode,
-            language=payload.language,
-            session_id=payload.session_id,
-        )
-        return Status(
-            202,
-            {
-                "task_id": task.id,
-                "status": "pending",
-                "session_id": task.session_id,
-                "user_message_id": task.request_message_id,
-            },
-        )
-    reply = services.chat_reply(
-        user_id=user_id,
+    answer = services.chat_respond(
+        user_id=_viewer(request),
         message=payload.message,
         mode=payload.mode,
         language=payload.language,
         session_id=payload.session_id,
-        byo=byo,
+        byo=byo_config(request.headers),
+        background=params.async_,
     )
-    return presenters.reply_out(reply)
+    return Status(202, answer) if isinstance(answer, ChatQueued) else answer
 
 
 @router.get(
-    "/mentor/tasks/{task_id}/",
-    operation_id="mentorTaskGet",
+    "/tasks/{task_id}/",
     response={200: MentorTaskOut, **error_responses(401, 404, 422)},
     summary="A reply computed in the background: pending, running, done (with the reply) or failed",
 )
 def mentor_task_get(request: HttpRequest, task_id: uuid.UUID):
-    return presenters.task_out(selectors.task_get(user_id=_viewer(request), task_id=task_id))
+    return selectors.task_get(user_id=_viewer(request), task_id=task_id)
 
 
 async def _stream(request: HttpRequest, ask: MentorStreamParams | MentorChatIn):
@@ -196,9 +161,8 @@ async def _stream(request: HttpRequest, ask: MentorStreamParams | MentorChatIn):
 
 
 @router.get(
-    "/mentor/stream/",
-    operation_id="mentorStream",
-    auth=AsyncBearer(),
+    "/stream/",
+    auth=async_bearer_auth,
     response={200: None, **REPLY_ERRORS},
     summary="Talk to the mentor, the reply streamed as Server-Sent Events",
     description=STREAM_DESCRIPTION,
@@ -209,9 +173,8 @@ async def mentor_stream(request: HttpRequest, params: Query[MentorStreamParams])
 
 
 @router.post(
-    "/mentor/stream/",
-    operation_id="mentorStreamPost",
-    auth=AsyncBearer(),
+    "/stream/",
+    auth=async_bearer_auth,
     response={200: None, **REPLY_ERRORS},
     summary="Like mentorStream, with the message in a JSON body (long messages)",
     description=STREAM_DESCRIPTION,
@@ -225,53 +188,45 @@ async def mentor_stream_post(request: HttpRequest, payload: MentorChatIn):
 
 
 @router.get(
-    "/mentor/history/",
-    operation_id="mentorHistory",
+    "/history/",
     response={200: MentorMessagePageOut, **error_responses(400, 401, 422)},
     summary="Your mentor messages (yours and the mentor's), newest first",
 )
 def mentor_history(request: HttpRequest, params: Query[MentorHistoryParams]):
-    page = selectors.messages_page(
+    return selectors.messages_page(
         user_id=_viewer(request), session_id=params.session_id, cursor=params.cursor, limit=params.limit
     )
-    return {"results": [presenters.message_out(m) for m in page.results], "next": page.next}
 
 
 @router.delete(
-    "/mentor/history/",
-    operation_id="mentorHistoryDelete",
+    "/history/",
     response={200: MentorHistoryDeletedOut, **error_responses(401)},
     summary="Delete all your mentor conversations and journal (and the memory made of them)",
 )
 def mentor_history_delete(request: HttpRequest):
-    sessions, messages = services.history_delete(user_id=_viewer(request))
-    return {"deleted_sessions": sessions, "deleted_messages": messages}
+    return services.history_delete(user_id=_viewer(request))
 
 
 @router.get(
-    "/mentor/sessions/",
-    operation_id="mentorSessionsList",
+    "/sessions/",
     response={200: MentorSessionPageOut, **error_responses(400, 401, 422)},
     summary="Your mentor sessions (chats and journal days), most recent activity first",
 )
 def mentor_sessions_list(request: HttpRequest, params: Query[MentorSessionListParams]):
-    page = selectors.sessions_page(user_id=_viewer(request), kind=params.kind, cursor=params.cursor, limit=params.limit)
-    return {"results": [presenters.session_out(s) for s in page.results], "next": page.next}
+    return selectors.sessions_page(user_id=_viewer(request), kind=params.kind, cursor=params.cursor, limit=params.limit)
 
 
 @router.get(
-    "/mentor/sessions/{session_id}/",
-    operation_id="mentorSessionGet",
+    "/sessions/{session_id}/",
     response={200: MentorSessionDetailOut, **error_responses(401, 404, 422)},
     summary="One of your mentor sessions with its messages",
 )
 def mentor_session_get(request: HttpRequest, session_id: PathId):
-    return presenters.session_detail_out(selectors.session_get(user_id=_viewer(request), session_id=session_id))
+    return selectors.session_get(user_id=_viewer(request), session_id=session_id)
 
 
 @router.delete(
-    "/mentor/sessions/{session_id}/",
-    operation_id="mentorSessionDelete",
+    "/sessions/{session_id}/",
     response={204: None, **error_responses(401, 404, 422)},
     summary="Delete one of your mentor sessions and its messages",
 )
@@ -284,57 +239,45 @@ def mentor_session_delete(request: HttpRequest, session_id: PathId):
 
 
 @router.post(
-    "/mentor/daily/entry/",
-    operation_id="mentorDailyEntry",
+    "/daily/entry/",
     response={200: MentorDailyEntryOut, **REPLY_ERRORS},
     summary="Write in your journal: the entry goes into that day's session and the mentor replies",
     description="One journal session per day; later entries of the same day continue it. Same limits as mentorChat.",
     openapi_extra={"parameters": BYO_HEADERS},
 )
 def mentor_daily_entry(request: HttpRequest, payload: MentorDailyEntryIn):
-    user_id = _viewer(request)
-    reply = services.daily_entry_create(
-        user_id=user_id, text=payload.text, day=payload.date, language=payload.language, byo=byo_config(request.headers)
+    return services.daily_entry_create(
+        user_id=_viewer(request),
+        text=payload.text,
+        day=payload.date,
+        language=payload.language,
+        byo=byo_config(request.headers),
     )
-    messages = selectors.messages_get(user_id=user_id, message_ids=[reply.user_message_id, reply.message_id])
-    entry = messages[reply.user_message_id]
-    return {
-        "session_id": reply.session_id,
-        "date": entry.session.day,
-        "entry": presenters.message_out(entry),
-        "reply": presenters.message_out(messages[reply.message_id]),
-        "provider": reply.provider,
-    }
 
 
 @router.get(
-    "/mentor/daily/history/",
-    operation_id="mentorDailyHistory",
+    "/daily/history/",
     response={200: MentorDailyHistoryOut, **error_responses(401, 422)},
     summary="Your latest journal days with their last entry and reply",
 )
 def mentor_daily_history(request: HttpRequest, params: Query[MentorDailyHistoryParams]):
-    days = selectors.daily_history(user_id=_viewer(request), limit=params.limit)
-    return {"results": [presenters.daily_day_out(day) for day in days]}
+    return selectors.daily_history(user_id=_viewer(request), limit=params.limit)
 
 
 @router.get(
-    "/mentor/daily/session/{session_id}/",
-    operation_id="mentorDailySession",
+    "/daily/session/{session_id}/",
     response={200: MentorDailySessionOut, **error_responses(401, 404, 422)},
     summary="One journal day with all its entries and replies",
 )
 def mentor_daily_session(request: HttpRequest, session_id: PathId):
-    detail = selectors.session_get(user_id=_viewer(request), session_id=session_id, kind=SessionKind.DAILY)
-    return presenters.daily_session_out(detail)
+    return selectors.session_get(user_id=_viewer(request), session_id=session_id, kind=SessionKind.DAILY)
 
 
 # --- profile and memory ---------------------------------------------------------------------------
 
 
 @router.get(
-    "/mentor/profile/",
-    operation_id="mentorProfileGet",
+    "/profile/",
     response={200: MentorProfileOut, **error_responses(401)},
     summary="How the mentor talks to you: tone, language, goals",
 )
@@ -343,8 +286,7 @@ def mentor_profile_get(request: HttpRequest):
 
 
 @router.patch(
-    "/mentor/profile/",
-    operation_id="mentorProfileUpdate",
+    "/profile/",
     response={200: MentorProfileOut, **error_responses(400, 401, 422)},
     summary="Change your mentor profile (send only what changes; goals replace the list)",
 )
@@ -354,8 +296,7 @@ def mentor_profile_update(request: HttpRequest, payload: MentorProfilePatch):
 
 
 @router.get(
-    "/mentor/memory/",
-    operation_id="mentorMemoryGet",
+    "/memory/",
     response={200: MentorMemoryOut, **error_responses(401)},
     summary="What the mentor remembers of your conversations (a rolling summary, updated in the background)",
 )
@@ -364,12 +305,9 @@ def mentor_memory_get(request: HttpRequest):
 
 
 @router.delete(
-    "/mentor/memory/",
-    operation_id="mentorMemoryClear",
+    "/memory/",
     response={200: MentorMemoryOut, **error_responses(401)},
     summary="Make the mentor forget: clears the summary; earlier messages are never summarised again",
 )
 def mentor_memory_clear(request: HttpRequest):
-    user_id = _viewer(request)
-    services.memory_clear(user_id=user_id)
-    return selectors.memory_get(user_id=user_id)
+    return services.memory_clear(user_id=_viewer(request))

@@ -114,6 +114,22 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class ChatQueued:
+    """A chat message stored and queued: a job answers it (`TaskView` then shows the outcome)."""
+
+    task_id: uuid.UUID
+    session_id: int
+    user_message_id: int
+    status: str = "pending"
+
+
+@dataclass(frozen=True)
+class HistoryDeleted:
+    deleted_sessions: int
+    deleted_messages: int
+
+
+@dataclass(frozen=True)
 class ProviderConfig:
     """Where and how to ask an OpenAI-compatible server. `api_key` is never printed (repr) or stored."""
 

@@ -1,14 +1,24 @@
+"""Request and response schemas of the mentor. Responses read the views of `selectors` and `contracts` as they
+are; resolvers compute what the API shows differently (the mentor's role is `mentor`, previews, a journal day's
+joined text)."""
+
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from django.conf import settings
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict, field_validator
 
-from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
+from modules.core.http import CursorPageOut, CursorParams, InputSchema
+from modules.core.public import MAX_SAFE_ID
+from modules.mentor.models import Role
+
+if TYPE_CHECKING:
+    from modules.mentor.contracts import Reply, TaskView
+    from modules.mentor.selectors import DailySummary, MessageView, SessionDetail, SessionView
 
 ModeValue = Literal["default", "daily", "reflection", "goals", "natal", "soulmatch"]
 # What a request may ask for: our modes, and the mobile app's names for them (see contracts.APP_MODES).
@@ -30,6 +40,15 @@ ToneValue = Literal["warm", "direct", "calm"]
 ProviderValue = Literal["offline", "openai", "safety"]
 SafetyValue = Literal["", "crisis", "output_blocked", "prompt_leak"]
 HARD_MAX_INPUT = 20_000  # MENTOR_MAX_INPUT_CHARS can only be lower
+PREVIEW_CHARS = 120
+# Stored roles are the model's (`assistant`); the API calls the mentor `mentor`, as the mobile app renders it.
+ROLE_OUT = {Role.USER: "user", Role.ASSISTANT: "mentor"}
+
+
+def preview(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1].rstrip() + "…"
+
 
 MODES_DESCRIPTION = (
     "`default` (open conversation), `daily` (a check-in about today), `reflection` (looking back on an experience), "
@@ -116,6 +135,10 @@ class MentorChatOut(Schema):
     model: str
     safety: SafetyValue = Field(description="Why the reply was replaced by a safety text, if it was.")
 
+    @staticmethod
+    def resolve_reply(reply: Reply) -> str:
+        return reply.text
+
 
 class MentorTaskAcceptedOut(Schema):
     task_id: uuid.UUID
@@ -135,6 +158,18 @@ class MentorTaskOut(Schema):
     error_detail: str | None
     created_at: dt.datetime
     finished_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_task_id(task: TaskView) -> uuid.UUID:
+        return task.id
+
+    @staticmethod
+    def resolve_error_code(task: TaskView) -> str | None:
+        return task.error_code or None
+
+    @staticmethod
+    def resolve_error_detail(task: TaskView) -> str | None:
+        return task.error_detail or None
 
 
 class MentorMessageMetaOut(Schema):
@@ -164,6 +199,18 @@ class MentorMessageOut(Schema):
     )
     created_at: dt.datetime
 
+    @staticmethod
+    def resolve_role(message: MessageView) -> str:
+        return ROLE_OUT[message.role]
+
+    @staticmethod
+    def resolve_provider(message: MessageView) -> str | None:
+        return message.provider or None
+
+    @staticmethod
+    def resolve_meta(message: MessageView) -> MessageView | None:
+        return message if message.role == Role.ASSISTANT else None
+
 
 class MentorMessagePageOut(CursorPageOut):
     results: list[MentorMessageOut]
@@ -183,6 +230,10 @@ class MentorSessionOut(Schema):
     message_count: int
     created_at: dt.datetime
     last_message_at: dt.datetime
+
+    @staticmethod
+    def resolve_date(session: SessionView) -> dt.date | None:
+        return session.day
 
 
 class MentorSessionPageOut(CursorPageOut):
@@ -205,6 +256,22 @@ class MentorDailySessionOut(MentorSessionDetailOut):
         "like it, from the day's newest 200 messages)."
     )
     reply: str = Field(description="The mentor's replies of the day, oldest first, separated by a blank line.")
+
+    @staticmethod
+    def resolve_session_id(detail: SessionDetail) -> int:
+        return detail.id
+
+    @staticmethod
+    def resolve_entry(detail: SessionDetail) -> str:
+        return _joined(detail, Role.USER)
+
+    @staticmethod
+    def resolve_reply(detail: SessionDetail) -> str:
+        return _joined(detail, Role.ASSISTANT)
+
+
+def _joined(detail: SessionDetail, role: str) -> str:
+    return "\n\n".join(m.content for m in detail.messages if m.role == role and m.content.strip())
 
 
 class MentorDailyEntryIn(InputSchema):
@@ -239,6 +306,18 @@ class MentorDailyDayOut(Schema):
     entry_preview: str = Field(description="The start of `last_entry` (at most 120 characters, on one line).")
     reply_preview: str = Field(description="The start of `last_reply` (at most 120 characters, on one line).")
     last_message_at: dt.datetime
+
+    @staticmethod
+    def resolve_date(day: DailySummary) -> dt.date:
+        return day.day
+
+    @staticmethod
+    def resolve_entry_preview(day: DailySummary) -> str:
+        return preview(day.last_entry)
+
+    @staticmethod
+    def resolve_reply_preview(day: DailySummary) -> str:
+        return preview(day.last_reply)
 
 
 class MentorDailyHistoryOut(Schema):

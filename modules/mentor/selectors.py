@@ -1,17 +1,20 @@
-"""Reads: the mentor profile, the context the mentor works with, history, sessions, journal, memory, tasks."""
+"""Reads: the mentor profile, the context the mentor works with, history, sessions, journal, memory, tasks.
+
+What the API shows comes back as views (frozen dataclasses) that the `…Out` schemas read as they are."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Self
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from modules.accounts.public import account_get
 from modules.core.public import NotFound, Page, paginate_queryset
-from modules.mentor.contracts import LANGUAGES, TaskView, UserContext
+from modules.mentor.contracts import LANGUAGES, Reply, TaskView, UserContext
 from modules.mentor.models import (
     MentorMemory,
     MentorMessage,
@@ -102,29 +105,92 @@ def quota_used(*, user_id: int, since: dt.datetime) -> int:
     return MentorMessage.objects.filter(user_id=user_id, role=Role.USER, byo=False, created_at__gte=since).count()
 
 
-def messages_page(*, user_id: int, session_id: int | None, cursor: str | None, limit: int) -> Page[MentorMessage]:
+@dataclass(frozen=True)
+class MessageView:
+    """A message with its session's kind and mode. `role` is the stored one (`user`, `assistant`)."""
+
+    id: int
+    session_id: int
+    session_kind: str
+    mode: str
+    role: str
+    content: str
+    provider: str
+    model: str
+    status: str
+    safety: str
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, message: MentorMessage, session: MentorSession) -> Self:
+        return cls(
+            id=message.id,
+            session_id=session.id,
+            session_kind=session.kind,
+            mode=session.mode,
+            role=message.role,
+            content=message.content,
+            provider=message.provider,
+            model=message.model,
+            status=message.status,
+            safety=message.safety,
+            created_at=message.created_at,
+        )
+
+
+def messages_page(*, user_id: int, session_id: int | None, cursor: str | None, limit: int) -> Page[MessageView]:
     """Your mentor messages, newest first (optionally of one session)."""
     queryset = MentorMessage.objects.filter(user_id=user_id).select_related("session")
     if session_id is not None:
         queryset = queryset.filter(session_id=session_id)
-    return paginate_queryset(queryset, ordering=("-id",), cursor=cursor, limit=limit)
+    page = paginate_queryset(queryset, ordering=("-id",), cursor=cursor, limit=limit)
+    return Page(results=[MessageView.of(m, m.session) for m in page.results], next=page.next)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: int
+    kind: str
+    mode: str
+    language: str
+    day: dt.date | None  # journal sessions
+    title: str
+    message_count: int
+    created_at: dt.datetime
+    last_message_at: dt.datetime
+
+    @classmethod
+    def of(cls, session: MentorSession, **more) -> Self:
+        """`session` annotated with `message_count` (`_sessions`)."""
+        return cls(
+            id=session.id,
+            kind=session.kind,
+            mode=session.mode,
+            language=session.language,
+            day=session.day,
+            title=session.title,
+            message_count=session.message_count,
+            created_at=session.created_at,
+            last_message_at=session.last_message_at,
+            **more,
+        )
 
 
 def _sessions(user_id: int):
     return MentorSession.objects.filter(user_id=user_id).annotate(message_count=Count("messages"))
 
 
-def sessions_page(*, user_id: int, kind: str | None, cursor: str | None, limit: int) -> Page[MentorSession]:
+def sessions_page(*, user_id: int, kind: str | None, cursor: str | None, limit: int) -> Page[SessionView]:
     queryset = _sessions(user_id)
     if kind is not None:
         queryset = queryset.filter(kind=kind)
-    return paginate_queryset(queryset, ordering=("-last_message_at", "-id"), cursor=cursor, limit=limit)
+    page = paginate_queryset(queryset, ordering=("-last_message_at", "-id"), cursor=cursor, limit=limit)
+    return Page(results=[SessionView.of(s) for s in page.results], next=page.next)
 
 
 @dataclass(frozen=True)
-class SessionDetail:
-    session: MentorSession
-    messages: list[MentorMessage]
+class SessionDetail(SessionView):
+    messages: list[MessageView]  # oldest first: the newest SESSION_MESSAGES
     has_more_messages: bool
 
 
@@ -136,17 +202,11 @@ def session_get(*, user_id: int, session_id: int, kind: str | None = None) -> Se
     if session is None:
         raise NotFound("No such mentor session.")
     newest = list(MentorMessage.objects.filter(session_id=session.id).order_by("-id")[: SESSION_MESSAGES + 1])
-    has_more = len(newest) > SESSION_MESSAGES
-    return SessionDetail(
-        session=session, messages=list(reversed(newest[:SESSION_MESSAGES])), has_more_messages=has_more
+    return SessionDetail.of(
+        session,
+        messages=[MessageView.of(m, session) for m in reversed(newest[:SESSION_MESSAGES])],
+        has_more_messages=len(newest) > SESSION_MESSAGES,
     )
-
-
-def session_owned(*, user_id: int, session_id: int, kind: str) -> MentorSession:
-    session = MentorSession.objects.filter(user_id=user_id, id=session_id, kind=kind).first()
-    if session is None:
-        raise NotFound("No such mentor session.")
-    return session
 
 
 @dataclass(frozen=True)
@@ -160,7 +220,12 @@ class DailySummary:
     last_message_at: dt.datetime
 
 
-def daily_history(*, user_id: int, limit: int) -> list[DailySummary]:
+@dataclass(frozen=True)
+class DailyHistory:
+    results: list[DailySummary]  # the latest day first
+
+
+def daily_history(*, user_id: int, limit: int) -> DailyHistory:
     """Your journal days, the latest day first, with the last entry and the mentor's last reply."""
     sessions = list(
         MentorSession.objects.filter(user_id=user_id, kind=SessionKind.DAILY)
@@ -175,28 +240,64 @@ def daily_history(*, user_id: int, limit: int) -> list[DailySummary]:
         s.last_reply_id for s in sessions if s.last_reply_id
     ]
     texts = dict(MentorMessage.objects.filter(id__in=ids).values_list("id", "content"))
-    return [
-        DailySummary(
-            session_id=s.id,
-            day=s.day,
-            language=s.language,
-            entries=s.entries,
-            last_entry=texts.get(s.last_entry_id, ""),
-            last_reply=texts.get(s.last_reply_id, ""),
-            last_message_at=s.last_message_at,
-        )
-        for s in sessions
-    ]
+    return DailyHistory(
+        [
+            DailySummary(
+                session_id=s.id,
+                day=s.day,
+                language=s.language,
+                entries=s.entries,
+                last_entry=texts.get(s.last_entry_id, ""),
+                last_reply=texts.get(s.last_reply_id, ""),
+                last_message_at=s.last_message_at,
+            )
+            for s in sessions
+        ]
+    )
 
 
-def messages_get(*, user_id: int, message_ids: list[int]) -> dict[int, MentorMessage]:
-    return {
-        m.id: m for m in MentorMessage.objects.filter(user_id=user_id, id__in=message_ids).select_related("session")
-    }
+@dataclass(frozen=True)
+class DailyEntry:
+    """A journal entry and the mentor's reply to it."""
+
+    session_id: int
+    date: dt.date
+    entry: MessageView
+    reply: MessageView
+    provider: str
 
 
-def memory_get(*, user_id: int) -> MentorMemory:
-    return MentorMemory.objects.filter(user_id=user_id).first() or MentorMemory(user_id=user_id)
+def daily_entry(*, user_id: int, reply: Reply) -> DailyEntry:
+    rows = MentorMessage.objects.filter(user_id=user_id, id__in=[reply.user_message_id, reply.message_id])
+    messages = {m.id: m for m in rows.select_related("session")}
+    entry = messages[reply.user_message_id]
+    return DailyEntry(
+        session_id=reply.session_id,
+        date=entry.session.day,
+        entry=MessageView.of(entry, entry.session),
+        reply=MessageView.of(messages[reply.message_id], entry.session),
+        provider=reply.provider,
+    )
+
+
+@dataclass(frozen=True)
+class MemoryView:
+    summary: str
+    messages_summarised: int
+    provider: str
+    updated_at: dt.datetime | None
+    cleared_at: dt.datetime | None
+
+
+def memory_get(*, user_id: int) -> MemoryView:
+    row = MentorMemory.objects.filter(user_id=user_id).first() or MentorMemory(user_id=user_id)
+    return MemoryView(
+        summary=row.summary,
+        messages_summarised=row.messages_summarised,
+        provider=row.provider,
+        updated_at=row.updated_at,
+        cleared_at=row.cleared_at,
+    )
 
 
 def task_get(*, user_id: int, task_id: uuid.UUID) -> TaskView:

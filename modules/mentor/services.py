@@ -21,7 +21,7 @@ from django.utils import timezone
 from modules.core.public import ApiError, NotFound, RateLimited, ValidationFailed, rate_limit_enforce
 from modules.mentor import memory as memory_summaries
 from modules.mentor import safety, selectors
-from modules.mentor.contracts import ProviderConfig, Reply, Turn, ask_for
+from modules.mentor.contracts import ChatQueued, HistoryDeleted, ProviderConfig, Reply, Turn, ask_for
 from modules.mentor.events import MentorReplyEvent
 from modules.mentor.models import (
     MentorMemory,
@@ -317,6 +317,33 @@ def chat_reply(
     return _answer(turn, provider)
 
 
+def chat_respond(
+    *,
+    user_id: int,
+    message: str,
+    mode: str,
+    language: str | None,
+    session_id: int | None,
+    byo: ProviderConfig | None,
+    background: bool,
+) -> Reply | ChatQueued:
+    """`POST /mentor/chat/`: the reply now (`chat_reply`), or with `background` (`?async=true`) the message stored
+    and queued for a job (`chat_enqueue`). A personal key lives only during the request, so it never goes with
+    `background` (422 `byo_async`)."""
+    if not background:
+        return chat_reply(
+            user_id=user_id, message=message, mode=mode, language=language, session_id=session_id, byo=byo
+        )
+    if byo is not None:
+        raise ValidationFailed.for_field(
+            "async",
+            "Personal LLM keys are used during the request only: send them without async.",
+            code="byo_async",
+        )
+    task = chat_enqueue(user_id=user_id, message=message, mode=mode, language=language, session_id=session_id)
+    return ChatQueued(task_id=task.id, session_id=task.session_id, user_message_id=task.request_message_id)
+
+
 def journal_day(day: dt.date | None) -> dt.date:
     """The journal day: given, or today (UTC). At most one day ahead of UTC (time zones east of it)."""
     today = timezone.now().astimezone(dt.UTC).date()
@@ -331,12 +358,12 @@ def journal_day(day: dt.date | None) -> dt.date:
 
 def daily_entry_create(
     *, user_id: int, text: str, day: dt.date | None, language: str | None, byo: ProviderConfig | None
-) -> Reply:
+) -> selectors.DailyEntry:
     """`POST /mentor/daily/entry/`: the entry goes into the day's journal session, and the mentor answers it."""
     day = journal_day(day)
     provider = provider_for(byo)
     turn = turn_start(user_id=user_id, message=text, mode=Mode.DAILY, language=language, byo=byo is not None, day=day)
-    return _answer(turn, provider)
+    return selectors.daily_entry(user_id=user_id, reply=_answer(turn, provider))
 
 
 # --- replies computed by a job ---------------------------------------------------------------------
@@ -581,8 +608,13 @@ def memory_update(*, user_id: int, force: bool = False) -> bool:
     return True
 
 
-def memory_clear(*, user_id: int) -> None:
+def memory_clear(*, user_id: int) -> selectors.MemoryView:
     """Forget the summary; what was said until now is never summarised again (history itself stays)."""
+    _memory_forget(user_id)
+    return selectors.memory_get(user_id=user_id)
+
+
+def _memory_forget(user_id: int) -> None:
     latest = MentorMessage.objects.filter(user_id=user_id).order_by("-id").values_list("id", flat=True).first() or 0
     now = timezone.now()
     MentorMemory.objects.update_or_create(
@@ -602,13 +634,16 @@ def memory_clear(*, user_id: int) -> None:
 # --- data rights and retention ----------------------------------------------------------------------
 
 
-def history_delete(*, user_id: int) -> tuple[int, int]:
-    """Delete all your mentor sessions and messages (and the memory made of them). Returns (sessions, messages)."""
+def history_delete(*, user_id: int) -> HistoryDeleted:
+    """Delete all your mentor sessions and messages (and the memory made of them)."""
     with transaction.atomic():
         MentorTask.objects.filter(user_id=user_id).delete()
         _, deleted = MentorSession.objects.filter(user_id=user_id).delete()
-        memory_clear(user_id=user_id)
-    return deleted.get(MentorSession._meta.label, 0), deleted.get(MentorMessage._meta.label, 0)
+        _memory_forget(user_id)
+    return HistoryDeleted(
+        deleted_sessions=deleted.get(MentorSession._meta.label, 0),
+        deleted_messages=deleted.get(MentorMessage._meta.label, 0),
+    )
 
 
 def session_delete(*, user_id: int, session_id: int) -> None:

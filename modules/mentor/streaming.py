@@ -23,10 +23,9 @@ import json
 import logging
 from contextlib import aclosing
 
-from asgiref.sync import sync_to_async
-from django.db import close_old_connections, connection
 from django.http import StreamingHttpResponse
 
+from modules.core.public import database_call
 from modules.mentor import safety, services
 from modules.mentor.contracts import ProviderConfig, Turn
 from modules.mentor.models import ReplyStatus
@@ -34,22 +33,6 @@ from modules.mentor.personas import persona
 from modules.mentor.providers import Provider, ProviderError, provider_for
 
 logger = logging.getLogger(__name__)
-
-
-def database_call(func):
-    """Run a synchronous database function from the event loop the way a request would: stale connections are
-    replaced before, and the connection is handed back after (never inside a transaction, e.g. in tests)."""
-
-    def run(*args, **kwargs):
-        if not connection.in_atomic_block:
-            close_old_connections()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            if not connection.in_atomic_block:
-                close_old_connections()
-
-    return sync_to_async(run)
 
 
 def frame(payload: dict) -> str:
@@ -103,27 +86,29 @@ async def _events(turn: Turn, provider: Provider):
             except BaseException:
                 logger.warning("partial mentor reply of session %s could not be saved", turn.session_id)
         raise
+    yield frame(await _last_frame(turn, provider, guard, produced, failure))
 
+
+async def _last_frame(
+    turn: Turn, provider: Provider, guard: safety.StreamGuard, produced: list[str], failure: ProviderError | None
+) -> dict:
+    """Save the reply as the stream ended (withheld by the output check, cut off by the provider, or complete) and
+    return the frame that ends the stream."""
     if guard.verdict:
         replacement = safety.replacement(guard.verdict, language=turn.language)
         reply = await _save(turn, provider, replacement.text, ReplyStatus.COMPLETE, replacement.safety)
-        yield frame(
-            {
-                "event": "error",
-                "detail": persona(turn.language).safety["stream_withheld"],
-                "code": "reply_withheld",
-                **({"message_id": reply.message_id} if reply else {}),
-            }
-        )
-        return
+        return {
+            "event": "error",
+            "detail": persona(turn.language).safety["stream_withheld"],
+            "code": "reply_withheld",
+            **({"message_id": reply.message_id} if reply else {}),
+        }
     if failure is not None:
         if produced:
             await _save(turn, provider, "".join(produced), ReplyStatus.ERROR)
-        yield frame({"event": "error", "detail": failure.detail, "code": failure.code})
-        return
+        return {"event": "error", "detail": failure.detail, "code": failure.code}
     checked = services.reply_check(turn, "".join(produced))
     reply = await _save(turn, provider, checked.text, ReplyStatus.COMPLETE, checked.safety)
     if reply is None:
-        yield frame({"event": "error", "detail": "The mentor session was deleted.", "code": "session_deleted"})
-        return
-    yield frame({"event": "end", "session_id": turn.session_id, "message_id": reply.message_id})
+        return {"event": "error", "detail": "The mentor session was deleted.", "code": "session_deleted"}
+    return {"event": "end", "session_id": turn.session_id, "message_id": reply.message_id}

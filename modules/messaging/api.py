@@ -1,4 +1,7 @@
-"""/api/v1/threads/… and /api/v1/messages/…: conversations for their active members only (others get 404)."""
+"""/api/v1/threads/… and /api/v1/messages/…: conversations for their active members only (others get 404).
+
+Two routers, each mounted at its prefix by `selflink/api.py`; sending is on both (`POST /threads/{id}/messages/`
+and `POST /messages/`), through the same service."""
 
 from __future__ import annotations
 
@@ -6,17 +9,10 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Body, Query, Router, Status
 
-from modules.accounts.public import bearer_auth, current_principal
-from modules.core.public import (
-    NotFound,
-    PathId,
-    error_responses,
-    multipart_or_json_body,
-    parse_json_or_form,
-    rate_limit_enforce,
-)
+from modules.accounts.http import bearer_auth, current_principal
+from modules.core.http import PathId, error_responses, multipart_or_json_body, parse_json_or_form
+from modules.core.public import rate_limit_enforce
 from modules.messaging import selectors, services
-from modules.messaging.presenters import message_out, reactions_out, thread_out, typing_out
 from modules.messaging.schemas import (
     AckIn,
     DirectThreadIn,
@@ -40,7 +36,8 @@ from modules.messaging.schemas import (
     TypingStateOut,
 )
 
-router = Router(auth=bearer_auth)
+threads_router = Router(auth=bearer_auth, tags=["threads"])
+messages_router = Router(auth=bearer_auth, tags=["messages"])
 
 SEND_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415, 422, 429)
 ATTACHMENTS = {"attachments": "Up to 4 JPEG, PNG, WebP or GIF images, or one MP4/QuickTime video (repeat the field)."}
@@ -50,44 +47,6 @@ def _viewer(request: HttpRequest) -> int:
     return current_principal(request).user_id
 
 
-def _thread(request: HttpRequest, thread_id: int) -> dict:
-    viewer = _viewer(request)
-    return thread_out(selectors.thread_view(viewer_id=viewer, thread_id=thread_id), viewer, request)
-
-
-def _message(request: HttpRequest, message_id: int) -> dict:
-    viewer = _viewer(request)
-    return message_out(selectors.message_view(viewer_id=viewer, message_id=message_id), viewer, request)
-
-
-def _receipt(receipt: services.Receipt, user_id: int) -> dict:
-    return {
-        "thread_id": receipt.thread_id,
-        "last_delivered_message_id": receipt.last_delivered_message_id,
-        "last_read_message_id": receipt.last_read_message_id,
-        "unread_count": selectors.unread_count(user_id=user_id, thread_id=receipt.thread_id),
-    }
-
-
-def _send(request: HttpRequest, payload: ThreadMessageIn, files, thread_id: int):
-    viewer = _viewer(request)
-    sent = services.message_send_with_view(
-        sender_id=viewer,
-        thread_id=thread_id,
-        body=payload.body,
-        client_uuid=payload.client_uuid,
-        reply_to_message_id=payload.reply_to_message_id,
-        attachments=files.getlist("attachments"),
-    )
-    if sent.view is not None:  # a new message: the view built while sending (no second read)
-        return Status(201, message_out(sent.view, viewer, request))
-    # A retry: the stored message, even if the sender has since cleared it from their history.
-    views = selectors.message_views([sent.message], viewer_id=viewer)
-    if not views:
-        raise NotFound("Message not found.")
-    return Status(201 if sent.created else 200, message_out(views[0], viewer, request))
-
-
 def _limit_messages(request: HttpRequest) -> None:
     rate_limit_enforce(
         "message:user",
@@ -95,6 +54,19 @@ def _limit_messages(request: HttpRequest) -> None:
         settings.RATE_MESSAGES_PER_USER,
         detail="You are sending messages too fast. Try again in a moment.",
     )
+
+
+def _send(request: HttpRequest, payload: ThreadMessageIn, files, thread_id: int):
+    """Both send endpoints: 201 with the new message, 200 with the stored one for a client_uuid retry."""
+    sent = services.message_send(
+        sender_id=_viewer(request),
+        thread_id=thread_id,
+        body=payload.body,
+        client_uuid=payload.client_uuid,
+        reply_to_message_id=payload.reply_to_message_id,
+        attachments=files.getlist("attachments"),
+    )
+    return Status(201 if sent.created else 200, sent.view)
 
 
 def _limit_threads(request: HttpRequest) -> None:
@@ -109,23 +81,17 @@ def _limit_threads(request: HttpRequest) -> None:
 # --- threads ---------------------------------------------------------------------------------------
 
 
-@router.get(
-    "/threads/",
-    operation_id="threadsList",
-    tags=["threads"],
+@threads_router.get(
+    "/",
     response={200: ThreadPageOut, **error_responses(400, 401, 422)},
     summary="Your conversations (not those you deleted), most recent activity first, with unread counts",
 )
 def threads_list(request: HttpRequest, params: Query[ThreadListParams]):
-    viewer = _viewer(request)
-    page = selectors.threads_page(viewer_id=viewer, cursor=params.cursor, limit=params.limit)
-    return {"results": [thread_out(view, viewer, request) for view in page.results], "next": page.next}
+    return selectors.threads_page(viewer_id=_viewer(request), cursor=params.cursor, limit=params.limit)
 
 
-@router.post(
-    "/threads/",
-    operation_id="threadsCreate",
-    tags=["threads"],
+@threads_router.post(
+    "/",
     response={201: ThreadOut, **error_responses(400, 401, 403, 404, 422, 429)},
     summary="Start a group with other people (403 `blocked` / `dm_not_allowed` when one of them refuses you)",
 )
@@ -137,13 +103,11 @@ def threads_create(request: HttpRequest, payload: GroupCreateIn):
         title=payload.title,
         initial_message=payload.initial_message,
     )
-    return Status(201, _thread(request, thread.id))
+    return Status(201, selectors.thread_view(viewer_id=_viewer(request), thread_id=thread.id))
 
 
-@router.post(
-    "/threads/direct/",
-    operation_id="threadsDirect",
-    tags=["threads"],
+@threads_router.post(
+    "/direct/",
     response={200: ThreadOut, 201: ThreadOut, **error_responses(400, 401, 403, 404, 422, 429)},
     summary="Your one-to-one thread with someone: 200 when it exists, 201 when created; `initial_message` is "
     "sent into it (once: a retry does not send it again)",
@@ -153,24 +117,20 @@ def threads_direct(request: HttpRequest, payload: DirectThreadIn):
     thread, created = services.direct_thread_open(
         user_id=_viewer(request), other_id=payload.user_id, initial_message=payload.initial_message
     )
-    return Status(201 if created else 200, _thread(request, thread.id))
+    return Status(201 if created else 200, selectors.thread_view(viewer_id=_viewer(request), thread_id=thread.id))
 
 
-@router.get(
-    "/threads/{thread_id}/",
-    operation_id="threadsGet",
-    tags=["threads"],
+@threads_router.get(
+    "/{thread_id}/",
     response={200: ThreadOut, **error_responses(401, 404, 422)},
     summary="A thread you are a member of",
 )
 def threads_get(request: HttpRequest, thread_id: PathId):
-    return _thread(request, thread_id)
+    return selectors.thread_view(viewer_id=_viewer(request), thread_id=thread_id)
 
 
-@router.post(
-    "/threads/{thread_id}/leave/",
-    operation_id="threadsLeave",
-    tags=["threads"],
+@threads_router.post(
+    "/{thread_id}/leave/",
     response={204: None, **error_responses(401, 404, 422)},
     summary="Leave a group; on a direct thread, delete the conversation for yourself (it comes back, with only "
     "the later messages, at the next message)",
@@ -180,64 +140,50 @@ def threads_leave(request: HttpRequest, thread_id: PathId):
     return Status(204, None)
 
 
-@router.post(
-    "/threads/{thread_id}/read/",
-    operation_id="threadsRead",
-    tags=["threads"],
+@threads_router.post(
+    "/{thread_id}/read/",
     response={200: ReceiptOut, **error_responses(400, 401, 404, 422)},
     summary="Mark read up to a message (default: the latest); the pointer never moves back",
 )
 def threads_read(request: HttpRequest, thread_id: PathId, payload: Body[ReadIn | None] = None):
-    viewer = _viewer(request)
-    receipt = services.thread_read(
-        user_id=viewer, thread_id=thread_id, last_read_message_id=payload.last_read_message_id if payload else None
+    return services.thread_read(
+        user_id=_viewer(request),
+        thread_id=thread_id,
+        last_read_message_id=payload.last_read_message_id if payload else None,
     )
-    return _receipt(receipt, viewer)
 
 
-@router.get(
-    "/threads/{thread_id}/typing/",
-    operation_id="threadsTyping",
-    tags=["threads"],
+@threads_router.get(
+    "/{thread_id}/typing/",
     response={200: TypingOut, **error_responses(401, 404, 422)},
     summary="Who else is typing in the thread now",
 )
 def threads_typing(request: HttpRequest, thread_id: PathId):
-    return typing_out(thread_id, selectors.typing_list(viewer_id=_viewer(request), thread_id=thread_id))
+    return selectors.typing_view(viewer_id=_viewer(request), thread_id=thread_id)
 
 
-@router.post(
-    "/threads/{thread_id}/typing/",
-    operation_id="threadsTypingSet",
-    tags=["threads"],
+@threads_router.post(
+    "/{thread_id}/typing/",
     response={200: TypingStateOut, **error_responses(400, 401, 403, 404, 422)},
     summary="Say you are typing (lasts 6 s; repeat while typing) or that you stopped",
 )
 def threads_typing_set(request: HttpRequest, thread_id: PathId, payload: TypingIn):
-    result = services.typing_set(user_id=_viewer(request), thread_id=thread_id, is_typing=payload.is_typing)
-    return {"thread_id": result.thread_id, "is_typing": result.is_typing, "expires_at": result.expires_at}
+    return services.typing_set(user_id=_viewer(request), thread_id=thread_id, is_typing=payload.is_typing)
 
 
-@router.get(
-    "/threads/{thread_id}/sync/",
-    operation_id="threadsSync",
-    tags=["threads"],
+@threads_router.get(
+    "/{thread_id}/sync/",
     response={200: SyncOut, **error_responses(401, 404, 422)},
     summary="Catch up: the messages after `since` (`results`, oldest first, bounded) and the thread",
 )
 def threads_sync(request: HttpRequest, thread_id: PathId, params: Query[SyncParams]):
-    viewer = _viewer(request)
-    sync = selectors.thread_sync(viewer_id=viewer, thread_id=thread_id, since=params.since, limit=params.limit)
-    return {
-        "thread": thread_out(sync.thread, viewer, request),
-        "results": [message_out(view, viewer, request) for view in sync.messages],
-        "has_more": sync.has_more,
-    }
+    return selectors.thread_sync(
+        viewer_id=_viewer(request), thread_id=thread_id, since=params.since, limit=params.limit
+    )
 
 
-@router.post(
-    "/threads/{thread_id}/messages/",
-    operation_id="threadsMessagesCreate",
+@threads_router.post(
+    "/{thread_id}/messages/",
     tags=["messages"],
     response={200: MessageOut, 201: MessageOut, **SEND_ERRORS},
     summary="Send a message to this thread (JSON, or multipart with `attachments`); 200 for a client_uuid retry",
@@ -252,23 +198,19 @@ def threads_messages_create(request: HttpRequest, thread_id: PathId):
 # --- messages --------------------------------------------------------------------------------------
 
 
-@router.get(
-    "/messages/",
-    operation_id="messagesList",
-    tags=["messages"],
+@messages_router.get(
+    "/",
     response={200: MessagePageOut, **error_responses(400, 401, 404, 422)},
     summary="A thread's messages, newest first",
 )
 def messages_list(request: HttpRequest, params: Query[MessageListParams]):
-    viewer = _viewer(request)
-    page = selectors.messages_page(viewer_id=viewer, thread_id=params.thread, cursor=params.cursor, limit=params.limit)
-    return {"results": [message_out(view, viewer, request) for view in page.results], "next": page.next}
+    return selectors.messages_page(
+        viewer_id=_viewer(request), thread_id=params.thread, cursor=params.cursor, limit=params.limit
+    )
 
 
-@router.post(
-    "/messages/",
-    operation_id="messagesCreate",
-    tags=["messages"],
+@messages_router.post(
+    "/",
     response={200: MessageOut, 201: MessageOut, **SEND_ERRORS},
     summary="Send a message (JSON, or multipart with `attachments`); a client_uuid retry returns it with 200",
     openapi_extra=multipart_or_json_body(MessageCreateIn, files=ATTACHMENTS),
@@ -279,45 +221,36 @@ def messages_create(request: HttpRequest):
     return _send(request, payload, files, payload.thread)
 
 
-@router.get(
-    "/messages/{message_id}/",
-    operation_id="messagesGet",
-    tags=["messages"],
+@messages_router.get(
+    "/{message_id}/",
     response={200: MessageOut, **error_responses(401, 404, 422)},
     summary="A message of a thread you are a member of",
 )
 def messages_get(request: HttpRequest, message_id: PathId):
-    return _message(request, message_id)
+    return selectors.message_view(viewer_id=_viewer(request), message_id=message_id)
 
 
-@router.delete(
-    "/messages/{message_id}/",
-    operation_id="messagesDelete",
-    tags=["messages"],
+@messages_router.delete(
+    "/{message_id}/",
     response={200: MessageOut, **error_responses(401, 403, 404, 422)},
     summary="Delete your message for everyone: it stays as a tombstone (`deleted: true`, no body or attachments)",
 )
 def messages_delete(request: HttpRequest, message_id: PathId):
     services.message_delete(user_id=_viewer(request), message_id=message_id)
-    return _message(request, message_id)
+    return selectors.message_view(viewer_id=_viewer(request), message_id=message_id)
 
 
-@router.post(
-    "/messages/{message_id}/ack/",
-    operation_id="messagesAck",
-    tags=["messages"],
+@messages_router.post(
+    "/{message_id}/ack/",
     response={200: ReceiptOut, **error_responses(400, 401, 404, 422)},
     summary="Acknowledge messages up to this one as delivered (or read); pointers never move back",
 )
 def messages_ack(request: HttpRequest, message_id: PathId, payload: AckIn):
-    viewer = _viewer(request)
-    return _receipt(services.message_ack(user_id=viewer, message_id=message_id, status=payload.status), viewer)
+    return services.message_ack(user_id=_viewer(request), message_id=message_id, status=payload.status)
 
 
-@router.post(
-    "/messages/{message_id}/reactions/",
-    operation_id="messagesReact",
-    tags=["messages"],
+@messages_router.post(
+    "/{message_id}/reactions/",
     response={200: ReactionsOut, **error_responses(400, 401, 404, 422, 429)},
     summary="Toggle your reaction with this emoji",
 )
@@ -326,11 +259,4 @@ def messages_react(request: HttpRequest, message_id: PathId, payload: ReactionIn
     rate_limit_enforce(
         "reaction:user", str(viewer), settings.RATE_MESSAGES_PER_USER, detail="You are reacting too fast."
     )
-    change = services.reaction_toggle(user_id=viewer, message_id=message_id, emoji=payload.emoji)
-    return {
-        "message_id": change.message_id,
-        "thread_id": change.thread_id,
-        "emoji": change.emoji,
-        "action": change.action,
-        "reactions": reactions_out(change.reactions, viewer),
-    }
+    return services.reaction_toggle(user_id=viewer, message_id=message_id, emoji=payload.emoji)

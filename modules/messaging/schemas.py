@@ -7,9 +7,12 @@ from typing import Annotated, Any, ClassVar, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator
 
-from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
+from modules.core.http import CursorPageOut, CursorParams, InputSchema
+from modules.core.public import MAX_SAFE_ID
+from modules.media.http import MediaOut
 from modules.messaging.models import CLIENT_UUID_MAX
-from modules.social.public import UserCardOut
+from modules.messaging.selectors import MessageView, ReactionView, SyncView, ThreadView, TypingUser, reactions_seen_by
+from modules.social.http import UserCardOut
 
 MAX_BODY = 4000
 MAX_GROUP_PARTICIPANTS = 49  # plus the creator: 50 members
@@ -61,18 +64,17 @@ ClientUuid = Annotated[
 ]
 
 
-# --- output ----------------------------------------------------------------------------------------
+# --- output: each reads the typed view of the same name (selectors), as the viewer it was built for sees it ---
 
 
-class AttachmentOut(Schema):
-    id: int
+class AttachmentOut(MediaOut):
     kind: Literal["image", "video"]
-    url: str
     thumbnail_url: str | None = Field(description="Images only (null for videos).")
-    width: int | None
-    height: int | None
     duration: float | None = Field(description="Videos: seconds, when the container records it.")
-    mime_type: str
+
+    @staticmethod
+    def resolve_duration(obj) -> float | None:
+        return obj.duration_seconds
 
 
 class ReactionOut(Schema):
@@ -107,6 +109,14 @@ class MessageOut(Schema):
     created_at: dt.datetime
     deleted: bool = Field(description="Deleted by its sender: body and attachments are gone, the message remains.")
 
+    @staticmethod
+    def resolve_thread(obj: MessageView) -> int:
+        return obj.thread_id
+
+    @staticmethod
+    def resolve_reactions(obj: MessageView) -> list[ReactionView]:
+        return reactions_seen_by(obj.reactions, obj.viewer_id)
+
 
 class MessagePageOut(CursorPageOut):
     results: list[MessageOut]
@@ -131,6 +141,10 @@ class ThreadOut(Schema):
     last_activity_at: dt.datetime = Field(description="The last message, or the creation of the thread.")
     updated_at: dt.datetime = Field(description="The same instant as `last_activity_at` (the mobile app's name).")
 
+    @staticmethod
+    def resolve_updated_at(obj: ThreadView) -> dt.datetime:
+        return obj.last_activity_at
+
 
 class ThreadPageOut(CursorPageOut):
     results: list[ThreadOut]
@@ -140,6 +154,10 @@ class SyncOut(Schema):
     thread: ThreadOut
     results: list[MessageOut] = Field(description="Messages after `since`, oldest first.")
     has_more: bool = Field(description="More messages follow: sync again with `since` = the last id received.")
+
+    @staticmethod
+    def resolve_results(obj: SyncView) -> list[MessageView]:
+        return obj.messages
 
 
 class ReceiptOut(Schema):
@@ -155,13 +173,21 @@ class ReactionEventOut(ReactionOut):
         description="The same as `reacted_by_current_user`, in the spelling the mobile app's store reads."
     )
 
+    @staticmethod
+    def resolve_reactedByCurrentUser(obj: ReactionView) -> bool:
+        return obj.reacted_by_current_user
 
-class ReactionsOut(Schema):
+
+class ReactionsOut(Schema):  # reads the ReactionChange of a toggle, as the person who reacted sees it
     message_id: int
     thread_id: int
     emoji: str
     action: Literal["added", "removed"]
     reactions: list[ReactionOut]
+
+    @staticmethod
+    def resolve_reactions(obj) -> list[ReactionView]:
+        return reactions_seen_by(obj.reactions, obj.user_id)
 
 
 class TypingUserOut(Schema):
@@ -176,12 +202,35 @@ class TypingPersonOut(Schema):
     name: str
     handle: str
 
+    @staticmethod
+    def resolve_id(obj: TypingUser) -> int:
+        return obj.user_id
+
+    @staticmethod
+    def resolve_name(obj: TypingUser) -> str:
+        return obj.user_name
+
+    @staticmethod
+    def resolve_handle(obj: TypingUser) -> str:
+        return obj.user_handle
+
 
 class TypingOut(Schema):
+    """The people typing, three times: ours (`typing[]`) and the mobile app's readings of the same list
+    (`typing_user_ids[]`, `users[]`)."""
+
     thread_id: int
     typing: list[TypingUserOut] = Field(description="Other members typing now.")
     typing_user_ids: list[int] = Field(description="The same people's ids, in the same order.")
     users: list[TypingPersonOut] = Field(description="The same people, in the same order.")
+
+    @staticmethod
+    def resolve_typing_user_ids(obj) -> list[int]:
+        return [t.user_id for t in obj.typing]
+
+    @staticmethod
+    def resolve_users(obj) -> list[TypingUser]:
+        return obj.typing
 
 
 class TypingStateOut(Schema):

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from modules.accounts.public import inactive_user_ids, user_summaries
 from modules.core.public import NotFound, Page, paginate_queryset
-from modules.media.public import MediaData, media_get_many
+from modules.media.public import MediaData, media_grouped
 from modules.messaging.models import Message, MessageAttachment, MessageReaction, Thread, ThreadMember, TypingState
 from modules.social.public import UserCard, following_among
 
@@ -34,6 +34,21 @@ class ReactionSummary:
 
 
 @dataclass(frozen=True)
+class ReactionView:
+    """A reaction as one viewer sees it."""
+
+    emoji: str
+    count: int
+    reacted_by_current_user: bool
+
+
+def reactions_seen_by(reactions: Iterable[ReactionSummary], viewer_id: int) -> list[ReactionView]:
+    return [
+        ReactionView(emoji=r.emoji, count=r.count, reacted_by_current_user=viewer_id in r.user_ids) for r in reactions
+    ]
+
+
+@dataclass(frozen=True)
 class ReplyPreview:
     id: int
     sender_id: int
@@ -43,6 +58,10 @@ class ReplyPreview:
 
 @dataclass(frozen=True)
 class MessageView:
+    """A message as one viewer sees it: `viewer_id`'s follow state in the sender's card, and whether they reacted
+    (`MessageOut` reads `reactions` through `reactions_seen_by`)."""
+
+    viewer_id: int
     id: int
     thread_id: int
     sender_id: int
@@ -90,6 +109,12 @@ class TypingUser:
     user_name: str
     user_handle: str
     expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class TypingView:
+    thread_id: int
+    typing: list[TypingUser]  # the other members typing now, soonest to expire first
 
 
 @dataclass(frozen=True)
@@ -210,28 +235,24 @@ def reactions_of(*, message_id: int) -> list[ReactionSummary]:
     return _reactions([message_id]).get(message_id, [])
 
 
-def _message_views(messages: list[Message], cards: dict[int, UserCard]) -> list[MessageView]:
+def _message_views(messages: list[Message], cards: dict[int, UserCard], *, viewer_id: int) -> list[MessageView]:
     """Views of messages in order (attachments, reactions, replies: at most 4 queries for any number)."""
     messages = [m for m in messages if m.sender_id in cards]
     if not messages:
         return []
     ids = [m.id for m in messages]
-    links = list(
-        MessageAttachment.objects.filter(message_id__in=ids)
+    media = media_grouped(
+        links=MessageAttachment.objects.filter(message_id__in=ids)
         .order_by("message_id", "position")
         .values_list("message_id", "asset_id")
     )
-    assets = media_get_many(ids=[asset for _, asset in links])
-    media: dict[int, list[MediaData]] = {}
-    for message_id, asset_id in links:
-        if asset_id in assets:
-            media.setdefault(message_id, []).append(assets[asset_id])
     reactions = _reactions(ids)
     replies = _replies({m.reply_to_id for m in messages if m.reply_to_id})
     return [
         _view(
             m,
             cards[m.sender_id],
+            viewer_id=viewer_id,
             attachments=media.get(m.id, []),
             reactions=reactions.get(m.id, []),
             reply_to=replies.get(m.reply_to_id) if m.reply_to_id else None,
@@ -258,11 +279,13 @@ def _view(
     m: Message,
     sender: UserCard,
     *,
+    viewer_id: int,
     attachments: list[MediaData],
     reactions: list[ReactionSummary],
     reply_to: ReplyPreview | None,
 ) -> MessageView:
     return MessageView(
+        viewer_id=viewer_id,
         id=m.id,
         thread_id=m.thread_id,
         sender_id=m.sender_id,
@@ -289,14 +312,22 @@ def sent_message_view(message: Message, *, attachments: list[MediaData]) -> Mess
     if message.sender_id not in cards:
         return None
     reply_to = _replies({message.reply_to_id}).get(message.reply_to_id) if message.reply_to_id else None
-    return _view(message, cards[message.sender_id], attachments=list(attachments), reactions=[], reply_to=reply_to)
+    return _view(
+        message,
+        cards[message.sender_id],
+        viewer_id=message.sender_id,
+        attachments=list(attachments),
+        reactions=[],
+        reply_to=reply_to,
+    )
 
 
 def message_views(messages: Iterable[Message], *, viewer_id: int) -> list[MessageView]:
     messages = list(messages)
     if not messages:
         return []
-    return _message_views(messages, cards_for(viewer_id=viewer_id, user_ids={m.sender_id for m in messages}))
+    cards = cards_for(viewer_id=viewer_id, user_ids={m.sender_id for m in messages})
+    return _message_views(messages, cards, viewer_id=viewer_id)
 
 
 def message_view(*, viewer_id: int, message_id: int) -> MessageView:
@@ -399,7 +430,7 @@ def thread_views(threads: Iterable[Thread], *, viewer_id: int) -> list[ThreadVie
     lasts = [t.last_message for t in threads if t.last_message is not None and t.last_message_id > t.my_cleared]
     user_ids = {user_id for rows in members.values() for user_id, _ in rows} | {m.sender_id for m in lasts}
     cards = cards_for(viewer_id=viewer_id, user_ids=user_ids)
-    last_views = {view.id: view for view in _message_views(lasts, cards)}
+    last_views = {view.id: view for view in _message_views(lasts, cards, viewer_id=viewer_id)}
     return [
         _thread_view(
             t,
@@ -468,13 +499,13 @@ def thread_views_for_members(*, thread_id: int) -> dict[int, ThreadView]:
         )
         for s in summaries.values()
     }
-    last_views = _message_views([last], base_cards) if last else []
+    last_views = _message_views([last], base_cards, viewer_id=0) if last else []  # made each member's below
     views: dict[int, ThreadView] = {}
     for user_id, _, read, delivered, cleared, unread in rows:
         followed = following_among(viewer_id=user_id, user_ids=base_cards) if len(base_cards) > 1 else set()
         cards = {uid: dataclasses.replace(card, is_following=uid in followed) for uid, card in base_cards.items()}
         last_view = (
-            dataclasses.replace(last_views[0], sender=cards[last_views[0].sender_id])
+            dataclasses.replace(last_views[0], viewer_id=user_id, sender=cards[last_views[0].sender_id])
             if last_views and last_views[0].id > cleared
             else None
         )
@@ -510,7 +541,7 @@ def thread_sync(*, viewer_id: int, thread_id: int, since: int, limit: int) -> Sy
 # --- typing ----------------------------------------------------------------------------------------
 
 
-def typing_list(*, viewer_id: int, thread_id: int) -> list[TypingUser]:
+def typing_view(*, viewer_id: int, thread_id: int) -> TypingView:
     """Other active members typing now (states past their expiry are ignored, and purged periodically)."""
     membership_get(user_id=viewer_id, thread_id=thread_id)
     active = ThreadMember.objects.filter(thread_id=thread_id, left_at__isnull=True).values("user_id")
@@ -520,8 +551,9 @@ def typing_list(*, viewer_id: int, thread_id: int) -> list[TypingUser]:
         .order_by("expires_at")
     )
     people = user_summaries(user_ids={s.user_id for s in states})
-    return [
+    typing = [
         TypingUser(user_id=s.user_id, user_name=p.name, user_handle=p.handle, expires_at=s.expires_at)
         for s in states
         if (p := people.get(s.user_id)) is not None
     ]
+    return TypingView(thread_id=thread_id, typing=typing)

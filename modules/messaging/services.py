@@ -1,7 +1,8 @@
 """Writes for threads and messages.
 
 Concurrency rules:
-* Every write that changes a thread's messages or pointers first locks the thread row (`FOR NO KEY UPDATE`),
+* Every write that changes a thread's messages or pointers first locks the thread row (`FOR NO KEY UPDATE`, which
+  leaves inserts of rows pointing at the thread free),
   so within a thread message ids are allocated in commit order (a client syncing `since=<id>` misses
   nothing) and status updates see every other member's committed pointer (no lost "read").
 * One direct thread per pair: the ordered pair is a unique key; a racing creation finds the winner's thread.
@@ -29,7 +30,7 @@ from django.utils import timezone
 
 from modules.accounts.public import accounts_get, user_summaries
 from modules.core.public import BadRequest, Conflict, NotFound, PermissionDenied, ValidationFailed
-from modules.media.public import MediaData, media_delete_many, media_upload
+from modules.media.public import MediaData, Upload, UploadRefusal, UploadRefusals, media_delete_many, media_upload_set
 from modules.messaging.events import (
     MemberLeftEvent,
     MessageDeletedEvent,
@@ -49,7 +50,6 @@ from modules.messaging.models import (
     ThreadMember,
     TypingState,
 )
-from modules.messaging.presenters import message_model, reaction_event_reactions, thread_model
 from modules.messaging.selectors import (
     MessageView,
     ReactionSummary,
@@ -61,12 +61,14 @@ from modules.messaging.selectors import (
     message_get,
     message_views,
     reactions_of,
+    reactions_seen_by,
     sent_message_view,
     thread_view,
     thread_views_for_members,
+    unread_count,
 )
 from modules.notifications.public import content_removed as notifications_content_removed
-from modules.notifications.public import notify
+from modules.notifications.public import notify_many
 from modules.realtime.public import RealtimeEvent, publish, publish_ephemeral, user_topic
 from modules.social.public import (
     blocked_either_way_ids,
@@ -77,6 +79,22 @@ from modules.social.public import (
 )
 
 MAX_ATTACHMENTS = 4
+# Up to 4 images or one video, never both, sent as `attachments` (each recognised by its content).
+UPLOAD_REFUSALS = UploadRefusals(
+    too_many_files=UploadRefusal(
+        field="attachments", message=f"At most {MAX_ATTACHMENTS} attachments.", code="too_many_attachments"
+    ),
+    mixed=UploadRefusal(
+        field="attachments", message="Attach up to 4 images or one video, not both.", code="mixed_media"
+    ),
+    # Unreachable after too_many_files, given for completeness; several videos read as a mix (as they always have).
+    too_many_images=UploadRefusal(
+        field="attachments", message=f"At most {MAX_ATTACHMENTS} attachments.", code="too_many_attachments"
+    ),
+    too_many_videos=UploadRefusal(
+        field="attachments", message="Attach up to 4 images or one video, not both.", code="mixed_media"
+    ),
+)
 MAX_REACTIONS_PER_USER = 10  # distinct emoji one person may put on one message
 STATUS_EVENTS_MAX = 100  # per change; older messages' statuses are read over REST
 TYPING_TTL = dt.timedelta(seconds=6)
@@ -89,10 +107,12 @@ class Receipt:
     thread_id: int
     last_delivered_message_id: int
     last_read_message_id: int
+    unread_count: int  # after the move, committed
 
 
 @dataclass(frozen=True)
 class ReactionChange:
+    user_id: int  # who reacted
     message_id: int
     thread_id: int
     emoji: str
@@ -102,9 +122,15 @@ class ReactionChange:
 
 @dataclass(frozen=True)
 class SentMessage:
-    message: Message
+    view: MessageView  # the sender's view
     created: bool  # False: a retry of a stored message (same client_uuid)
-    view: MessageView | None  # the sender's view, built in the sending transaction (None for a retry)
+
+
+@dataclass(frozen=True)
+class _Inserted:
+    message: Message
+    created: bool  # False: the client_uuid was taken (`message` is the stored one)
+    view: MessageView | None  # the sender's view of a new message (None: sender deactivated, or not created)
 
 
 @dataclass(frozen=True)
@@ -123,13 +149,8 @@ def _topics(member_ids: Iterable[int]) -> list[str]:
 
 def _lock_thread(thread_id: int) -> None:
     """Lock the thread row (`FOR NO KEY UPDATE`) until the transaction ends; 404 when there is no such thread."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {Thread._meta.db_table} WHERE id = %s FOR NO KEY UPDATE",  # noqa: S608 - own table
-            [thread_id],
-        )
-        if cursor.fetchone() is None:
-            raise NotFound("Thread not found.")
+    if not Thread.objects.select_for_update(no_key=True).filter(id=thread_id).values_list("id", flat=True):
+        raise NotFound("Thread not found.")
 
 
 def _publish_grouped(events: dict[int, RealtimeEvent]) -> None:
@@ -144,14 +165,12 @@ def _publish_grouped(events: dict[int, RealtimeEvent]) -> None:
 def _publish_thread_updated(thread_id: int) -> None:
     """`thread:updated` to every active member, each with the thread as they see it."""
     views = thread_views_for_members(thread_id=thread_id)
-    _publish_grouped(
-        {user_id: ThreadUpdatedEvent(thread=thread_model(view, user_id)) for user_id, view in views.items()}
-    )
+    _publish_grouped({user_id: ThreadUpdatedEvent(thread=view) for user_id, view in views.items()})
 
 
 def _publish_thread_updated_to(thread_id: int, user_id: int) -> None:
     view = thread_view(viewer_id=user_id, thread_id=thread_id)
-    publish([user_topic(user_id)], ThreadUpdatedEvent(thread=thread_model(view, user_id)))
+    publish([user_topic(user_id)], ThreadUpdatedEvent(thread=view))
 
 
 def _dm_check(*, sender_id: int, recipient_id: int, opened_by: int | None) -> None:
@@ -198,37 +217,6 @@ def _direct_other(thread: Thread, user_id: int) -> int:
 def _check_can_write(thread: Thread, sender_id: int) -> None:
     if not thread.is_group:
         _dm_check(sender_id=sender_id, recipient_id=_direct_other(thread, sender_id), opened_by=thread.created_by_id)
-
-
-def _kind_of(upload: UploadedFile) -> str:
-    """MP4/QuickTime files start with an `ftyp` box; anything else is treated as an image. The media module
-    then validates the content for real (a wrong guess is refused there)."""
-    upload.seek(0)
-    head = upload.read(12)
-    upload.seek(0)
-    return "video" if head[4:8] == b"ftyp" else "image"
-
-
-def _upload_attachments(*, owner_id: int, files: list[UploadedFile]) -> list[MediaData]:
-    """Up to 4 images, or exactly one video (never both), validated and stored by the media module."""
-    if len(files) > MAX_ATTACHMENTS:
-        raise ValidationFailed.for_field(
-            "attachments", f"At most {MAX_ATTACHMENTS} attachments.", code="too_many_attachments"
-        )
-    kinds = [_kind_of(f) for f in files]
-    if "video" in kinds and len(files) > 1:
-        raise ValidationFailed.for_field(
-            "attachments", "Attach up to 4 images or one video, not both.", code="mixed_media"
-        )
-    stored: list[MediaData] = []
-    try:
-        for upload, kind in zip(files, kinds, strict=True):
-            # Private area: attachments are only ever reachable through signed, expiring URLs.
-            stored.append(media_upload(upload, owner_id=owner_id, kind=kind, field="attachments", private=True))
-    except Exception:
-        media_delete_many(ids=[m.id for m in stored])  # a later file was refused: keep nothing
-        raise
-    return stored
 
 
 # --- status ----------------------------------------------------------------------------------------
@@ -432,7 +420,12 @@ def _receipt_move(*, user_id: int, thread_id: int, delivered: int, read: int) ->
             _publish_statuses(thread_id, _advance_statuses(thread_id))
         if read_moved:
             _publish_thread_updated_to(thread_id, user_id)  # the reader's other devices: new unread count
-    return Receipt(thread_id=thread_id, last_delivered_message_id=new_delivered, last_read_message_id=new_read)
+    return Receipt(
+        thread_id=thread_id,
+        last_delivered_message_id=new_delivered,
+        last_read_message_id=new_read,
+        unread_count=unread_count(user_id=user_id, thread_id=thread_id),
+    )
 
 
 def thread_read(*, user_id: int, thread_id: int, last_read_message_id: int | None = None) -> Receipt:
@@ -497,7 +490,7 @@ def _insert_message(
     client_uuid: str,
     reply_to_id: int | None,
     media: list[MediaData] = (),
-) -> SentMessage:
+) -> _Inserted:
     """Store a message in a locked thread the sender is an active member of (404 otherwise) and announce it;
     `created` False (nothing written) when the sender's client_uuid was taken."""
     kinds = {m.kind for m in media}
@@ -522,7 +515,7 @@ def _insert_message(
             existing = _existing(sender_id, client_uuid)
             if existing is None:  # the conflicting row is not visible: treated like any integrity error
                 raise IntegrityError("client_uuid taken by a message that cannot be read")
-            return SentMessage(message=existing, created=False, view=None)
+            return _Inserted(message=existing, created=False, view=None)
         message = Message(
             id=row[0],
             thread=thread,
@@ -548,18 +541,16 @@ def _insert_message(
     view = sent_message_view(message, attachments=list(media))
     if view is not None:
         _publish_new_message(view, members)
-    for member_id in members:
-        if member_id != sender_id:
-            notify(
-                recipient_id=member_id,
-                type="message",
-                actor_id=sender_id,
-                target_type="thread",
-                target_id=thread.id,
-                text=body or _MEDIA_ONLY_TEXT[kind],
-                data={"message_id": message.id},
-            )
-    return SentMessage(message=message, created=True, view=view)
+    notify_many(
+        recipient_ids=[member_id for member_id in members if member_id != sender_id],
+        type="message",
+        actor_id=sender_id,
+        target_type="thread",
+        target_id=thread.id,
+        text=body or _MEDIA_ONLY_TEXT[kind],
+        data={"message_id": message.id},
+    )
+    return _Inserted(message=message, created=True, view=view)
 
 
 def _as_each_member_sees_it(view: MessageView, members: list[int]) -> dict[int, MessageView]:
@@ -567,43 +558,42 @@ def _as_each_member_sees_it(view: MessageView, members: list[int]) -> dict[int, 
     is whether they follow its sender (the sender card's follow state). One query for all members."""
     sender = view.sender
     followers = followers_among(user_id=sender.id, user_ids=[m for m in members if m != sender.id])
-    followed = dataclasses.replace(view, sender=dataclasses.replace(sender, is_following=True))
-    not_followed = dataclasses.replace(view, sender=dataclasses.replace(sender, is_following=False))
-    return {member_id: followed if member_id in followers else not_followed for member_id in members}
+    cards = {following: dataclasses.replace(sender, is_following=following) for following in (True, False)}
+    return {
+        member_id: dataclasses.replace(view, viewer_id=member_id, sender=cards[member_id in followers])
+        for member_id in members
+    }
 
 
 def _publish_new_message(view: MessageView, members: list[int]) -> None:
     """`message:new` to every member, as each of them sees it."""
     _publish_grouped(
-        {
-            member_id: MessageNewEvent(message=message_model(seen, member_id))
-            for member_id, seen in _as_each_member_sees_it(view, members).items()
-        }
+        {member_id: MessageNewEvent(message=seen) for member_id, seen in _as_each_member_sees_it(view, members).items()}
     )
 
 
-def message_send_with_view(
+def message_send(
     *,
     sender_id: int,
     thread_id: int,
     body: str,
     client_uuid: str | None = None,
     reply_to_message_id: int | None = None,
-    attachments: list[UploadedFile] = (),
+    attachments: Iterable[UploadedFile] = (),
 ) -> SentMessage:
-    """Send a message to a thread the sender is an active member of: the message, whether it was created, and
-    the sender's view of it (built in the sending transaction, so answering costs no further reads).
+    """Send a message to a thread the sender is an active member of: the sender's view of it (built in the
+    sending transaction, so answering costs no further reads) and whether it was created.
 
     A retry with the same client_uuid returns the stored message (created False), even when it races the
     first attempt. Direct threads check blocks and the recipient's dm_policy on every message."""
     body = body.strip()
-    files = list(attachments)
+    uploads = [Upload(file=file, field="attachments") for file in attachments]
     member = membership_get(user_id=sender_id, thread_id=thread_id)
     client_uuid = client_uuid or str(uuid.uuid4())
     existing = _existing(sender_id, client_uuid)
     if existing is not None:
-        return SentMessage(message=_replay(existing, thread_id=thread_id, body=body), created=False, view=None)
-    if not body and not files:
+        return _stored(_replay(existing, thread_id=thread_id, body=body))
+    if not body and not uploads:
         raise ValidationFailed.for_field("body", "Write something or attach a file.", code="empty_message")
     _check_can_write(member.thread, sender_id)
     if reply_to_message_id is not None:
@@ -615,51 +605,38 @@ def message_send_with_view(
         if replied_sender is None:
             raise BadRequest("You can only reply to a message of the same thread.", code="reply_to_other_thread")
         _check_not_directed_at_blocked(sender_id, replied_sender, "reply to")
-    media = _upload_attachments(owner_id=sender_id, files=files)
-    try:
-        with transaction.atomic():
-            _lock_thread(thread_id)
-            sent = _insert_message(
-                member.thread,
-                sender_id=sender_id,
-                body=body,
-                client_uuid=client_uuid,
-                reply_to_id=reply_to_message_id,
-                media=media,
-            )
-            if not sent.created:
-                media_delete_many(ids=[m.id for m in media])
-                return SentMessage(
-                    message=_replay(sent.message, thread_id=thread_id, body=body), created=False, view=None
+    # Private area: attachments are only ever reachable through signed, expiring URLs.
+    with media_upload_set(
+        uploads, owner_id=sender_id, private=True, refusals=UPLOAD_REFUSALS, max_images=MAX_ATTACHMENTS
+    ) as media:
+        try:
+            with transaction.atomic():
+                _lock_thread(thread_id)
+                inserted = _insert_message(
+                    member.thread,
+                    sender_id=sender_id,
+                    body=body,
+                    client_uuid=client_uuid,
+                    reply_to_id=reply_to_message_id,
+                    media=media,
                 )
-    except IntegrityError as exc:  # e.g. the replied-to message vanished with its sender's account
-        media_delete_many(ids=[m.id for m in media])
-        raise NotFound("Thread not found.") from exc
-    except Exception:
-        media_delete_many(ids=[m.id for m in media])
-        raise
-    return sent
+        except IntegrityError as exc:  # e.g. the replied-to message vanished with its sender's account
+            raise NotFound("Thread not found.") from exc
+        if not inserted.created:
+            stored = _replay(inserted.message, thread_id=thread_id, body=body)
+            media_delete_many(ids=[m.id for m in media])  # a concurrent first attempt stored its own copies
+            return _stored(stored)
+    if inserted.view is None:  # sent by an account deactivated meanwhile: nobody sees its messages
+        raise NotFound("Message not found.")
+    return SentMessage(view=inserted.view, created=True)
 
 
-def message_send(
-    *,
-    sender_id: int,
-    thread_id: int,
-    body: str,
-    client_uuid: str | None = None,
-    reply_to_message_id: int | None = None,
-    attachments: list[UploadedFile] = (),
-) -> tuple[Message, bool]:
-    """`message_send_with_view` without the view: (message, created)."""
-    sent = message_send_with_view(
-        sender_id=sender_id,
-        thread_id=thread_id,
-        body=body,
-        client_uuid=client_uuid,
-        reply_to_message_id=reply_to_message_id,
-        attachments=attachments,
-    )
-    return sent.message, sent.created
+def _stored(message: Message) -> SentMessage:
+    """A retry's answer: the stored message as its sender sees it now (even if they cleared it since)."""
+    views = message_views([message], viewer_id=message.sender_id)
+    if not views:
+        raise NotFound("Message not found.")
+    return SentMessage(view=views[0], created=False)
 
 
 def message_delete(*, user_id: int, message_id: int) -> Message:
@@ -691,9 +668,7 @@ def _tombstone(message: Message) -> None:
         return
     _publish_grouped(
         {
-            member_id: MessageDeletedEvent(
-                message_id=message.id, thread_id=message.thread_id, message=message_model(seen, member_id)
-            )
+            member_id: MessageDeletedEvent(message_id=message.id, thread_id=message.thread_id, message=seen)
             for member_id, seen in _as_each_member_sees_it(views[0], members).items()
         }
     )
@@ -750,13 +725,18 @@ def reaction_toggle(*, user_id: int, message_id: int, emoji: str) -> ReactionCha
                     emoji=emoji,
                     action=action,
                     user_id=user_id,
-                    reactions=reaction_event_reactions(reactions, member),
+                    reactions=reactions_seen_by(reactions, member),
                 )
                 for member in members_seeing(thread_id=message.thread_id, message_id=message.id)
             }
         )
     return ReactionChange(
-        message_id=message.id, thread_id=message.thread_id, emoji=emoji, action=action, reactions=reactions
+        user_id=user_id,
+        message_id=message.id,
+        thread_id=message.thread_id,
+        emoji=emoji,
+        action=action,
+        reactions=reactions,
     )
 
 

@@ -1,14 +1,13 @@
-"""/api/v1/notifications/… and /api/v1/devices/…"""
+"""/api/v1/notifications/… (`router`) and /api/v1/devices/… (`devices_router`)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from modules.accounts.public import bearer_auth, current_principal
-from modules.core.public import CursorParams, PathId, error_responses
+from modules.accounts.http import bearer_auth, current_principal
+from modules.core.http import CursorParams, PathId, error_responses
 from modules.notifications import selectors, services
-from modules.notifications.presenters import notification_out, notifications_out
 from modules.notifications.schemas import (
     DeviceIn,
     DeviceOut,
@@ -22,51 +21,34 @@ from modules.notifications.schemas import (
     UnreadCountOut,
 )
 
-router = Router(auth=bearer_auth)
-
-
-def _preferences(preferences) -> dict:
-    return {
-        "types": {name: vars(value) for name, value in preferences.types.items()},
-        "push_enabled": preferences.push_enabled,
-        "quiet_hours": vars(preferences.quiet_hours) if preferences.quiet_hours else None,
-        "time_zone": preferences.time_zone,
-    }
+router = Router(auth=bearer_auth, tags=["notifications"])
+devices_router = Router(auth=bearer_auth, tags=["devices"])
 
 
 # --- notifications --------------------------------------------------------------------------------
 
 
 @router.get(
-    "/notifications/",
-    operation_id="notificationsList",
-    tags=["notifications"],
+    "/",
     response={200: NotificationPageOut, **error_responses(400, 401, 422)},
     summary="Your notifications, most recently updated first (likes on one target are grouped while unread)",
 )
 def notifications_list(request: HttpRequest, params: Query[NotificationListParams]):
-    viewer = current_principal(request).user_id
-    page = selectors.notifications_page(user_id=viewer, unread=params.unread, cursor=params.cursor, limit=params.limit)
-    return {"results": notifications_out(page.results, viewer_id=viewer, request=request), "next": page.next}
+    user_id = current_principal(request).user_id
+    return selectors.notifications_page(user_id=user_id, unread=params.unread, cursor=params.cursor, limit=params.limit)
 
 
 @router.post(
-    "/notifications/{notification_id}/read/",
-    operation_id="notificationsRead",
-    tags=["notifications"],
+    "/{notification_id}/read/",
     response={200: NotificationOut, **error_responses(401, 404, 422)},
     summary="Mark one of your notifications read (idempotent)",
 )
 def notifications_read(request: HttpRequest, notification_id: PathId):
-    viewer = current_principal(request).user_id
-    notification = services.notification_mark_read(user_id=viewer, notification_id=notification_id)
-    return notification_out(notification, viewer_id=viewer, request=request)
+    return services.notification_mark_read(user_id=current_principal(request).user_id, notification_id=notification_id)
 
 
 @router.post(
-    "/notifications/read-all/",
-    operation_id="notificationsReadAll",
-    tags=["notifications"],
+    "/read-all/",
     response={200: ReadAllOut, **error_responses(401)},
     summary="Mark all your notifications read; says how many were unread",
 )
@@ -75,9 +57,7 @@ def notifications_read_all(request: HttpRequest):
 
 
 @router.get(
-    "/notifications/unread-count/",
-    operation_id="notificationsUnreadCount",
-    tags=["notifications"],
+    "/unread-count/",
     response={200: UnreadCountOut, **error_responses(401)},
     summary="How many of your notifications are unread (the badge)",
 )
@@ -86,20 +66,16 @@ def notifications_unread_count(request: HttpRequest):
 
 
 @router.get(
-    "/notifications/preferences/",
-    operation_id="notificationsPreferencesGet",
-    tags=["notifications"],
+    "/preferences/",
     response={200: PreferencesOut, **error_responses(401, 404)},
     summary="Your notification switches per type, push master switch, quiet hours and their time zone",
 )
 def notifications_preferences_get(request: HttpRequest):
-    return _preferences(selectors.preferences_get(user_id=current_principal(request).user_id))
+    return selectors.preferences_get(user_id=current_principal(request).user_id)
 
 
 @router.patch(
-    "/notifications/preferences/",
-    operation_id="notificationsPreferencesUpdate",
-    tags=["notifications"],
+    "/preferences/",
     response={200: PreferencesOut, **error_responses(400, 401, 404, 422)},
     summary="Change some notification preferences (send only what changes)",
     description=(
@@ -109,19 +85,16 @@ def notifications_preferences_get(request: HttpRequest):
     ),
 )
 def notifications_preferences_update(request: HttpRequest, payload: PreferencesPatch):
-    preferences = services.preferences_update(
+    return services.preferences_update(
         user_id=current_principal(request).user_id, changes=payload.model_dump(exclude_unset=True)
     )
-    return _preferences(preferences)
 
 
 # --- devices --------------------------------------------------------------------------------------
 
 
-@router.post(
-    "/devices/",
-    operation_id="devicesRegister",
-    tags=["devices"],
+@devices_router.post(
+    "/",
     response={201: DeviceOut, 200: DeviceOut, **error_responses(400, 401, 409, 422)},
     summary="Register this device's push token (idempotent: 201 when new for you, 200 when already yours)",
     description=(
@@ -147,22 +120,17 @@ def devices_register(request: HttpRequest, payload: DeviceIn):
     return Status(201 if registration.created else 200, registration.device)
 
 
-@router.get(
-    "/devices/",
-    operation_id="devicesList",
-    tags=["devices"],
+@devices_router.get(
+    "/",
     response={200: DevicePageOut, **error_responses(400, 401, 422)},
     summary="Your registered push devices",
 )
 def devices_list(request: HttpRequest, params: Query[CursorParams]):
-    page = selectors.devices_page(user_id=current_principal(request).user_id, cursor=params.cursor, limit=params.limit)
-    return {"results": page.results, "next": page.next}
+    return selectors.devices_page(user_id=current_principal(request).user_id, cursor=params.cursor, limit=params.limit)
 
 
-@router.delete(
-    "/devices/{device_id}/",
-    operation_id="devicesDelete",
-    tags=["devices"],
+@devices_router.delete(
+    "/{device_id}/",
     response={204: None, **error_responses(401, 404, 422)},
     summary="Stop pushing to one of your devices",
 )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
+
+from modules.accounts.public import UserSummary
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,22 @@ class DeviceData:
 class DeviceRegistration:
     device: DeviceData
     created: bool
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    """A notification as its recipient sees it now: the actors still shown (active, not blocked either way with
+    the recipient; names read when shown, so a renamed account shows its new name) and the rendered summary."""
+
+    id: int
+    type: str
+    actors: list[UserSummary]  # the latest few, newest first
+    actor_count: int
+    summary: str
+    text: str
+    target_type: str  # "" without a target
+    target_id: int | None
+    data: dict[str, Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    read: bool

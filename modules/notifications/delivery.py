@@ -19,8 +19,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from modules.accounts import public as accounts
+from modules.notifications.hooks import silenced_recipients
 from modules.notifications.models import GROUPED_TYPES, Device, Notification, PushTicket
-from modules.notifications.presenters import notifications_out
 from modules.notifications.providers import (
     ExpoProvider,
     PushMessage,
@@ -29,11 +29,8 @@ from modules.notifications.providers import (
     mask_token,
     provider_for,
 )
-from modules.notifications.selectors import in_quiet_hours, preference_row, unread_count
+from modules.notifications.selectors import in_quiet_hours, notification_views, preference_row, unread_count
 from modules.notifications.services import devices_prune
-
-# social imports notifications (follow notifications): bind the module, read its names at call time.
-from modules.social import public as social
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +65,7 @@ def _skip_reason(notification: Notification, now: dt.datetime) -> str | None:
     if notification.type in push_off:
         return "type_push_off"
     actor_id = notification.actor_id
-    if actor_id is not None and (
-        actor_id in social.muted_ids(user_id=notification.recipient_id)
-        or social.is_blocked_either_way(user_a=notification.recipient_id, user_b=actor_id)
-    ):
+    if actor_id is not None and silenced_recipients(actor_id=actor_id, recipient_ids=[notification.recipient_id]):
         return "actor_hidden"
     if in_quiet_hours(account.settings.quiet_hours, time_zone, now):
         return "quiet_hours"
@@ -113,7 +107,7 @@ def push_deliver(*, notification_id: int, now: dt.datetime | None = None) -> Pus
     if not _claim(notification, now):
         return PushReport(skipped="already_pushed")
     notification.refresh_from_db()  # the text as it is now that the push is ours (its content may have gone)
-    shown = notifications_out([notification], viewer_id=notification.recipient_id)[0]
+    shown = notification_views([notification], viewer_id=notification.recipient_id)[0]
     data = flatten_data(
         {
             "notification_id": notification.id,
@@ -128,7 +122,7 @@ def push_deliver(*, notification_id: int, now: dt.datetime | None = None) -> Pus
     for device in devices:
         by_platform[device.platform].append(
             PushMessage(
-                device_id=device.id, token=device.token, title=PUSH_TITLE, body=shown["summary"], data=data, badge=badge
+                device_id=device.id, token=device.token, title=PUSH_TITLE, body=shown.summary, data=data, badge=badge
             )
         )
     report = PushReport()

@@ -8,8 +8,9 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 
-from modules.accounts.public import QuietHoursIn, QuietHoursSchema
-from modules.core.public import CursorPageOut, CursorParams, InputSchema
+from modules.accounts.http import QuietHoursIn, QuietHoursSchema
+from modules.core.http import CursorPageOut, CursorParams, InputSchema
+from modules.media.http import schema_media_url
 
 NotificationTypeValue = Literal[
     "follow", "follow_request", "follow_accept", "like", "comment", "reply", "mention", "message", "reward", "security"
@@ -28,6 +29,11 @@ class ActorOut(Schema):
     handle: str
     photo: str | None = Field(description="Absolute URL of the avatar.")
 
+    @staticmethod
+    def resolve_photo(obj, context) -> str | None:
+        # From the request's host in responses, from PUBLIC_BASE_URL in realtime payloads (no request).
+        return schema_media_url(obj, context)
+
 
 class TargetOut(Schema):
     type: str = Field(examples=["post"], description="post, comment, thread, reward_event, payout, …")
@@ -35,6 +41,7 @@ class TargetOut(Schema):
 
 
 class NotificationOut(Schema):
+    # Reads a `NotificationView` (a docstring would become the schema's description in the API document).
     id: int
     type: NotificationTypeValue
     actors: list[ActorOut] = Field(description="The latest few people in the group, newest first.")
@@ -46,6 +53,10 @@ class NotificationOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime = Field(description="Last change (a new actor joining the group); the list's order.")
     read: bool
+
+    @staticmethod
+    def resolve_target(obj) -> dict | None:
+        return {"type": obj.target_type, "id": obj.target_id} if obj.target_id is not None else None
 
 
 class NotificationPageOut(CursorPageOut):

@@ -1,26 +1,42 @@
-"""Reads: a user's notifications and devices, preferences, and the quiet-hours rule."""
+"""Reads: a user's notifications (as typed views) and devices, preferences, and the quiet-hours rule."""
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Collection, Mapping, Sequence
 
-from modules.accounts.public import account_get
-from modules.core.public import NotFound, Page, paginate_queryset
-from modules.notifications.contracts import DeviceData, Preferences, QuietHoursWindow, TypePreference
+from modules.accounts.public import UserSummary, account_get, user_summaries
+from modules.core.public import Page, paginate_queryset
+from modules.notifications.contracts import (
+    DeviceData,
+    NotificationView,
+    Preferences,
+    QuietHoursWindow,
+    TypePreference,
+)
+from modules.notifications.hooks import blocked_either_way_ids
 from modules.notifications.models import NOTIFICATION_TYPES, Device, Notification, NotificationPreferences
 from modules.notifications.providers import mask_token
+from modules.notifications.text import summary
 
 DEFAULT_TIME_ZONE = "UTC"
 
+PreferenceRow = tuple[str, set[str], set[str]]  # (time zone, types off in the app, types off as push)
 
-def preference_row(*, user_id: int) -> tuple[str, set[str], set[str]]:
+
+def preference_rows(*, user_ids: Collection[int]) -> dict[int, PreferenceRow]:
+    """Each user's preference row, in one query (the defaults for users without one)."""
+    rows = NotificationPreferences.objects.filter(user_id__in=set(user_ids)).values_list(
+        "user_id", "time_zone", "in_app_off", "push_off"
+    )
+    found = {user_id: (time_zone, set(in_app), set(push)) for user_id, time_zone, in_app, push in rows}
+    return {user_id: found.get(user_id) or (DEFAULT_TIME_ZONE, set(), set()) for user_id in user_ids}
+
+
+def preference_row(*, user_id: int) -> PreferenceRow:
     """(time zone, types off in the app, types off as push) — one primary-key lookup, defaults without a row."""
-    row = NotificationPreferences.objects.filter(user_id=user_id).values_list("time_zone", "in_app_off", "push_off")
-    found = row.first()
-    if found is None:
-        return DEFAULT_TIME_ZONE, set(), set()
-    return found[0], set(found[1]), set(found[2])
+    return preference_rows(user_ids=[user_id])[user_id]
 
 
 def preferences_get(*, user_id: int) -> Preferences:
@@ -51,21 +67,59 @@ def in_quiet_hours(quiet, time_zone: str, now: dt.datetime) -> bool:
     return local >= start or local < end
 
 
-def notifications_page(*, user_id: int, unread: bool | None, cursor: str | None, limit: int) -> Page[Notification]:
+def _display_name(actor: UserSummary) -> str:
+    return actor.name.strip() or f"@{actor.handle}"
+
+
+def notification_views(
+    rows: Sequence[Notification], *, viewer_id: int, actor_cards: Mapping[int, UserSummary] | None = None
+) -> list[NotificationView]:
+    """The rows as `viewer_id` (their recipient) sees them. `actor_cards`: the actors' summaries by id, when the
+    caller already read them and knows none of them is blocked with the viewer (then no query is made)."""
+    actor_ids = {actor_id for row in rows for actor_id in row.actor_ids}
+    if actor_cards is not None:
+        cards = actor_cards
+    elif actor_ids:
+        cards = user_summaries(user_ids=actor_ids - blocked_either_way_ids(user_id=viewer_id))
+    else:
+        cards = {}
+    views = []
+    for row in rows:
+        actors = [cards[actor_id] for actor_id in row.actor_ids if actor_id in cards]
+        views.append(
+            NotificationView(
+                id=row.id,
+                type=row.type,
+                actors=actors,
+                actor_count=row.actor_count,
+                summary=summary(
+                    type=row.type,
+                    names=[_display_name(actor) for actor in actors],
+                    actor_count=row.actor_count,
+                    target_type=row.target_type,
+                    text=row.text,
+                ),
+                text=row.text,
+                target_type=row.target_type,
+                target_id=row.target_id,
+                data=row.data or {},
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+                read=row.read_at is not None,
+            )
+        )
+    return views
+
+
+def notifications_page(*, user_id: int, unread: bool | None, cursor: str | None, limit: int) -> Page[NotificationView]:
     """The user's notifications, most recently updated first (a group moves up when someone joins it)."""
     queryset = Notification.objects.filter(recipient_id=user_id)
     if unread is True:
         queryset = queryset.filter(read_at__isnull=True)
     elif unread is False:
         queryset = queryset.filter(read_at__isnull=False)
-    return paginate_queryset(queryset, ordering=("-updated_at", "-id"), cursor=cursor, limit=limit)
-
-
-def notification_get(*, user_id: int, notification_id: int) -> Notification:
-    notification = Notification.objects.filter(id=notification_id, recipient_id=user_id).first()
-    if notification is None:
-        raise NotFound("Notification not found.")
-    return notification
+    page = paginate_queryset(queryset, ordering=("-updated_at", "-id"), cursor=cursor, limit=limit)
+    return Page(results=notification_views(page.results, viewer_id=user_id), next=page.next)
 
 
 def unread_count(*, user_id: int) -> int:

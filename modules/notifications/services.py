@@ -1,7 +1,8 @@
 """Writes: recording notifications (grouped, race-safe), marking them read, preferences and push devices.
 
-`notify()` runs inside the producer's transaction (as a savepoint of it): the notification row and its realtime
-event commit or roll back with the change they announce; push delivery is enqueued only after the commit.
+`notify()` (one recipient) and `notify_many()` (one thing, several recipients, in one pass) run inside the
+producer's transaction (as a savepoint of it): the notification rows and their realtime events commit or roll back
+with the change they announce; push delivery is enqueued only after the commit.
 
 Grouping of likes: one unread notification per (recipient, "like", target), guaranteed by a partial unique
 index. A like upserts into it with `INSERT … ON CONFLICT … DO UPDATE` (the no-op update locks the group row, so
@@ -23,10 +24,11 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from modules.accounts import public as accounts
-from modules.accounts.public import account_update, user_summaries
+from modules.accounts.public import UserSummary, account_update, user_summaries
 from modules.core.public import Conflict, NotFound, ValidationFailed
-from modules.notifications.contracts import DeviceRegistration, Preferences
+from modules.notifications.contracts import DeviceRegistration, NotificationView, Preferences
 from modules.notifications.events import NotificationNewEvent, NotificationReadEvent
+from modules.notifications.hooks import silenced_recipients
 from modules.notifications.models import (
     CONTENT_KINDS,
     DEDUPED_TYPES,
@@ -39,14 +41,10 @@ from modules.notifications.models import (
     NotificationActor,
     NotificationPreferences,
 )
-from modules.notifications.presenters import notification_model
 from modules.notifications.providers import platform_support, token_valid
-from modules.notifications.selectors import device_data, preference_row, preferences_get
+from modules.notifications.selectors import device_data, notification_views, preference_rows, preferences_get
 from modules.notifications.text import excerpt
-from modules.realtime.public import publish, user_topic
-
-# social imports notifications (follow notifications): bind the module, read its names at call time.
-from modules.social import public as social
+from modules.realtime.public import publish, publish_many, user_topic
 
 logger = logging.getLogger(__name__)
 
@@ -109,21 +107,37 @@ def notify(
     """Tell `recipient_id` that `actor_id` did something (see `public.notify`). Skips, silently: the actor's own
     action, actors the recipient muted or is blocked with either way, deactivated accounts, types the recipient
     turned off in the app, and repeats of an unread identical follow/mention or of a like already in the group."""
+    notify_many(
+        recipient_ids=[recipient_id],
+        type=type,
+        actor_id=actor_id,
+        target_type=target_type,
+        target_id=target_id,
+        text=text,
+        data=data,
+    )
+
+
+def notify_many(
+    *,
+    recipient_ids: Iterable[int],
+    type: str,
+    actor_id: int | None = None,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    text: str = "",
+    data: dict | None = None,
+) -> None:
+    """`notify()` of one thing to several people (a message to the members of a group), in one pass whatever
+    their number: one silence check, one read of the accounts, one of the preferences, one insert, one realtime
+    publish and one look for push devices. Each recipient gets what `notify()` would have given them (a like,
+    grouped per recipient, is written one recipient at a time)."""
     _check_arguments(type, actor_id, target_type, target_id)
     content = _quoted_content(type, target_type, target_id, data, text)
-    if actor_id is not None:
-        if actor_id == recipient_id:
-            return
-        if social.is_silenced(viewer_id=recipient_id, other_id=actor_id):
-            return
-    active = user_summaries(user_ids=[recipient_id] if actor_id is None else [recipient_id, actor_id])
-    if recipient_id not in active or (actor_id is not None and actor_id not in active):
-        return
-    _, in_app_off, push_off = preference_row(user_id=recipient_id)
-    if type in in_app_off:
+    active, recipients, push = _audience(type, actor_id, recipient_ids)
+    if not recipients:
         return
     fields = {
-        "recipient_id": recipient_id,
         "type": type,
         "actor_id": actor_id,
         "target_type": target_type or "",
@@ -136,25 +150,57 @@ def notify(
     try:
         with transaction.atomic():
             if type in GROUPED_TYPES:
-                notification = _join_group(**fields)
-            elif type in DEDUPED_TYPES:
-                notification = _insert_once(**fields)
+                rows = [row for r in recipients if (row := _join_group(recipient_id=r, **fields)) is not None]
             else:
-                notification = Notification.objects.create(
-                    **fields, actor_ids=[actor_id] if actor_id else [], actor_count=1 if actor_id else 0
-                )
-            if notification is None:
-                return
-            # Its actors are known to be active and not blocked with the recipient, unless a group gained others.
-            known = active if set(notification.actor_ids) <= active.keys() else None
-            event = NotificationNewEvent(notification=notification_model(notification, actor_cards=known))
-            publish([user_topic(recipient_id)], event)
-            if settings.PUSH_ENABLED and type not in push_off and Device.objects.filter(user_id=recipient_id).exists():
-                transaction.on_commit(partial(_enqueue_push, notification.id), robust=True)
+                rows = _insert(recipients, fields, once=type in DEDUPED_TYPES)
+            # The actor is known to be active and not silenced for any recipient: their card needs no query,
+            # unless a group shows others too.
+            known = {actor_id: active[actor_id]} if actor_id is not None else {}
+            publish_many(
+                ([user_topic(row.recipient_id)], NotificationNewEvent(notification=_view(row, known))) for row in rows
+            )
+            _push_after_commit(rows, push)
     except DatabaseError:
-        # The producer's change (a like, a comment) matters more than its notification: the savepoint is rolled
+        # The producer's change (a like, a message) matters more than its notifications: the savepoint is rolled
         # back and the caller's transaction goes on.
-        logger.exception("could not record a %s notification for user %s", type, recipient_id)
+        logger.exception("could not record a %s notification for user(s) %s", type, recipients)
+
+
+def _audience(
+    type: str, actor_id: int | None, recipient_ids: Iterable[int]
+) -> tuple[dict[int, UserSummary], list[int], set[int]]:
+    """Who gets a notification of `type` from `actor_id`: (the active accounts among the recipients and the actor,
+    the recipients in their order, those of them who take it as a push too). Nobody when the actor is inactive."""
+    recipients = list(dict.fromkeys(r for r in recipient_ids if r != actor_id))
+    if actor_id is not None and recipients:
+        silenced = silenced_recipients(actor_id=actor_id, recipient_ids=recipients)
+        recipients = [r for r in recipients if r not in silenced]
+    if not recipients:
+        return {}, [], set()
+    active = user_summaries(user_ids=recipients if actor_id is None else [*recipients, actor_id])
+    if actor_id is not None and actor_id not in active:
+        return active, [], set()
+    preferences = preference_rows(user_ids=[r for r in recipients if r in active])
+    recipients = [r for r in recipients if r in preferences and type not in preferences[r][1]]
+    return active, recipients, {r for r in recipients if type not in preferences[r][2]}
+
+
+def _view(row: Notification, known: dict[int, UserSummary]) -> NotificationView:
+    """The new notification as its recipient sees it (URLs from PUBLIC_BASE_URL: there is no request)."""
+    cards = known if set(row.actor_ids) <= known.keys() else None
+    return notification_views([row], viewer_id=row.recipient_id, actor_cards=cards)[0]
+
+
+def _push_after_commit(rows: list[Notification], push: set[int]) -> None:
+    """Enqueue a push of each notification after the commit, for recipients who take this type as a push and
+    have a device (one query for all of them; the rest of the rules are checked when the push is sent)."""
+    wanted = {row.recipient_id for row in rows} & push if settings.PUSH_ENABLED else set()
+    if not wanted:
+        return
+    with_devices = set(Device.objects.filter(user_id__in=wanted).values_list("user_id", flat=True).distinct())
+    for row in rows:
+        if row.recipient_id in with_devices:
+            transaction.on_commit(partial(_enqueue_push, row.id), robust=True)
 
 
 SIGN_IN_FAILURES_TEXT = (
@@ -183,13 +229,17 @@ _COLUMNS = (
     "recipient_id, type, actor_id, target_type, target_id, text, data, content_type, content_id, actor_ids, "
     "actor_count, created_at, updated_at"
 )
-_PLACEHOLDERS = "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::bigint[], %s, %s, %s"
+# Typed: in INSERT … SELECT a bare parameter would be text, which a bigint column refuses.
+_VALUES = (
+    "%s::text, %s::bigint, %s::text, %s::bigint, %s::text, %s::jsonb, %s::text, %s::bigint, %s::bigint[], "
+    "%s::integer, %s::timestamptz, %s::timestamptz"
+)
 
 
 def _values(fields: dict, now: dt.datetime) -> list:
+    """The values of `_VALUES` (every column but the recipient)."""
     actor_id = fields["actor_id"]
     return [
-        fields["recipient_id"],
         fields["type"],
         actor_id,
         fields["target_type"],
@@ -205,17 +255,17 @@ def _values(fields: dict, now: dt.datetime) -> list:
     ]
 
 
-def _join_group(**fields) -> Notification | None:
+def _join_group(*, recipient_id: int, **fields) -> Notification | None:
     """Open the unread group for this target or join it. None when the actor is already in it."""
     table, members = Notification._meta.db_table, NotificationActor._meta.db_table
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) "  # noqa: S608
+            f"INSERT INTO {table} ({_COLUMNS}) VALUES (%s::bigint, {_VALUES}) "  # noqa: S608
             "ON CONFLICT (recipient_id, type, target_type, target_id) WHERE read_at IS NULL AND type = 'like' "
             "DO UPDATE SET type = EXCLUDED.type "  # no change: takes the row lock and returns the row
             "RETURNING id, xmax = 0",
-            _values(fields, now),
+            [recipient_id, *_values(fields, now)],
         )
         notification_id, opened = cursor.fetchone()
         cursor.execute(
@@ -248,21 +298,42 @@ def _join_group(**fields) -> Notification | None:
 
 # The predicate of the partial unique index `notification_unread_dedupe_unique`, written out for ON CONFLICT.
 _DEDUPED_SQL = ", ".join(f"'{t}'" for t in DEDUPED_TYPES)
+_ONCE = (
+    "ON CONFLICT (recipient_id, type, actor_id, target_type, target_id) "
+    f"WHERE actor_id IS NOT NULL AND read_at IS NULL AND type IN ({_DEDUPED_SQL}) DO NOTHING"
+)
 
 
-def _insert_once(**fields) -> Notification | None:
-    """Insert unless the same unread notification (type, actor, target) already exists."""
+def _insert(recipient_ids: list[int], fields: dict, *, once: bool) -> list[Notification]:
+    """One row per recipient, in one statement. `once`: not for a recipient who has the same unread notification
+    (type, actor, target) already. Returns the rows written, in the recipients' order."""
     table = Notification._meta.db_table
+    now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) "  # noqa: S608
-            "ON CONFLICT (recipient_id, type, actor_id, target_type, target_id) "
-            f"WHERE actor_id IS NOT NULL AND read_at IS NULL AND type IN ({_DEDUPED_SQL}) "
-            "DO NOTHING RETURNING id",
-            _values(fields, timezone.now()),
+            f"INSERT INTO {table} ({_COLUMNS}) SELECT u.recipient_id, {_VALUES} "  # noqa: S608
+            "FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(recipient_id, n) ORDER BY u.n "
+            f"{_ONCE if once else ''} RETURNING recipient_id, id",
+            [*_values(fields, now), recipient_ids],
         )
-        row = cursor.fetchone()
-    return Notification.objects.get(id=row[0]) if row else None
+        ids = dict(cursor.fetchall())
+    actor_id = fields["actor_id"]
+    rows = [
+        Notification(
+            id=ids[recipient_id],
+            recipient_id=recipient_id,
+            **fields,
+            actor_ids=[actor_id] if actor_id else [],
+            actor_count=1 if actor_id else 0,
+            created_at=now,
+            updated_at=now,
+        )
+        for recipient_id in recipient_ids
+        if recipient_id in ids
+    ]
+    for row in rows:
+        row._state.adding, row._state.db = False, connection.alias  # as stored: it was just written
+    return rows
 
 
 # --- removed content ------------------------------------------------------------------------------
@@ -285,8 +356,8 @@ def content_removed(*, kind: str, ids: Iterable[int]) -> int:
 # --- reading --------------------------------------------------------------------------------------
 
 
-def notification_mark_read(*, user_id: int, notification_id: int) -> Notification:
-    """Mark one of your notifications read (idempotent); someone else's is a 404."""
+def notification_mark_read(*, user_id: int, notification_id: int) -> NotificationView:
+    """Mark one of your notifications read (idempotent); someone else's is a 404. Returns it as you see it."""
     with transaction.atomic():
         changed = Notification.objects.filter(id=notification_id, recipient_id=user_id, read_at__isnull=True).update(
             read_at=timezone.now()
@@ -296,7 +367,7 @@ def notification_mark_read(*, user_id: int, notification_id: int) -> Notificatio
             raise NotFound("Notification not found.")
         if changed:
             publish([user_topic(user_id)], NotificationReadEvent(ids=[notification_id]))
-    return notification
+    return notification_views([notification], viewer_id=user_id)[0]
 
 
 def notifications_mark_all_read(*, user_id: int) -> int:
@@ -411,16 +482,6 @@ def device_delete(*, user_id: int, device_id: int) -> None:
     deleted, _ = Device.objects.filter(id=device_id, user_id=user_id).delete()
     if not deleted:
         raise NotFound("Device not found.")
-
-
-def devices_forget_session(*, session_id) -> int:
-    """Stop pushing to the devices a sign-in session registered (call on sign-out / session revocation)."""
-    return Device.objects.filter(session_id=session_id).delete()[1].get(Device._meta.label, 0)
-
-
-def devices_forget_user(*, user_id: int) -> int:
-    """Stop pushing to any device of the user (call on deactivation or "sign out everywhere")."""
-    return Device.objects.filter(user_id=user_id).delete()[1].get(Device._meta.label, 0)
 
 
 def devices_prune(*, device_ids: list[int]) -> int:

@@ -190,7 +190,7 @@ def _seed_posts(ids: list[int], progress: Callable[[str], None]) -> None:
                         language=language,
                         visibility=rng.choice(["public", "public", "followers"]),
                         images=images,
-                    ).id
+                    )
                 )
         progress(f"posts {index + 1}/{len(ids)}")
     for number, post_id in enumerate(created):

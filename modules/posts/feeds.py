@@ -182,12 +182,10 @@ def _count_since(model, since: dt.datetime) -> Coalesce:
 
 # A session item, stored compactly: [post id, age in microseconds, likes in the last 24 h, comments in the last
 # 24 h, 1 if the viewer follows the author, 1 if the post has a video, the author's handle], each as at refresh
-# time. Sessions written before this format hold {"post_id": …, "why": {…}} items, which are served as stored.
+# time.
 
 
-def _item_why(feed: str, item: list | dict) -> dict:
-    if isinstance(item, dict):
-        return item["why"]
+def _item_why(feed: str, item: list) -> dict:
     _, age, likes_24h, comments_24h, follows, video, handle = item
     return score(
         feed,
@@ -200,12 +198,9 @@ def _item_why(feed: str, item: list | dict) -> dict:
     )
 
 
-def _item_post_id(item: list | dict) -> int:
-    return item["post_id"] if isinstance(item, dict) else item[0]
-
-
-def _ranked_session(viewer_id: int, feed: str, now: dt.datetime, audience: Audience) -> tuple[FeedSession, dict]:
-    """A new session of the viewer's ranked feed, and the summaries of its authors (read for the handles)."""
+def _feed_session_create(viewer_id: int, feed: str, now: dt.datetime, audience: Audience) -> tuple[FeedSession, dict]:
+    """Rank the viewer's feed and store it as a new FeedSession (a write); the session and the summaries of its
+    authors (read for the handles)."""
     since = now - dt.timedelta(hours=24)
     candidates = (
         visible_posts(audience)
@@ -254,11 +249,12 @@ def _ranked_session(viewer_id: int, feed: str, now: dt.datetime, audience: Audie
     return session, authors
 
 
-def _refreshed_session(
+def _feed_session_reuse_or_create(
     viewer_id: int, feed: str, now: dt.datetime, audience: Audience
 ) -> tuple[FeedSession, dict | None]:
-    """The session a refresh serves: the viewer's own from the last SESSION_REUSE if there is one, else a new one.
-    Concurrent refreshes of one viewer's feed wait for each other, so a burst of them stores one session."""
+    """The session a refresh serves: the viewer's own from the last SESSION_REUSE if there is one, else a new one
+    (stored: the write a refresh's GET makes). Concurrent refreshes of one viewer's feed wait for each other, so
+    a burst of them stores one session."""
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [FEED_REFRESH_LOCK, viewer_id % 2**31])
@@ -275,12 +271,22 @@ def _refreshed_session(
         )
         if recent is not None:
             return recent, None
-        return _ranked_session(viewer_id, feed, now, audience)
+        return _feed_session_create(viewer_id, feed, now, audience)
+
+
+def feed_page(*, viewer_id: int, feed: str, cursor: str | None, limit: int) -> FeedPage:
+    """A page of one of the feeds (`WEIGHTS` names the ranked ones; the others are chronological). A ranked
+    feed's first page (no cursor) stores a FeedSession unless a recent one is reused: see `ranked_feed`."""
+    if feed in WEIGHTS:
+        return ranked_feed(viewer_id=viewer_id, feed=feed, cursor=cursor, limit=limit)
+    return chronological_feed(viewer_id=viewer_id, feed=feed, cursor=cursor, limit=limit)
 
 
 def ranked_feed(
     *, viewer_id: int, feed: str, cursor: str | None, limit: int, now: dt.datetime | None = None
 ) -> FeedPage:
+    """A page of a ranked feed. With a cursor, read from the session it names; without one (a refresh), from the
+    viewer's session of the last SESSION_REUSE, or a new session ranked and stored now: a GET that writes."""
     now = now or timezone.now()
     tag = f"feed:{feed}"
     if cursor:
@@ -293,15 +299,13 @@ def ranked_feed(
             raise CursorExpired()
         if session.created_at < now - SESSION_TTL:
             raise CursorExpired()
-        if session.rules_version != RULES_VERSION and any(
-            not isinstance(item, dict) for item in session.items[offset:]
-        ):
+        if session.rules_version != RULES_VERSION:
             raise CursorExpired()  # stored inputs are explained by the rules they were ranked with
         audience = Audience.of(viewer_id)
         authors = None
     else:
         audience = Audience.of(viewer_id, with_mutes=True)
-        session, authors = _refreshed_session(viewer_id, feed, now, audience)
+        session, authors = _feed_session_reuse_or_create(viewer_id, feed, now, audience)
         offset = 0
     # Visibility is checked again now: a post deleted, hidden or blocked since the refresh is left out, and the
     # page is filled from the items after it, so a page before the end is never empty (a client that loads the
@@ -312,13 +316,13 @@ def ranked_feed(
     while len(ordered) < limit and position < len(session.items):
         window = session.items[position : position + limit - len(ordered)]
         position += len(window)
-        ids = [_item_post_id(item) for item in window]
+        ids = [item[0] for item in window]
         candidates = visible_posts(audience).filter(id__in=ids).defer("search_vector")
         if audience.muted:  # a reused snapshot may predate a mute
             candidates = candidates.exclude(id_in("author_id", audience.muted))
         visible = {p.id: p for p in candidates}
         ordered += [visible[post_id] for post_id in ids if post_id in visible]
-        why |= {_item_post_id(item): _item_why(feed, item) for item in window if _item_post_id(item) in visible}
+        why |= {item[0]: _item_why(feed, item) for item in window if item[0] in visible}
     next_cursor = encode_cursor(tag, [str(session.id), position]) if position < len(session.items) else None
     views = post_views(ordered, viewer_id=viewer_id, why=why, authors=authors, followees=audience.followees)
     return FeedPage(items=views, next=next_cursor)

@@ -6,44 +6,45 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ValidationInfo, field_validator, model_validator
 
-from modules.core.public import MAX_SAFE_ID, CursorPageOut, CursorParams, InputSchema
-from modules.social.public import UserCardOut
+from modules.core.http import CursorPageOut, CursorParams, InputSchema
+from modules.core.public import MAX_SAFE_ID
+from modules.media.http import MediaOut
+from modules.posts.selectors import CommentView, PostView
+from modules.social.http import UserCardOut
 
 VisibilityValue = Literal["public", "followers", "private"]
 
 
-class ImageOut(Schema):
-    id: int
-    url: str
-    thumbnail_url: str | None
-    width: int | None
-    height: int | None
-    mime_type: str
-
-
-class VideoOut(Schema):
-    id: int
-    url: str
+class VideoOut(MediaOut):
     thumbnail_url: str | None = Field(description="Not generated yet for videos (null).")
     duration: float | None = Field(description="Seconds, from the container when it records it.")
-    width: int | None
-    height: int | None
-    mime_type: str
+
+    @staticmethod
+    def resolve_duration(obj) -> float | None:
+        return obj.duration_seconds
 
 
-class PostOut(Schema):
+class PostOut(Schema):  # reads a PostView: its media split into `images` and `video`
     id: int
     author: UserCardOut = Field(description="`is_following` / `flags.following`: whether you follow the author.")
     text: str
     visibility: VisibilityValue
     language: str
-    images: list[ImageOut]
+    images: list[MediaOut]
     video: VideoOut | None
     like_count: int
     comment_count: int
     liked: bool = Field(description="Whether you like it.")
     created_at: dt.datetime
     edited_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_images(obj: PostView) -> list:
+        return [m for m in obj.media if m.kind == "image"]
+
+    @staticmethod
+    def resolve_video(obj: PostView):
+        return next((m for m in obj.media if m.kind == "video"), None)
 
 
 class PostPageOut(CursorPageOut):
@@ -92,11 +93,19 @@ class WhyOut(Schema):
     signals: list[WhySignalOut]
 
 
-class FeedItemOut(Schema):
+class FeedItemOut(Schema):  # reads a feed's PostView (with its `why`)
     type: Literal["post"]
     id: int
     post: PostOut
     why: WhyOut
+
+    @staticmethod
+    def resolve_type(obj: PostView) -> str:
+        return "post"  # the one kind of item so far
+
+    @staticmethod
+    def resolve_post(obj: PostView) -> PostView:
+        return obj
 
 
 class FeedOut(CursorPageOut):
@@ -108,17 +117,29 @@ class FeedParams(CursorParams):
     page_size: int | None = Field(None, ge=1, le=50, description="Another name for `limit`.")
 
 
-class CommentOut(Schema):
+class CommentOut(Schema):  # reads a CommentView
     id: int
     post: int
     parent: int | None
     author: UserCardOut = Field(description="`is_following` / `flags.following`: whether you follow the author.")
     text: str
-    images: list[ImageOut]
+    images: list[MediaOut]
     like_count: int
     liked: bool
     created_at: dt.datetime
     edited_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_post(obj: CommentView) -> int:
+        return obj.post_id
+
+    @staticmethod
+    def resolve_parent(obj: CommentView) -> int | None:
+        return obj.parent_id
+
+    @staticmethod
+    def resolve_images(obj: CommentView) -> list:
+        return obj.media
 
 
 class CommentPageOut(CursorPageOut):

@@ -8,11 +8,18 @@ from dataclasses import dataclass, field
 
 from django.db.models import F, Lookup, Q, QuerySet
 
-from modules.accounts.public import inactive_user_ids, is_private_account, user_summaries
+from modules.accounts.public import UserSummary, inactive_user_ids, is_private_account, user_summaries
 from modules.core.public import NotFound, Page, encode_cursor, paginate_queryset
-from modules.media.public import MediaData, media_get_many
+from modules.media.public import MediaData, media_grouped
 from modules.posts.models import Comment, CommentLike, CommentMedia, Post, PostLike, PostMedia, Visibility
-from modules.social.public import blocked_either_way_ids, followee_ids, following_among, muted_ids
+from modules.social.public import (
+    UserCard,
+    blocked_either_way_ids,
+    followee_ids,
+    following_among,
+    muted_ids,
+    user_cards,
+)
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,10 @@ def visible_posts(audience: Audience) -> QuerySet[Post]:
 
 @dataclass(frozen=True)
 class PostView:
+    """A post as one viewer sees it (the author's card says whether they follow the author)."""
+
     id: int
-    author: object  # accounts UserSummary
+    author: UserCard
     text: str
     visibility: str
     language: str
@@ -77,8 +86,19 @@ class PostView:
     liked: bool
     created_at: dt.datetime
     edited_at: dt.datetime | None
-    why: dict | None = None
-    author_followed: bool = False  # by the viewer
+    why: dict | None = None  # feeds: why the post is in the feed (`feeds.score`)
+
+
+def _card(summary: UserSummary, followed: Collection[int]) -> UserCard:
+    """The author as every user card in the API shows them."""
+    return UserCard(
+        id=summary.id,
+        handle=summary.handle,
+        name=summary.name,
+        photo_path=summary.photo_path,
+        is_following=summary.id in followed,
+        account_key=summary.account_key,
+    )
 
 
 def _followed(viewer_id: int, author_ids: set[int], followees: Collection[int] | None) -> Collection[int]:
@@ -108,19 +128,16 @@ def post_views(
     if authors is None:
         authors = user_summaries(user_ids={post.author_id for post in posts})
     followed = _followed(viewer_id, {post.author_id for post in posts}, followees)
-    links = list(
-        PostMedia.objects.filter(post_id__in=ids).order_by("post_id", "position").values_list("post_id", "asset_id")
+    media = media_grouped(
+        links=PostMedia.objects.filter(post_id__in=ids)
+        .order_by("post_id", "position")
+        .values_list("post_id", "asset_id")
     )
-    assets = media_get_many(ids=[asset for _, asset in links])
-    media: dict[int, list[MediaData]] = {}
-    for post_id, asset_id in links:
-        if asset_id in assets:
-            media.setdefault(post_id, []).append(assets[asset_id])
     liked = set(PostLike.objects.filter(user_id=viewer_id, post_id__in=ids).values_list("post_id", flat=True))
     return [
         PostView(
             id=post.id,
-            author=authors.get(post.author_id),
+            author=_card(authors[post.author_id], followed),
             text=post.text,
             visibility=post.visibility,
             language=post.language,
@@ -131,7 +148,6 @@ def post_views(
             created_at=post.created_at,
             edited_at=post.edited_at,
             why=(why or {}).get(post.id),
-            author_followed=post.author_id in followed,
         )
         for post in posts
         if post.author_id in authors
@@ -156,12 +172,15 @@ def posts_of_author(*, viewer_id: int, author_id: int, cursor: str | None, limit
     return Page(results=post_views(page.results, viewer_id=viewer_id, followees=audience.followees), next=page.next)
 
 
-def post_likers(*, viewer_id: int, post_id: int, cursor: str | None, limit: int) -> Page[int]:
+def post_likers(*, viewer_id: int, post_id: int, cursor: str | None, limit: int) -> Page[UserCard]:
+    """Who liked a post the viewer may see, latest first, as the viewer sees them (nobody blocked either way)."""
     post_get(viewer_id=viewer_id, post_id=post_id)
     hidden = Audience.of(viewer_id).hidden
     queryset = PostLike.objects.filter(post_id=post_id).exclude(user_id__in=hidden)
     page = paginate_queryset(queryset, ordering=("-created_at", "-id"), cursor=cursor, limit=limit)
-    return Page(results=[like.user_id for like in page.results], next=page.next)
+    return Page(
+        results=user_cards(viewer_id=viewer_id, user_ids=[like.user_id for like in page.results]), next=page.next
+    )
 
 
 # --- comments -------------------------------------------------------------------------------------
@@ -169,17 +188,18 @@ def post_likers(*, viewer_id: int, post_id: int, cursor: str | None, limit: int)
 
 @dataclass(frozen=True)
 class CommentView:
+    """A comment as one viewer sees it."""
+
     id: int
     post_id: int
     parent_id: int | None
-    author: object
+    author: UserCard
     text: str
     media: list[MediaData] = field(default_factory=list)
     like_count: int = 0
     liked: bool = False
     created_at: dt.datetime | None = None
     edited_at: dt.datetime | None = None
-    author_followed: bool = False  # by the viewer
 
 
 def comment_views(comments: Iterable[Comment], *, viewer_id: int) -> list[CommentView]:
@@ -189,30 +209,24 @@ def comment_views(comments: Iterable[Comment], *, viewer_id: int) -> list[Commen
     ids = [c.id for c in comments]
     authors = user_summaries(user_ids={c.author_id for c in comments})
     followed = _followed(viewer_id, {c.author_id for c in comments}, None)
-    links = list(
-        CommentMedia.objects.filter(comment_id__in=ids)
+    media = media_grouped(
+        links=CommentMedia.objects.filter(comment_id__in=ids)
         .order_by("comment_id", "position")
         .values_list("comment_id", "asset_id")
     )
-    assets = media_get_many(ids=[asset for _, asset in links])
-    media: dict[int, list[MediaData]] = {}
-    for comment_id, asset_id in links:
-        if asset_id in assets:
-            media.setdefault(comment_id, []).append(assets[asset_id])
     liked = set(CommentLike.objects.filter(user_id=viewer_id, comment_id__in=ids).values_list("comment_id", flat=True))
     return [
         CommentView(
             id=c.id,
             post_id=c.post_id,
             parent_id=c.parent_id,
-            author=authors.get(c.author_id),
+            author=_card(authors[c.author_id], followed),
             text=c.text,
             media=media.get(c.id, []),
             like_count=c.like_count,
             liked=c.id in liked,
             created_at=c.created_at,
             edited_at=c.edited_at,
-            author_followed=c.author_id in followed,
         )
         for c in comments
         if c.author_id in authors
@@ -255,6 +269,10 @@ def comment_get(*, viewer_id: int, comment_id: int) -> Comment:
     if comment.author_id in audience.hidden or not visible_posts(audience).filter(id=comment.post_id).exists():
         raise NotFound("Comment not found.")
     return comment
+
+
+def comment_view(*, viewer_id: int, comment_id: int) -> CommentView:
+    return comment_views([comment_get(viewer_id=viewer_id, comment_id=comment_id)], viewer_id=viewer_id)[0]
 
 
 def can_follow_post(user_id: int, post_id: int) -> bool:

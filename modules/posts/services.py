@@ -16,6 +16,7 @@ id is larger: the events of one post are delivered in commit order, and the last
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
@@ -26,9 +27,16 @@ from django.utils import timezone
 
 from modules.accounts.public import accounts_get, user_ids_by_handles
 from modules.core.public import BadRequest, NotFound, PermissionDenied, ValidationFailed
-from modules.media.public import MediaData, media_delete_many, media_set_private, media_upload
+from modules.media.public import (
+    Upload,
+    UploadRefusal,
+    UploadRefusals,
+    media_delete_many,
+    media_set_private,
+    media_upload_set,
+)
 from modules.notifications.public import content_removed as notifications_content_removed
-from modules.notifications.public import extract_mentions, notify
+from modules.notifications.public import extract_mentions, notify, notify_many
 from modules.posts.events import CommentCountsEvent, PostCountsEvent, comment_topic, post_topic
 from modules.posts.models import Comment, CommentLike, CommentMedia, Post, PostLike, PostMedia
 from modules.posts.selectors import Audience, comment_get, post_get, visible_posts
@@ -68,26 +76,19 @@ def author_media_privacy_sync(*, author_id: int) -> int:
     return len(ids)
 
 
-def _upload_media(
-    *, owner_id: int, images: list[UploadedFile], videos: list[UploadedFile], private: bool
-) -> list[MediaData]:
-    """Validate and store attachments (up to 4 images, or exactly one video, never both)."""
-    if images and videos:
-        raise ValidationFailed.for_field("video", "Attach images or one video, not both.", code="mixed_media")
-    if len(images) > MAX_IMAGES:
-        raise ValidationFailed.for_field("images", f"At most {MAX_IMAGES} images.", code="too_many_images")
-    if len(videos) > 1:
-        raise ValidationFailed.for_field("video", "At most one video.", code="too_many_videos")
-    stored: list[MediaData] = []
-    try:
-        for upload in images:
-            stored.append(media_upload(upload, owner_id=owner_id, kind="image", field="images", private=private))
-        for upload in videos:
-            stored.append(media_upload(upload, owner_id=owner_id, kind="video", field="video", private=private))
-    except Exception:
-        media_delete_many(ids=[m.id for m in stored])  # a later file was refused: keep nothing
-        raise
-    return stored
+# A post carries up to 4 images (the `images` field) or one video (`video`), never both; a comment only images.
+# Each file is validated as the kind its field names.
+UPLOAD_REFUSALS = UploadRefusals(
+    mixed=UploadRefusal(field="video", message="Attach images or one video, not both.", code="mixed_media"),
+    too_many_images=UploadRefusal(field="images", message=f"At most {MAX_IMAGES} images.", code="too_many_images"),
+    too_many_videos=UploadRefusal(field="video", message="At most one video.", code="too_many_videos"),
+)
+
+
+def _uploads(images: Iterable[UploadedFile], videos: Iterable[UploadedFile] = ()) -> list[Upload]:
+    return [Upload(file=f, field="images", kind="image") for f in images] + [
+        Upload(file=f, field="video", kind="video") for f in videos
+    ]
 
 
 def _language(value: str | None) -> str:
@@ -105,35 +106,39 @@ def post_create(
     text: str,
     visibility: str = "public",
     language: str | None = None,
-    images: list[UploadedFile] = (),
-    videos: list[UploadedFile] = (),
-) -> Post:
+    images: Iterable[UploadedFile] = (),
+    videos: Iterable[UploadedFile] = (),
+) -> int:
+    """Publish a post (text and/or media); its id."""
     text = text.strip()
     language = _language(language)
-    if not text and not images and not videos:
+    uploads = _uploads(images, videos)
+    if not text and not uploads:
         raise ValidationFailed.for_field("text", "Write something or attach media.", code="empty_post")
-    media = _upload_media(
-        owner_id=author_id, images=list(images), videos=list(videos), private=_media_private(author_id, visibility)
-    )
-    try:
-        with transaction.atomic():
-            post = Post.objects.create(
-                author_id=author_id,
-                text=text,
-                visibility=visibility,
-                language=language,
-                has_video=any(m.kind == "video" for m in media),
-                media_count=len(media),
-            )
-            PostMedia.objects.bulk_create(
-                [PostMedia(post=post, asset_id=m.id, position=index) for index, m in enumerate(media)]
-            )
-            user_posts_count_add(user_id=author_id, delta=1)
-            _notify_post_mentions(post, extract_mentions(post.text))
-    except Exception:
-        media_delete_many(ids=[m.id for m in media])
-        raise
-    return post
+    with (
+        media_upload_set(
+            uploads,
+            owner_id=author_id,
+            private=_media_private(author_id, visibility),
+            refusals=UPLOAD_REFUSALS,
+            max_images=MAX_IMAGES,
+        ) as media,
+        transaction.atomic(),
+    ):
+        post = Post.objects.create(
+            author_id=author_id,
+            text=text,
+            visibility=visibility,
+            language=language,
+            has_video=any(m.kind == "video" for m in media),
+            media_count=len(media),
+        )
+        PostMedia.objects.bulk_create(
+            [PostMedia(post=post, asset_id=m.id, position=index) for index, m in enumerate(media)]
+        )
+        user_posts_count_add(user_id=author_id, delta=1)
+        _notify_post_mentions(post, extract_mentions(post.text))
+    return post.id
 
 
 def _own_post(author_id: int, post_id: int) -> Post:
@@ -311,11 +316,13 @@ def comment_create(
     post_id: int,
     text: str,
     parent_id: int | None = None,
-    images: list[UploadedFile] = (),
-) -> Comment:
+    images: Iterable[UploadedFile] = (),
+) -> int:
+    """Comment on a post the author may see (text and/or up to 4 images); its id."""
     post = post_get(viewer_id=author_id, post_id=post_id)
     text = text.strip()
-    if not text and not images:
+    uploads = _uploads(images)
+    if not text and not uploads:
         raise ValidationFailed.for_field("text", "Write something or attach an image.", code="empty_comment")
     if parent_id is not None:
         if not Comment.objects.filter(id=parent_id, post_id=post.id).exists():
@@ -323,29 +330,29 @@ def comment_create(
         # A reply is addressed to the parent's author: not to someone blocked either way (their comment does not
         # exist for you, as everywhere else), nor to a deactivated account.
         comment_get(viewer_id=author_id, comment_id=parent_id)
-    media = _upload_media(
-        owner_id=author_id, images=list(images), videos=[], private=_media_private(post.author_id, post.visibility)
-    )
-    try:
-        with transaction.atomic():
-            _counts_lock(POST_COUNTS_LOCK, post.id)
-            comment = Comment.objects.create(
-                post_id=post.id, author_id=author_id, parent_id=parent_id, text=text, media_count=len(media)
-            )
-            CommentMedia.objects.bulk_create(
-                [CommentMedia(comment=comment, asset_id=m.id, position=index) for index, m in enumerate(media)]
-            )
-            Post.objects.filter(id=post.id).update(comment_count=F("comment_count") + 1)
-            _publish_post_counts(post.id)
-            _notify_comment(post, comment)
-            _notify_comment_mentions(comment, extract_mentions(comment.text))
-    except IntegrityError as exc:
-        media_delete_many(ids=[m.id for m in media])
-        raise NotFound("Post not found.") from exc
-    except Exception:
-        media_delete_many(ids=[m.id for m in media])
-        raise
-    return comment
+    with media_upload_set(
+        uploads,
+        owner_id=author_id,
+        private=_media_private(post.author_id, post.visibility),
+        refusals=UPLOAD_REFUSALS,
+        max_images=MAX_IMAGES,
+    ) as media:
+        try:
+            with transaction.atomic():
+                _counts_lock(POST_COUNTS_LOCK, post.id)
+                comment = Comment.objects.create(
+                    post_id=post.id, author_id=author_id, parent_id=parent_id, text=text, media_count=len(media)
+                )
+                CommentMedia.objects.bulk_create(
+                    [CommentMedia(comment=comment, asset_id=m.id, position=index) for index, m in enumerate(media)]
+                )
+                Post.objects.filter(id=post.id).update(comment_count=F("comment_count") + 1)
+                _publish_post_counts(post.id)
+                _notify_comment(post, comment)
+                _notify_comment_mentions(comment, extract_mentions(comment.text))
+        except IntegrityError as exc:  # the post was deleted meanwhile
+            raise NotFound("Post not found.") from exc
+    return comment.id
 
 
 def _own_comment(author_id: int, comment_id: int) -> Comment:
@@ -452,30 +459,34 @@ def _mentioned_ids(handles: set[str], author_id: int) -> list[int]:
 
 def _notify_post_mentions(post: Post, handles: set[str]) -> None:
     """Mentioned people hear of it only if they may see the post (a private post mentions nobody)."""
-    for user_id in _mentioned_ids(handles, post.author_id):
-        if visible_posts(Audience.of(user_id)).filter(id=post.id).exists():
-            notify(
-                recipient_id=user_id,
-                type="mention",
-                actor_id=post.author_id,
-                target_type="post",
-                target_id=post.id,
-                text=post.text,
-            )
+    notify_many(
+        recipient_ids=[
+            user_id
+            for user_id in _mentioned_ids(handles, post.author_id)
+            if visible_posts(Audience.of(user_id)).filter(id=post.id).exists()
+        ],
+        type="mention",
+        actor_id=post.author_id,
+        target_type="post",
+        target_id=post.id,
+        text=post.text,
+    )
 
 
 def _notify_comment_mentions(comment: Comment, handles: set[str]) -> None:
+    seen_by = []
     for user_id in _mentioned_ids(handles, comment.author_id):
         try:
             comment_get(viewer_id=user_id, comment_id=comment.id)
         except NotFound:
             continue
-        notify(
-            recipient_id=user_id,
-            type="mention",
-            actor_id=comment.author_id,
-            target_type="comment",
-            target_id=comment.id,
-            text=comment.text,
-            data={"post_id": comment.post_id},
-        )
+        seen_by.append(user_id)
+    notify_many(
+        recipient_ids=seen_by,
+        type="mention",
+        actor_id=comment.author_id,
+        target_type="comment",
+        target_id=comment.id,
+        text=comment.text,
+        data={"post_id": comment.post_id},
+    )

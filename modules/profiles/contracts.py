@@ -1,3 +1,5 @@
+"""Typed data of the profiles module: the contracts other modules read, and the views its endpoints show."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,3 +47,35 @@ class CompatibilityProfileData:
     preferred_lifestyle: tuple[str, ...]
     attachment_style: str | None
     love_language: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PersonalProfileView(PersonalProfileData):
+    """The personal map as its owner sees it (/me/profile/): the profile and the account's avatar."""
+
+    photo_path: str
+
+
+@dataclass(frozen=True)
+class CompatibilityProfileView(CompatibilityProfileData):
+    """The compatibility profile as its owner sees it (/profile/me/), with the language we answer them in."""
+
+    language: str
+
+
+@dataclass(frozen=True)
+class CompatibilityOptions:
+    """The known values of every compatibility field (/profile/options/); see vocabulary.py."""
+
+    genders: tuple[str, ...]
+    orientations: tuple[str, ...]
+    relationship_goals: tuple[str, ...]
+    values: tuple[str, ...]
+    preferred_lifestyles: tuple[str, ...]
+    attachment_styles: tuple[str, ...]
+    love_languages: tuple[str, ...]
+    languages: tuple[str, ...]
+    aliases: dict[str, dict[str, str]]
+    max_values: int
+    max_preferred_lifestyle: int
+    max_love_language: int

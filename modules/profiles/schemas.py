@@ -9,9 +9,11 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator, ValidationInfo, field_validator
 
-from modules.accounts.public import LanguageCode, LanguagePreference
-from modules.core.public import InputSchema, LocalTime
+from modules.accounts.http import LanguageCode, LanguagePreference
+from modules.core.http import InputSchema, LocalTime
+from modules.media.http import schema_media_url
 from modules.profiles import vocabulary as vocab
+from modules.profiles.contracts import PersonalProfileView
 
 
 def _vocabulary(field: str, words: tuple[str, ...]):
@@ -107,6 +109,8 @@ class PersonalProfilePatch(InputSchema):
         return sent
 
 
+# Read from a `PersonalProfileView`: the API's names of the columns are resolved below; the former names
+# (`birth_city` …) are the columns' own.
 class PersonalProfileOut(Schema):
     first_name: str
     last_name: str
@@ -127,6 +131,26 @@ class PersonalProfileOut(Schema):
         description="Onboarding is done: first and last name, birth date and birth place (a city, or coordinates) "
         "are known. Birth time is optional."
     )
+
+    @staticmethod
+    def resolve_birth_place_city(obj: PersonalProfileView) -> str:
+        return obj.birth_city
+
+    @staticmethod
+    def resolve_birth_place_country(obj: PersonalProfileView) -> str:
+        return obj.birth_country
+
+    @staticmethod
+    def resolve_birth_latitude(obj: PersonalProfileView) -> Decimal | None:
+        return obj.birth_lat
+
+    @staticmethod
+    def resolve_birth_longitude(obj: PersonalProfileView) -> Decimal | None:
+        return obj.birth_lon
+
+    @staticmethod
+    def resolve_avatar_image(obj: PersonalProfileView, context) -> str | None:
+        return schema_media_url(obj, context)
 
 
 def _unique(values: list[str] | None) -> list[str] | None:
@@ -166,6 +190,7 @@ class CompatibilityProfilePatch(InputSchema):
         return value
 
 
+# Read from a `CompatibilityProfileView`.
 class CompatibilityProfileOut(Schema):
     gender: Gender | None
     orientation: Orientation | None
@@ -177,6 +202,7 @@ class CompatibilityProfileOut(Schema):
     language: LanguageCode = Field(description="The language we answer you in (`settings.language` of /users/me/).")
 
 
+# Read from `CompatibilityOptions`.
 class CompatibilityOptionsOut(Schema):
     genders: list[str]
     orientations: list[str]

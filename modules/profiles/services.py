@@ -2,15 +2,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from modules.accounts.public import account_update
+from modules.accounts.public import account_get, account_set_photo, account_update
 from modules.core.public import ValidationFailed
 from modules.profiles import vocabulary as vocab
-from modules.profiles.contracts import CompatibilityProfileData, PersonalProfileData
+from modules.profiles.contracts import CompatibilityProfileView, PersonalProfileData, PersonalProfileView
 from modules.profiles.models import CompatibilityProfile, PersonalProfile
-from modules.profiles.selectors import compatibility_data_from_row, personal_data_from_row
+from modules.profiles.selectors import (
+    compatibility_view_from_row,
+    personal_data_from_row,
+    personal_profile_view,
+    personal_view_from_row,
+)
 
 PERSONAL_FIELDS = frozenset(
     {
@@ -45,13 +51,20 @@ COMPATIBILITY_FIELDS = frozenset(
 )
 
 
-def personal_profile_update(*, user_id: int, changes: dict[str, Any]) -> PersonalProfileData:
-    """Apply already-validated changes; `None` clears a field. Keys are the API's names or the columns'."""
+def personal_profile_update(
+    *, user_id: int, changes: dict[str, Any], avatar: UploadedFile | None = None
+) -> PersonalProfileView:
+    """Apply already-validated changes; `None` clears a field. Keys are the API's names or the columns'.
+
+    With `avatar`, the account's photo is replaced in the same transaction, first: a rejected image leaves the
+    whole update without effect.
+    """
     changes = {PERSONAL_API_NAMES.get(field, field): value for field, value in changes.items()}
     unknown = set(changes) - PERSONAL_FIELDS
     if unknown:
         raise ValueError(f"not personal profile fields: {sorted(unknown)}")
     with transaction.atomic():
+        account = account_set_photo(user_id=user_id, upload=avatar) if avatar else account_get(user_id=user_id)
         profile, _ = PersonalProfile.objects.select_for_update().get_or_create(user_id=user_id)
         for field, value in changes.items():
             text_field = field in {"first_name", "last_name", "birth_timezone", "birth_country", "birth_city"}
@@ -64,7 +77,13 @@ def personal_profile_update(*, user_id: int, changes: dict[str, Any]) -> Persona
             )
         profile.updated_at = timezone.now()
         profile.save()
-    return personal_data_from_row(profile)
+    return personal_view_from_row(profile, photo_path=account.photo_path)
+
+
+def personal_avatar_delete(*, user_id: int) -> PersonalProfileView:
+    """Remove the account's photo (the personal map's avatar); the file goes after the change commits."""
+    account_set_photo(user_id=user_id, upload=None)
+    return personal_profile_view(user_id=user_id)
 
 
 def personal_birth_place_set(*, user_id: int, text: str | None) -> PersonalProfileData:
@@ -94,7 +113,7 @@ def personal_birth_place_set(*, user_id: int, text: str | None) -> PersonalProfi
     return personal_data_from_row(profile)
 
 
-def compatibility_profile_update(*, user_id: int, changes: dict[str, Any]) -> CompatibilityProfileData:
+def compatibility_profile_update(*, user_id: int, changes: dict[str, Any]) -> CompatibilityProfileView:
     """Apply already-validated changes; `None` clears a value. Former spellings of the words are stored as the word
     they stand for; `language` sets the account's answer language."""
     changes = dict(changes)
@@ -112,5 +131,7 @@ def compatibility_profile_update(*, user_id: int, changes: dict[str, Any]) -> Co
         profile.updated_at = timezone.now()
         profile.save()
         if language is not None:
-            account_update(user_id=user_id, settings_changes={"language": language})
-    return compatibility_data_from_row(profile)
+            account = account_update(user_id=user_id, settings_changes={"language": language})
+        else:
+            account = account_get(user_id=user_id)
+    return compatibility_view_from_row(profile, language=account.settings.language)

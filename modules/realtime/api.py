@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Router
-from ninja.security import HttpBearer
 
-from modules.core.public import ValidationFailed, error_responses
+from modules.accounts.http import async_bearer_auth
+from modules.core.http import error_responses
+from modules.core.public import ValidationFailed
 from modules.realtime.streams import (
     StreamRefused,
-    authenticate,
     close_session,
     dumps,
     frames,
@@ -22,18 +22,9 @@ router = Router(tags=["realtime"])
 HEARTBEAT_SECONDS = 15.0
 
 
-class AsyncBearer(HttpBearer):
-    async def authenticate(self, request: HttpRequest, token: str):
-        try:
-            return await authenticate(token)
-        except StreamRefused:
-            return None
-
-
 @router.get(
-    "/events/stream/",
-    operation_id="eventsStream",
-    auth=AsyncBearer(),
+    "/stream/",
+    auth=async_bearer_auth,
     response={200: None, **error_responses(401, 422)},
     summary="Your realtime events as Server-Sent Events (resume with the Last-Event-ID header)",
     openapi_extra={

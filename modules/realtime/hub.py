@@ -27,24 +27,28 @@ import psycopg
 from django.db import connections
 
 from modules.realtime.events import SESSION_ENDED, ResyncRequiredFrame, SessionRevokedEvent, flat_frame
+from modules.realtime.models import RealtimeEvent as EventRow
 from modules.realtime.publishing import CHANNEL
 
 logger = logging.getLogger(__name__)
 
 Position = tuple[int, int]  # (txid, id)
 
-READ_SQL = """
+# The table is named by its model, as publishing.py writes it (an identifier of ours, never input).
+TABLE = EventRow._meta.db_table
+READ_SQL = f"""
     WITH w AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin)
     SELECT e.id, e.topic, e.type, e.payload, e.created_at, e.txid, e.txid < w.xmin AS ready
-    FROM realtime_realtimeevent e, w
+    FROM {TABLE} e, w
     WHERE e.topic = ANY(%(topics)s) AND (e.txid, e.id) > (%(txid)s, %(id)s)
     ORDER BY e.txid, e.id
     LIMIT %(limit)s
-"""
-HEAD_SQL = """
-    SELECT COALESCE(max(txid), 0), COALESCE(max(id), 0) FROM realtime_realtimeevent
+"""  # noqa: S608
+HEAD_SQL = f"""
+    SELECT COALESCE(max(txid), 0), COALESCE(max(id), 0) FROM {TABLE}
     WHERE txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
-"""
+"""  # noqa: S608
+POSITION_SQL = f"SELECT txid, id FROM {TABLE} WHERE id = %s"  # noqa: S608
 BATCH = 1000
 
 
@@ -69,7 +73,8 @@ class Event:
 
 @dataclass(eq=False)
 class Subscriber:
-    """One connected client: its topics, its sign-in session, where it is in the stream, its outgoing queue."""
+    """One connected client: its topics (fixed once subscribed: the hub indexes them), its sign-in session, where
+    it is in the stream, its outgoing queue."""
 
     topics: set[str]
     position: Position
@@ -172,6 +177,9 @@ class Hub:
         self.session_check_seconds = session_check_seconds
         self.session_checker = session_checker
         self.subscribers: set[Subscriber] = set()
+        # topic → its local subscribers (Odoo's `_channels_to_ws`): a notification or an event finds the sockets
+        # that follow its topic without looking at all the others. Kept by subscribe() and unsubscribe() only.
+        self._by_topic: dict[str, set[Subscriber]] = {}
         self.position: Position = (0, 0)
         self.connected = False
         self.connected_since: dt.datetime | None = None
@@ -225,6 +233,8 @@ class Hub:
             session_id=session_id,
         )
         self.subscribers.add(subscriber)
+        for topic in subscriber.topics:
+            self._by_topic.setdefault(topic, set()).add(subscriber)
         caught_up: list[Event] = []
         if resume_after is not None:
             position = resume_after
@@ -240,9 +250,19 @@ class Hub:
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
+        for topic in subscriber.topics:
+            followers = self._by_topic.get(topic)
+            if followers is not None:
+                followers.discard(subscriber)
+                if not followers:
+                    del self._by_topic[topic]
 
     def local_topics(self) -> set[str]:
-        return set().union(*(s.topics for s in self.subscribers)) if self.subscribers else set()
+        return set(self._by_topic)
+
+    def subscribers_of(self, topic: str) -> list[Subscriber]:
+        """The local subscribers following `topic` (a copy: delivering may end one, never unsubscribes it)."""
+        return list(self._by_topic.get(topic, ()))
 
     # -- database ------------------------------------------------------------------------------
 
@@ -270,7 +290,7 @@ class Hub:
     async def position_of(self, event_id: int) -> Position | None:
         async with self._read_lock:
             conn = await self._connection()
-            cursor = await conn.execute("SELECT txid, id FROM realtime_realtimeevent WHERE id = %s", [event_id])
+            cursor = await conn.execute(POSITION_SQL, [event_id])
             row = await cursor.fetchone()
         return (row[0], row[1]) if row else None
 
@@ -316,14 +336,12 @@ class Hub:
     def _on_notification(self, payload: str) -> None:
         if payload.startswith("{"):
             message = json.loads(payload)
-            for subscriber in list(self.subscribers):
-                for topic in message["topics"]:
-                    if topic in subscriber.topics:
-                        envelope = {"type": message["type"], "topic": topic}
-                        subscriber.offer_ephemeral(flat_frame(envelope, message["payload"]))
+            for topic in message["topics"]:
+                for subscriber in self.subscribers_of(topic):
+                    envelope = {"type": message["type"], "topic": topic}
+                    subscriber.offer_ephemeral(flat_frame(envelope, message["payload"]))  # a frame of its own
             return
-        topics = set(payload.split(","))
-        if any(topic in subscriber.topics for subscriber in self.subscribers for topic in topics):
+        if any(topic in self._by_topic for topic in payload.split(",")):
             self._wake.set()
 
     async def _read_loop(self) -> None:
@@ -352,9 +370,8 @@ class Hub:
             for row in ready:
                 event = _event(row)
                 self.position = event.position
-                for subscriber in list(self.subscribers):
-                    if event.topic in subscriber.topics:
-                        subscriber.offer(event)
+                for subscriber in self.subscribers_of(event.topic):
+                    subscriber.offer(event)
             if len(ready) < len(rows):
                 return True
             if len(rows) < BATCH:

@@ -31,24 +31,49 @@ _lock = threading.Lock()
 
 def publish(topics: Iterable[str], event: RealtimeEvent) -> None:
     """Record the event for every topic, in the current transaction; announced once it commits."""
-    if event.event_kind != "stored":
-        raise TypeError(f"{event.event_type} is not a stored event (see publish_ephemeral)")
-    record(topics, event.event_type, event.model_dump(mode="json"))
+    publish_many([(topics, event)])
+
+
+def publish_many(events: Iterable[tuple[Iterable[str], RealtimeEvent]]) -> None:
+    """Record several events, each for its topics, in one statement (a fan-out of one change to many people:
+    one notification per recipient). The same as `publish()` for each in turn: rows are numbered in this
+    order, so every subscriber receives them in it."""
+    rows = []
+    for topics, event in events:
+        if event.event_kind != "stored":
+            raise TypeError(f"{event.event_type} is not a stored event (see publish_ephemeral)")
+        payload = event.model_dump(mode="json")
+        rows += [(topic, event.event_type, payload) for topic in sorted(set(topics))]
+    record_many(rows)
 
 
 def record(topics: Iterable[str], type: str, payload: dict) -> None:
     """`publish()` without the catalog: any type and payload (tests use made-up ones)."""
-    topics = sorted(set(topics))
-    if not topics:
+    record_many([(topic, type, payload) for topic in sorted(set(topics))])
+
+
+# One INSERT for every row of a call, numbered in the given order (WITH ORDINALITY … ORDER BY).
+_INSERT_SQL = """
+    INSERT INTO {table} (topic, type, payload, txid, created_at)
+    SELECT r.topic, r.type, r.payload, pg_current_xact_id()::text::bigint, clock_timestamp()
+    FROM unnest(%s::text[], %s::text[], %s::jsonb[]) WITH ORDINALITY AS r(topic, type, payload, n)
+    ORDER BY r.n
+    RETURNING txid
+"""
+
+
+def record_many(rows: list[tuple[str, str, dict]]) -> None:
+    """Store (topic, type, payload) rows in the current transaction, in order; the topics are announced after
+    commit (one NOTIFY per transaction, however many calls it made)."""
+    if not rows:
         return
     if not connection.in_atomic_block:
         raise RuntimeError("realtime.publish() must run inside the transaction that makes the change")
+    topics = [topic for topic, _, _ in rows]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {EventRow._meta.db_table} (topic, type, payload, txid, created_at) "  # noqa: S608
-            "SELECT t, %s, %s, pg_current_xact_id()::text::bigint, clock_timestamp() FROM unnest(%s::text[]) t "
-            "RETURNING txid",
-            [type, Jsonb(payload), topics],
+            _INSERT_SQL.format(table=EventRow._meta.db_table),
+            [topics, [type for _, type, _ in rows], [Jsonb(payload) for _, _, payload in rows]],
         )
         txid = cursor.fetchone()[0]
     key = (threading.get_ident(), connection.alias)

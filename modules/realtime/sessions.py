@@ -17,10 +17,10 @@ from __future__ import annotations
 import uuid
 
 from modules.accounts.public import SessionsEnded, live_session_ids
+from modules.core.public import database_call
 from modules.realtime.access import user_topic
 from modules.realtime.events import SessionRevokedEvent
 from modules.realtime.publishing import publish
-from modules.realtime.sync import database_call
 
 
 def announce_sessions_ended(ended: SessionsEnded) -> None:
@@ -32,5 +32,7 @@ def announce_sessions_ended(ended: SessionsEnded) -> None:
 
 async def sessions_still_live(session_ids: set[str]) -> set[str]:
     """The subset of `session_ids` (as strings) whose access tokens would still authenticate."""
-    live = await database_call(live_session_ids)(session_ids=[uuid.UUID(session_id) for session_id in session_ids])
+    live = await database_call(live_session_ids, retry_reads=True)(
+        session_ids=[uuid.UUID(session_id) for session_id in session_ids]
+    )
     return {str(session_id) for session_id in live}

@@ -9,12 +9,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from modules.accounts.public import Principal, principal_from_access_token
-from modules.core.public import MAX_SAFE_ID, ApiError
+from modules.core.public import MAX_SAFE_ID, ApiError, database_call
 from modules.realtime.access import authorize, user_topic
 from modules.realtime.events import TOKEN_EXPIRED, ErrorFrame, ResyncRequiredFrame, ends_connection, unauthorized
 from modules.realtime.hub import Subscriber
 from modules.realtime.runtime import get_hub
-from modules.realtime.sync import database_call
 
 MAX_CHANNELS = 50
 
@@ -39,7 +38,7 @@ def control(frame: ErrorFrame | ResyncRequiredFrame) -> dict:
 
 async def authenticate(token: str) -> Principal:
     try:
-        return await database_call(principal_from_access_token)(token)
+        return await database_call(principal_from_access_token, retry_reads=True)(token)
     except ApiError as exc:
         raise StreamRefused(unauthorized(exc.code, exc.detail)) from exc
 
@@ -72,7 +71,7 @@ async def open_session(principal: Principal, channels: list[str], last_event_id:
     notices: list[dict] = []
     topics = {user_topic(principal.user_id)}
     for channel in channels:
-        if await database_call(authorize)(principal.user_id, channel):
+        if await database_call(authorize, retry_reads=True)(principal.user_id, channel):
             topics.add(channel)
         else:
             notices.append(

@@ -274,8 +274,9 @@ def bundle_zip_path(snapshot: Snapshot) -> str:
     return f"rewards/bundles/{snapshot.period}-r{snapshot.revision}-{snapshot.outputs_hash[:16]}.zip"
 
 
-def bundle_zip(snapshot: Snapshot) -> str:
-    """The revision's bundle as a zip in media storage (built once; a revision never changes).
+def bundle_zip_ensure(snapshot: Snapshot) -> str:
+    """The revision's bundle as a zip in media storage, written there by the first call (a cache that never goes
+    stale: a revision never changes). Returns its storage path.
 
     The archive is reproducible: sorted names and fixed timestamps, so the same revision always gives the
     same bytes.

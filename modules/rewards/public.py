@@ -1,6 +1,1 @@
-"""Public interface of the rewards module (revenue comes in here once the payments module exists)."""
-
-from modules.rewards.ledger import revenue_append
-from modules.rewards.models import EntryKind
-
-__all__ = ["EntryKind", "revenue_append"]
+"""Public interface of the rewards module: no other module uses it yet (revenue will come in here from payments)."""

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ninja import Field, Schema
 
-from modules.core.public import CursorPageOut, CursorParams, InputSchema
+from modules.core.http import CursorPageOut, CursorParams, InputSchema
+
+if TYPE_CHECKING:
+    from modules.rewards.models import GithubLinkClaim
 
 PERIOD_REGEX = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
@@ -112,6 +115,13 @@ class LinkClaimOut(Schema):
     created_at: dt.datetime
     instructions: str
 
+    @staticmethod
+    def resolve_instructions(claim: GithubLinkClaim) -> str:
+        return (
+            f"From the GitHub account @{claim.github_login}, comment `{claim.token}` on any issue or "
+            "pull request of a rewarded repository. The link is made when the comment arrives."
+        )
+
 
 class PayoutOut(Schema):
     id: int
@@ -159,6 +169,11 @@ class DisputeOut(Schema):
 
 
 class WebhookOut(Schema):
+    # Reads what a delivery did (`services.Ingested`): its outcome, why, and the ledger keys it recorded.
     status: Literal["recorded", "queued", "duplicate"]
     detail: str
     events: list[str]
+
+    @staticmethod
+    def resolve_status(result) -> str:
+        return result.outcome

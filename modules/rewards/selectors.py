@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Self
 
 from django.db.models import Q, Sum
 from django.db.models.functions import Lower
@@ -101,9 +102,73 @@ def events_page(*, period: str | None, contributor: str | None, cursor: str | No
     return Page(results=[_event_view(event, names) for event in page.results], next=page.next)
 
 
-def snapshots_current() -> list[Snapshot]:
+@dataclass(frozen=True)
+class SnapshotView:
+    """A snapshot revision as the public reads it (its ledger high-water marks stay inside)."""
+
+    period: str
+    revision: int
+    state: str
+    currency: str
+    revenue_cents: int
+    costs_cents: int
+    net_cents: int
+    pool_percent: int
+    pool_cents: int
+    total_points: int
+    event_count: int
+    min_payout_cents: int
+    carry_in_cents: int
+    payable_cents: int
+    carry_out_cents: int
+    inputs_hash: str
+    outputs_hash: str
+    computed_at: dt.datetime
+    dispute_window_ends_at: dt.datetime
+    finalized_at: dt.datetime | None
+    superseded_at: dt.datetime | None
+    reason: str
+
+    @classmethod
+    def of(cls, row: Snapshot, **more) -> Self:
+        return cls(
+            period=row.period,
+            revision=row.revision,
+            state=row.state,
+            currency=row.currency,
+            revenue_cents=row.revenue_cents,
+            costs_cents=row.costs_cents,
+            net_cents=row.net_cents,
+            pool_percent=row.pool_percent,
+            pool_cents=row.pool_cents,
+            total_points=row.total_points,
+            event_count=row.event_count,
+            min_payout_cents=row.min_payout_cents,
+            carry_in_cents=row.carry_in_cents,
+            payable_cents=row.payable_cents,
+            carry_out_cents=row.carry_out_cents,
+            inputs_hash=row.inputs_hash,
+            outputs_hash=row.outputs_hash,
+            computed_at=row.computed_at,
+            dispute_window_ends_at=row.dispute_window_ends_at,
+            finalized_at=row.finalized_at,
+            superseded_at=row.superseded_at,
+            reason=row.reason,
+            **more,
+        )
+
+
+@dataclass(frozen=True)
+class SnapshotDetail(SnapshotView):
+    revisions: list[SnapshotView]
+    lines: list[LineView]
+
+
+def snapshots_current() -> list[SnapshotView]:
     """The current revision of every computed period, newest period first."""
-    return list(Snapshot.objects.exclude(state=SnapshotState.SUPERSEDED).order_by("-period"))
+    return [
+        SnapshotView.of(row) for row in Snapshot.objects.exclude(state=SnapshotState.SUPERSEDED).order_by("-period")
+    ]
 
 
 def snapshot_get(*, period: str, revision: int | None = None) -> Snapshot:
@@ -116,11 +181,16 @@ def snapshot_get(*, period: str, revision: int | None = None) -> Snapshot:
     return snapshot
 
 
-def snapshot_revisions(*, period: str) -> list[Snapshot]:
-    return list(Snapshot.objects.filter(period=period).order_by("revision"))
+def snapshot_detail(*, period: str, revision: int | None = None) -> SnapshotDetail:
+    """A revision (the current one by default) with every revision of its period and its contributors' lines."""
+    snapshot = snapshot_get(period=period, revision=revision)
+    revisions = Snapshot.objects.filter(period=snapshot.period).order_by("revision")
+    return SnapshotDetail.of(
+        snapshot, revisions=[SnapshotView.of(row) for row in revisions], lines=_snapshot_lines(snapshot)
+    )
 
 
-def snapshot_lines(snapshot: Snapshot) -> list[LineView]:
+def _snapshot_lines(snapshot: Snapshot) -> list[LineView]:
     lines = list(snapshot.lines.order_by("-payout_cents", "-points", "github_login"))
     names = _names({line.github_login for line in lines})
     statuses = dict(Payout.objects.filter(snapshot=snapshot).values_list("github_login", "status"))
@@ -140,11 +210,21 @@ def snapshot_lines(snapshot: Snapshot) -> list[LineView]:
 
 
 @dataclass(frozen=True)
+class PayoutView:
+    id: int
+    period: str
+    amount_cents: int
+    currency: str
+    status: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class MyRewards:
     contributor: Contributor | None
-    pending_claim: GithubLinkClaim | None
+    pending_identity: GithubLinkClaim | None  # a link being proved: the token to post on GitHub
     events: list[EventView]
-    payouts: list[Payout]
+    payouts: list[PayoutView]
     total_points: int
     paid_cents: int
 
@@ -153,7 +233,7 @@ def my_rewards(*, user_id: int) -> MyRewards:
     contributor = Contributor.objects.filter(user_id=user_id).first()
     claim = GithubLinkClaim.objects.filter(user_id=user_id, status=LinkStatus.PENDING).order_by("-id").first()
     events: list[EventView] = []
-    payouts: list[Payout] = []
+    payouts: list[PayoutView] = []
     total = paid = 0
     if contributor is not None:
         login = contributor.github_login.lower()
@@ -162,7 +242,17 @@ def my_rewards(*, user_id: int) -> MyRewards:
             _event_view(e, names)
             for e in RewardEvent.objects.filter(github_login=login).select_related("corrects").order_by("-id")[:100]
         ]
-        payouts = list(Payout.objects.filter(github_login=login).select_related("snapshot").order_by("-id"))
+        payouts = [
+            PayoutView(
+                id=p.id,
+                period=p.snapshot.period,
+                amount_cents=p.amount_cents,
+                currency=p.currency,
+                status=p.status,
+                created_at=p.created_at,
+            )
+            for p in Payout.objects.filter(github_login=login).select_related("snapshot").order_by("-id")
+        ]
         total = RewardEvent.objects.filter(github_login=login).aggregate(total=Sum("points"))["total"] or 0
         paid = sum(p.amount_cents for p in payouts if p.status == "paid")
     return MyRewards(contributor, claim, events, payouts, total, paid)

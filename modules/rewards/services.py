@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import logging
 import secrets
 from dataclasses import dataclass
@@ -20,8 +19,8 @@ from django.utils import timezone
 from modules.accounts.public import account_get
 from modules.core.public import Conflict, NotFound, ValidationFailed
 from modules.notifications.public import notify
-from modules.rewards import canonical, closing, github
-from modules.rewards.bundle import Computation, Output, build
+from modules.rewards import canonical, closing, github, selectors
+from modules.rewards.bundle import Computation, Output, build, bundle_zip_ensure
 from modules.rewards.ledger import adjustment_append, event_append, ledger_lock, rules_for
 from modules.rewards.models import (
     Contributor,
@@ -197,32 +196,27 @@ def pull_request_settle(pr: github.PullRequest, *, payload_sha256: str, attempt:
     return pull_request_ingest(pr, payload_sha256=payload_sha256, closed_issues=check.closed)
 
 
-def issue_score_capture(payload: dict[str, Any], *, payload_sha256: str) -> Ingested:
+def issue_score_capture(issue: github.IssueLabels, *, payload_sha256: str) -> Ingested:
     """Fix an issue's score the first time a valid `score:N` label is seen. It never changes afterwards."""
-    issue = payload["issue"]
-    repository = payload["repository"]["full_name"].lower()
-    if not _repository_allowed(repository):
-        return Ingested("ignored", f"{repository} is not a rewarded repository")
-    labels = [str(label["name"]).lower() for label in issue.get("labels") or []]
-    if payload.get("label"):
-        labels.insert(0, str(payload["label"]["name"]).lower())
+    if not _repository_allowed(issue.repository):
+        return Ingested("ignored", f"{issue.repository} is not a rewarded repository")
     rules = rules_for(timezone.now())
-    score = github.score_label(labels, rules.config)
+    score = github.score_label(issue.labels, rules.config)
     if score is None:
         return Ingested("ignored", "no score label")
     try:
         with transaction.atomic():
             IssueScore.objects.create(
-                issue_url=issue["html_url"],
-                repository=repository,
-                number=int(issue["number"]),
+                issue_url=issue.url,
+                repository=issue.repository,
+                number=issue.number,
                 score=score,
                 captured_at=timezone.now(),
                 payload_sha256=payload_sha256,
             )
     except IntegrityError:
-        return Ingested("duplicate", f"{repository}#{issue['number']} already has its score")
-    return Ingested("recorded", f"{repository}#{issue['number']} scored {score}")
+        return Ingested("duplicate", f"{issue.repository}#{issue.number} already has its score")
+    return Ingested("recorded", f"{issue.repository}#{issue.number} scored {score}")
 
 
 def link_claims_verify_from(author: str, text: str, proof_url: str, *, before: str = "") -> Ingested:
@@ -237,68 +231,47 @@ def link_claims_verify_from(author: str, text: str, proof_url: str, *, before: s
     return Ingested("ignored", "token does not match a pending claim by this author")
 
 
-def _identity_proof(
-    *, action: str, payload: dict[str, Any], author: str, text: str, previous: str | None, url: str
-) -> Ingested:
-    sender = (payload.get("sender") or {}).get("login")
-    authored = github.authored_text(action=action, sender=sender, author=author, text=text, previous=previous)
+def _identity_proof(text: github.Authored) -> Ingested:
+    authored = github.authored_text(
+        action=text.action, sender=text.sender, author=text.author, text=text.text, previous=text.previous
+    )
     if not authored:
-        return Ingested("ignored", f"{action} by @{sender or '?'}: no text written by its author @{author}")
-    return link_claims_verify_from(author, authored, url, before=previous or "")
+        return Ingested(
+            "ignored", f"{text.action} by @{text.sender or '?'}: no text written by its author @{text.author}"
+        )
+    return link_claims_verify_from(text.author, authored, text.url, before=text.previous or "")
 
 
-def _previous_body(payload: dict[str, Any]) -> str | None:
-    body = (payload.get("changes") or {}).get("body")
-    return str(body.get("from") or "") if isinstance(body, dict) else None
-
-
-def delivery_process(*, delivery_id: str, event: str, body: bytes) -> tuple[Ingested, bool]:
-    """Handle one verified webhook delivery. Returns (result, replay?)."""
-    payload_sha256 = canonical.sha256_hex(body)
-    payload = json.loads(body)
-    action = str(payload.get("action", ""))
+def delivery_process(*, delivery: github.Delivery) -> Ingested:
+    """Record one verified, parsed webhook delivery (`github.delivery_parse`). A replayed delivery is a
+    `duplicate` and changes nothing."""
     with transaction.atomic():
         try:
             with transaction.atomic():
-                delivery = GithubDelivery.objects.create(
-                    delivery_id=delivery_id,
-                    event=event,
-                    action=action,
-                    payload_sha256=payload_sha256,
+                row = GithubDelivery.objects.create(
+                    delivery_id=delivery.id,
+                    event=delivery.event,
+                    action=delivery.action,
+                    payload_sha256=delivery.payload_sha256,
                     outcome="processing",
                 )
         except IntegrityError:
-            return Ingested("duplicate", f"delivery {delivery_id} was already processed"), True
-        result = _dispatch(event, action, payload, payload_sha256)
-        delivery.outcome = f"{result.outcome}: {result.detail}"[:200]
-        delivery.save(update_fields=["outcome"])
-    return result, False
+            return Ingested("duplicate", f"delivery {delivery.id} was already processed")
+        result = _dispatch(delivery)
+        row.outcome = f"{result.outcome}: {result.detail}"[:200]
+        row.save(update_fields=["outcome"])
+    return result
 
 
-def _dispatch(event: str, action: str, payload: dict[str, Any], payload_sha256: str) -> Ingested:
-    if event == "pull_request":
-        pr = github.pull_request_from(payload)
-        if action == "closed":
-            return pull_request_merged(pr, payload_sha256=payload_sha256)
-        if action in {"opened", "edited"}:
-            previous = _previous_body(payload) if action == "edited" else None
-            return _identity_proof(
-                action=action, payload=payload, author=pr.author, text=pr.body, previous=previous, url=pr.url
-            )
-        return Ingested("ignored", f"pull_request/{action} does not score (labels after merge never re-score)")
-    if event == "issues" and action in {"opened", "labeled", "edited"}:
-        return issue_score_capture(payload, payload_sha256=payload_sha256)
-    if event == "issue_comment" and action in {"created", "edited"}:
-        comment = payload["comment"]
-        return _identity_proof(
-            action=action,
-            payload=payload,
-            author=str(comment["user"]["login"]),
-            text=str(comment.get("body") or ""),
-            previous=_previous_body(payload) if action == "edited" else None,
-            url=str(comment["html_url"]),
-        )
-    return Ingested("ignored", f"{event}/{action} is not a rewarded event")
+def _dispatch(delivery: github.Delivery) -> Ingested:
+    subject = delivery.subject
+    if isinstance(subject, github.PullRequest):
+        return pull_request_merged(subject, payload_sha256=delivery.payload_sha256)
+    if isinstance(subject, github.IssueLabels):
+        return issue_score_capture(subject, payload_sha256=delivery.payload_sha256)
+    if isinstance(subject, github.Authored):
+        return _identity_proof(subject)
+    return Ingested("ignored", subject.reason)
 
 
 def pull_requests_import(records: list[dict[str, Any]], *, progress=lambda: None) -> dict[str, int]:
@@ -323,9 +296,10 @@ def pull_requests_import(records: list[dict[str, Any]], *, progress=lambda: None
 # --- identity -------------------------------------------------------------------------------------
 
 
-def link_claim_create(*, user_id: int, github_login: str) -> GithubLinkClaim:
-    """Start linking a GitHub login: returns a token to post on GitHub (a comment on any issue or PR of a
-    rewarded repository). Events already recorded for the login become payable once it is verified."""
+def link_claim_create(*, user_id: int, github_login: str) -> selectors.MyRewards:
+    """Start linking a GitHub login: a token to post on GitHub (a comment on any issue or PR of a rewarded
+    repository), shown as `pending_identity`. Events already recorded for the login become payable once it is
+    verified."""
     login = github_login.strip().lstrip("@")
     if not login or len(login) > 39 or not all(ch.isalnum() or ch == "-" for ch in login):
         raise ValidationFailed.for_field("github_login", "Not a GitHub login.", code="invalid_github_login")
@@ -336,9 +310,10 @@ def link_claim_create(*, user_id: int, github_login: str) -> GithubLinkClaim:
         raise Conflict("This login is linked to another account; open an identity dispute.", code="login_taken")
     with transaction.atomic():
         GithubLinkClaim.objects.filter(user_id=user_id, status=LinkStatus.PENDING).update(status=LinkStatus.SUPERSEDED)
-        return GithubLinkClaim.objects.create(
+        GithubLinkClaim.objects.create(
             user_id=user_id, github_login=login, token=LINK_TOKEN_PREFIX + secrets.token_hex(12)
         )
+    return selectors.my_rewards(user_id=user_id)
 
 
 def link_claim_verify(*, claim: GithubLinkClaim, proof: str, display_name: str | None = None) -> Contributor:
@@ -357,16 +332,31 @@ def link_claim_verify(*, claim: GithubLinkClaim, proof: str, display_name: str |
     return contributor
 
 
-def contributor_set_public(*, user_id: int, public: bool) -> Contributor:
+def contributor_set_public(*, user_id: int, public: bool) -> selectors.MyRewards:
     contributor = Contributor.objects.filter(user_id=user_id).first()
     if contributor is None:
         raise NotFound("You have not linked a GitHub login yet.")
     contributor.public = public
     contributor.save(update_fields=["public"])
-    return contributor
+    return selectors.my_rewards(user_id=user_id)
 
 
 # --- snapshots --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BundleFile:
+    path: str  # in media storage
+    filename: str  # what the download is called
+
+
+def snapshot_bundle_ensure(*, period: str, revision: int | None = None) -> BundleFile:
+    """A revision's audit bundle (the current revision by default): built into media storage by the first request
+    for it, then served from there (the cache never goes stale: a revision never changes)."""
+    snapshot = selectors.snapshot_get(period=period, revision=revision)
+    return BundleFile(
+        path=bundle_zip_ensure(snapshot), filename=f"selflink-rewards-{snapshot.period}-r{snapshot.revision}.zip"
+    )
 
 
 @dataclass(frozen=True)

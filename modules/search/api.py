@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router
 
-from modules.accounts.public import bearer_auth, current_principal
-from modules.core.public import CursorParams, error_responses
-from modules.posts.public import PostPageOut, post_out
-from modules.search.backends import backend
-from modules.social.public import PersonOut, people
+from modules.accounts.http import bearer_auth, current_principal
+from modules.core.http import CursorParams, error_responses
+from modules.posts.http import PostPageOut
+from modules.posts.public import posts_search
+from modules.search.selectors import people_search
+from modules.social.http import PersonOut
+from modules.social.public import people
 
 
 class SearchParams(CursorParams):
@@ -28,8 +30,7 @@ def _next_link(request: HttpRequest, cursor: str) -> str:
 
 
 @router.get(
-    "/search/users/",
-    operation_id="searchUsers",
+    "/users/",
     response={200: list[PersonOut], **error_responses(400, 401, 422)},
     summary="People by handle or name (typo-tolerant), best match first",
     description="A bare array (what the mobile app maps over), not a `{results, next}` page: `limit` bounds it, "
@@ -50,20 +51,23 @@ def _next_link(request: HttpRequest, cursor: str) -> str:
 )
 def search_users(request: HttpRequest, response: HttpResponse, params: Query[SearchParams]):
     viewer = current_principal(request).user_id
-    page = backend.people(viewer_id=viewer, q=params.q, cursor=params.cursor, limit=params.limit)
+    page = people_search(viewer_id=viewer, q=params.q, cursor=params.cursor, limit=params.limit)
     if page.next:
         response["Link"] = _next_link(request, page.next)
     return people(viewer_id=viewer, summaries=page.results)
 
 
 @router.get(
-    "/search/posts/",
-    operation_id="searchPosts",
+    "/posts/",
     response={200: PostPageOut, **error_responses(400, 401, 422)},
     summary="Posts you may see, by full-text relevance (stemmed in your language and word by word)",
 )
 def search_posts(request: HttpRequest, params: Query[SearchParams]):
-    viewer = current_principal(request).user_id
     language = (request.headers.get("Accept-Language") or "").split(",")[0].strip()
-    page = backend.posts(viewer_id=viewer, q=params.q, language=language, cursor=params.cursor, limit=params.limit)
-    return {"results": [post_out(view, request) for view in page.results], "next": page.next}
+    return posts_search(
+        viewer_id=current_principal(request).user_id,
+        q=params.q,
+        language=language,
+        cursor=params.cursor,
+        limit=params.limit,
+    )

@@ -1,5 +1,3 @@
-"""Public interface of the search module: the backend other modules may query."""
+"""Public interface of the search module: nothing yet (no other module calls search; it only serves its API)."""
 
-from modules.search.backends import SearchBackend, backend
-
-__all__ = ["SearchBackend", "backend"]
+__all__: list[str] = []

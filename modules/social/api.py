@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from modules.accounts.public import (
-    Principal,
-    account_get,
-    bearer_auth,
-    current_principal,
-    users_directory,
-)
-from modules.core.public import CursorParams, PathId, PermissionDenied, error_responses
-from modules.profiles.public import personal_profile_get
+from modules.accounts.http import bearer_auth, current_principal
+from modules.accounts.public import account_get
+from modules.core.http import CursorParams, PathId, error_responses
 from modules.social import selectors, services
+from modules.social.http import UserPageOut
 from modules.social.schemas import (
     BlockStateOut,
     FollowRequestDecisionOut,
@@ -29,125 +22,72 @@ from modules.social.schemas import (
     UserMeOut,
     UserMePatch,
     UserOut,
-    UserPageOut,
 )
 
 router = Router(tags=["users"], auth=bearer_auth)
 
 
-def _me(user_id: int) -> dict:
-    account = account_get(user_id=user_id)
-    personal = personal_profile_get(user_id=user_id)
-    counts = selectors.counts_get(user_ids=[user_id])[user_id]
-    return {
-        **asdict(account),
-        "settings": account.settings,
-        "photo_path": account.photo_path,
-        "birth_date": personal.birth_date,
-        "birth_time": personal.birth_time,
-        "birth_place": personal.birth_place or None,
-        **asdict(counts),
-        "is_following": False,
-        "flags": {"is_staff": account.is_staff, "profile_complete": personal.is_complete},
-    }
-
-
-def _view(view) -> dict:
-    return {
-        **{key: value for key, value in view.__dict__.items() if key not in {"counts", "relationship"}},
-        **asdict(view.counts),
-        "is_following": view.relationship.is_following,
-        "is_followed_by": view.relationship.is_followed_by,
-        "is_requested": view.relationship.is_requested,
-        "has_requested_you": view.relationship.has_requested_you,
-        "is_blocked": view.relationship.is_blocked,
-        "is_muted": view.relationship.is_muted,
-    }
-
-
-def _cards(principal: Principal, page) -> dict:
-    return {
-        "results": selectors.user_cards(viewer_id=principal.user_id, user_ids=page.results),
-        "next": page.next,
-    }
-
-
 @router.get(
-    "/users/",
-    operation_id="usersList",
+    "/",
     response={200: PeoplePageOut, **error_responses(400, 401, 422)},
     summary="Browse or search people (newest first)",
 )
 def users_list(request: HttpRequest, params: Query[UserListParams]):
-    principal = current_principal(request)
-    hidden = selectors.blocked_either_way_ids(user_id=principal.user_id)
-    page = users_directory(search=params.search, exclude_ids=hidden, cursor=params.cursor, limit=params.limit)
-    return {"results": selectors.people(viewer_id=principal.user_id, summaries=page.results), "next": page.next}
+    user_id = current_principal(request).user_id
+    return selectors.people_page(viewer_id=user_id, search=params.search, cursor=params.cursor, limit=params.limit)
 
 
 @router.get(
-    "/users/me/",
-    operation_id="usersMe",
+    "/me/",
     response={200: UserMeOut, **error_responses(401)},
     summary="My account, settings and counts",
 )
 def users_me(request: HttpRequest):
-    return _me(current_principal(request).user_id)
+    return selectors.me_view(user_id=current_principal(request).user_id)
 
 
 @router.get(
-    "/users/me/recipient-id/",
-    operation_id="usersMeRecipientId",
+    "/me/recipient-id/",
     response={200: RecipientIdOut, **error_responses(401)},
     summary="Your account key: what others enter to send you coins or gifts",
 )
 def users_me_recipient_id(request: HttpRequest):
-    return {"account_key": account_get(user_id=current_principal(request).user_id).account_key}
+    return account_get(user_id=current_principal(request).user_id)
 
 
 @router.patch(
-    "/users/me/",
-    operation_id="usersMeUpdate",
+    "/me/",
     response={200: UserMeOut, **error_responses(400, 401, 409, 422)},
     summary="Update my name, bio, handle, locale, birth place or settings",
 )
 def users_me_update(request: HttpRequest, payload: UserMePatch):
-    user_id = current_principal(request).user_id
-    services.me_update(
-        user_id=user_id,
+    return services.me_update(
+        user_id=current_principal(request).user_id,
         changes=payload.model_dump(exclude_unset=True, exclude={"settings"}),
         settings_changes=payload.settings.model_dump(exclude_unset=True) if payload.settings else None,
     )
-    return _me(user_id)
 
 
 @router.get(
-    "/users/me/blocked/",
-    operation_id="usersBlockedList",
+    "/me/blocked/",
     response={200: UserPageOut, **error_responses(400, 401, 422)},
     summary="People I blocked",
 )
-def users_blocked(request: HttpRequest, params: Query[CursorParams]):
-    principal = current_principal(request)
-    return _cards(
-        principal, selectors.blocked_page(user_id=principal.user_id, cursor=params.cursor, limit=params.limit)
-    )
+def users_blocked_list(request: HttpRequest, params: Query[CursorParams]):
+    return selectors.blocked_page(user_id=current_principal(request).user_id, cursor=params.cursor, limit=params.limit)
 
 
 @router.get(
-    "/users/me/muted/",
-    operation_id="usersMutedList",
+    "/me/muted/",
     response={200: UserPageOut, **error_responses(400, 401, 422)},
     summary="People I muted",
 )
-def users_muted(request: HttpRequest, params: Query[CursorParams]):
-    principal = current_principal(request)
-    return _cards(principal, selectors.muted_page(user_id=principal.user_id, cursor=params.cursor, limit=params.limit))
+def users_muted_list(request: HttpRequest, params: Query[CursorParams]):
+    return selectors.muted_page(user_id=current_principal(request).user_id, cursor=params.cursor, limit=params.limit)
 
 
 @router.get(
-    "/users/me/follow-requests/",
-    operation_id="usersFollowRequests",
+    "/me/follow-requests/",
     response={200: FollowRequestPageOut, **error_responses(400, 401, 422)},
     summary="Who asked to follow your private account, newest first",
 )
@@ -157,8 +97,7 @@ def users_follow_requests(request: HttpRequest, params: Query[CursorParams]):
 
 
 @router.get(
-    "/users/me/follow-requests/sent/",
-    operation_id="usersFollowRequestsSent",
+    "/me/follow-requests/sent/",
     response={200: FollowRequestPageOut, **error_responses(400, 401, 422)},
     summary="The private accounts you asked to follow that have not answered, newest first",
 )
@@ -168,8 +107,7 @@ def users_follow_requests_sent(request: HttpRequest, params: Query[CursorParams]
 
 
 @router.post(
-    "/users/me/follow-requests/{user_id}/approve/",
-    operation_id="usersFollowRequestApprove",
+    "/me/follow-requests/{user_id}/approve/",
     response={200: FollowRequestDecisionOut, **error_responses(401, 404, 422)},
     summary="Approve a follow request: the requester follows you from now on (idempotent)",
 )
@@ -178,8 +116,7 @@ def users_follow_request_approve(request: HttpRequest, user_id: PathId):
 
 
 @router.post(
-    "/users/me/follow-requests/{user_id}/decline/",
-    operation_id="usersFollowRequestDecline",
+    "/me/follow-requests/{user_id}/decline/",
     response={200: FollowRequestDecisionOut, **error_responses(401, 422)},
     summary="Decline a follow request (idempotent; the requester is not notified)",
 )
@@ -188,8 +125,7 @@ def users_follow_request_decline(request: HttpRequest, user_id: PathId):
 
 
 @router.delete(
-    "/users/me/follow-requests/sent/{user_id}/",
-    operation_id="usersFollowRequestCancel",
+    "/me/follow-requests/sent/{user_id}/",
     response={200: FollowStateOut, **error_responses(401, 422)},
     summary="Withdraw your follow request to a private account (idempotent)",
 )
@@ -198,64 +134,49 @@ def users_follow_request_cancel(request: HttpRequest, user_id: PathId):
 
 
 @router.get(
-    "/users/{user_id}/",
-    operation_id="usersGet",
+    "/{user_id}/",
     response={200: UserOut, **error_responses(401, 404, 422)},
     summary="A user's profile card (e-mail and birth data only for the owner and staff)",
 )
 def users_get(request: HttpRequest, user_id: PathId):
     principal = current_principal(request)
-    return _view(selectors.user_view(viewer_id=principal.user_id, viewer_is_staff=principal.is_staff, user_id=user_id))
-
-
-def _connections_guard(principal: Principal, user_id: PathId) -> None:
-    # 404 for users blocked either way (they do not exist for each other), 403 for private lists.
-    selectors.user_view(viewer_id=principal.user_id, viewer_is_staff=principal.is_staff, user_id=user_id)
-    if not selectors.can_see_connections(
-        viewer_id=principal.user_id, viewer_is_staff=principal.is_staff, user_id=user_id
-    ):
-        raise PermissionDenied(
-            "This account is private: only its followers see its connections.", code="private_account"
-        )
+    return selectors.user_view(viewer_id=principal.user_id, viewer_is_staff=principal.is_staff, user_id=user_id)
 
 
 @router.get(
-    "/users/{user_id}/followers/",
-    operation_id="usersFollowers",
+    "/{user_id}/followers/",
     response={200: UserPageOut, **error_responses(400, 401, 403, 404, 422)},
     summary="A user's followers",
 )
 def users_followers(request: HttpRequest, user_id: PathId, params: Query[CursorParams]):
     principal = current_principal(request)
-    _connections_guard(principal, user_id)
-    return _cards(
-        principal,
-        selectors.followers_page(
-            user_id=user_id, viewer_id=principal.user_id, cursor=params.cursor, limit=params.limit
-        ),
+    return selectors.followers_page(
+        user_id=user_id,
+        viewer_id=principal.user_id,
+        viewer_is_staff=principal.is_staff,
+        cursor=params.cursor,
+        limit=params.limit,
     )
 
 
 @router.get(
-    "/users/{user_id}/following/",
-    operation_id="usersFollowing",
+    "/{user_id}/following/",
     response={200: UserPageOut, **error_responses(400, 401, 403, 404, 422)},
     summary="Who a user follows",
 )
 def users_following(request: HttpRequest, user_id: PathId, params: Query[CursorParams]):
     principal = current_principal(request)
-    _connections_guard(principal, user_id)
-    return _cards(
-        principal,
-        selectors.following_page(
-            user_id=user_id, viewer_id=principal.user_id, cursor=params.cursor, limit=params.limit
-        ),
+    return selectors.following_page(
+        user_id=user_id,
+        viewer_id=principal.user_id,
+        viewer_is_staff=principal.is_staff,
+        cursor=params.cursor,
+        limit=params.limit,
     )
 
 
 @router.post(
-    "/users/{user_id}/follow/",
-    operation_id="usersFollow",
+    "/{user_id}/follow/",
     response={200: FollowStateOut, 202: FollowStateOut, **error_responses(400, 401, 403, 404, 422, 429)},
     summary="Follow a user, or ask to follow a private account (idempotent)",
     description="200 with `is_following: true` when you follow the user (now or already). For a private account "
@@ -269,8 +190,7 @@ def users_follow(request: HttpRequest, user_id: PathId):
 
 
 @router.delete(
-    "/users/{user_id}/follow/",
-    operation_id="usersUnfollow",
+    "/{user_id}/follow/",
     response={200: FollowStateOut, **error_responses(400, 401, 404, 422)},
     summary="Stop following a user, or withdraw a pending follow request (idempotent)",
 )
@@ -279,8 +199,7 @@ def users_unfollow(request: HttpRequest, user_id: PathId):
 
 
 @router.post(
-    "/users/{user_id}/block/",
-    operation_id="usersBlock",
+    "/{user_id}/block/",
     response={200: BlockStateOut, **error_responses(400, 401, 404, 422)},
     summary="Block a user: removes follows both ways and hides you from each other",
 )
@@ -290,8 +209,7 @@ def users_block(request: HttpRequest, user_id: PathId):
 
 
 @router.delete(
-    "/users/{user_id}/block/",
-    operation_id="usersUnblock",
+    "/{user_id}/block/",
     response={200: BlockStateOut, **error_responses(400, 401, 404, 422)},
     summary="Unblock a user",
 )
@@ -301,8 +219,7 @@ def users_unblock(request: HttpRequest, user_id: PathId):
 
 
 @router.post(
-    "/users/{user_id}/mute/",
-    operation_id="usersMute",
+    "/{user_id}/mute/",
     response={200: MuteStateOut, **error_responses(400, 401, 404, 422)},
     summary="Mute a user: their posts leave your feeds; they are not told",
 )
@@ -312,8 +229,7 @@ def users_mute(request: HttpRequest, user_id: PathId):
 
 
 @router.delete(
-    "/users/{user_id}/mute/",
-    operation_id="usersUnmute",
+    "/{user_id}/mute/",
     response={200: MuteStateOut, **error_responses(400, 401, 404, 422)},
     summary="Unmute a user",
 )

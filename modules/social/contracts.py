@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+
+from modules.accounts.public import AccountSettings
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,9 @@ class Person:
 
 @dataclass(frozen=True)
 class UserView:
-    """Another user's profile as the viewer may see it. Private fields are None unless the viewer is the
-    owner or staff."""
+    """Another user's profile as the viewer may see it: the account, its counters and how the viewer relates to
+    it (`Relationship`'s flags, from the viewer's side). Private fields are None unless the viewer is the owner
+    or staff."""
 
     id: int
     handle: str
@@ -78,14 +82,46 @@ class UserView:
     photo_path: str
     locale: str
     privacy: str
-    created_at: object
+    created_at: dt.datetime
     account_key: str
-    counts: UserCounts
-    relationship: Relationship
+    followers_count: int
+    following_count: int
+    posts_count: int
+    is_following: bool
+    is_followed_by: bool
+    is_requested: bool
+    has_requested_you: bool
+    is_blocked: bool
+    is_muted: bool
     email: str | None
-    birth_date: object | None
-    birth_time: object | None
+    birth_date: dt.date | None
+    birth_time: dt.time | None
     birth_place: str | None
+
+
+@dataclass(frozen=True)
+class MeView:
+    """The signed-in person's own account (all of it), birth data from the personal map, and counters."""
+
+    id: int
+    email: str
+    handle: str
+    name: str
+    bio: str
+    photo_path: str
+    locale: str
+    intention: str
+    is_staff: bool
+    created_at: dt.datetime
+    settings: AccountSettings
+    account_key: str
+    birth_date: dt.date | None
+    birth_time: dt.time | None
+    birth_place: str | None
+    followers_count: int
+    following_count: int
+    posts_count: int
+    profile_complete: bool  # the personal map is filled in (onboarding done)
 
 
 @dataclass(frozen=True)
@@ -94,4 +130,4 @@ class FollowRequestEntry:
     in your sent list) and when it was made."""
 
     user: UserCard
-    created_at: object
+    created_at: dt.datetime

@@ -13,7 +13,7 @@ from typing import Literal
 from ninja import Field
 
 from modules.realtime.public import RealtimeEvent, realtime_event
-from modules.social.schemas import UserCardOut
+from modules.social.http import UserCardOut
 
 
 @realtime_event("follow_request:new")

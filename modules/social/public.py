@@ -1,7 +1,10 @@
-"""Public interface of the social graph."""
+"""Public interface of the social graph: follows, blocks, mutes and counters, and people as cards.
 
-from modules.social.contracts import FollowState, Person, Relationship, UserCard, UserCounts
-from modules.social.schemas import FollowFlagsOut, PeoplePageOut, PersonOut, UserCardOut, UserPageOut
+How a person is shown over HTTP (`UserCardOut`, `PersonOut`, `UserPageOut`) is in `modules.social.http`.
+Mutes and blocks reach notifications through the checks registered in `SocialConfig.ready`.
+"""
+
+from modules.social.contracts import UserCard
 from modules.social.selectors import (
     blocked_either_way_ids,
     counts_get,
@@ -11,39 +14,25 @@ from modules.social.selectors import (
     graph_totals,
     is_blocked_either_way,
     is_following,
-    is_silenced,
     muted_ids,
     people,
-    relationship,
     user_cards,
 )
-from modules.social.services import follow_create, follow_delete, user_posts_count_add
+from modules.social.services import follow_create, user_posts_count_add
 
 __all__ = [
-    "FollowFlagsOut",
-    "FollowState",
-    "PeoplePageOut",
-    "Person",
-    "PersonOut",
-    "Relationship",
     "UserCard",
-    "UserCardOut",
-    "UserCounts",
-    "UserPageOut",
     "blocked_either_way_ids",
     "counts_get",
     "follow_create",
-    "follow_delete",
     "followee_ids",
     "followers_among",
     "following_among",
     "graph_totals",
     "is_blocked_either_way",
     "is_following",
-    "is_silenced",
     "muted_ids",
     "people",
-    "relationship",
     "user_cards",
     "user_posts_count_add",
 ]

@@ -6,57 +6,10 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import field_validator
 
-from modules.accounts.public import AccountOut, AccountSettingsPatch, LocaleTag, PrivacyLevel
-from modules.core.public import CursorPageOut, CursorParams, InputSchema
-from modules.media.public import schema_media_url
-
-ACCOUNT_KEY_TEXT = "Public, stable key of the user's account (`acct_` + 26 characters): the coin receiver id."
-
-
-def _value(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-
-
-class FollowFlagsOut(Schema):
-    following: bool = Field(description="You follow this user (the same as `is_following`).")
-
-
-class UserCardOut(Schema):
-    """A user as lists, authors, senders and thread members show them."""
-
-    id: int
-    handle: str
-    name: str
-    photo: str | None = None
-    is_following: bool
-    flags: FollowFlagsOut = Field(description="`following` as the mobile app reads it (`flags.following`).")
-    account_key: str = Field(description=ACCOUNT_KEY_TEXT)
-
-    @staticmethod
-    def resolve_photo(obj, context) -> str | None:
-        return schema_media_url(obj, context)
-
-    @staticmethod
-    def resolve_flags(obj) -> dict:
-        return {"following": bool(_value(obj, "is_following"))}
-
-
-class UserPageOut(CursorPageOut):
-    results: list[UserCardOut]
-
-
-class PersonOut(UserCardOut):
-    """A user in the people directory and people search: the card with bio and follower counts."""
-
-    account_key: str = Field(description=ACCOUNT_KEY_TEXT)
-    username: str = Field(description="The same as `handle` (the mobile app reads either).")
-    bio: str
-    followers_count: int
-    following_count: int
-
-    @staticmethod
-    def resolve_username(obj) -> str:
-        return _value(obj, "handle")
+from modules.accounts.http import AccountOut, AccountSettingsPatch, LocaleTag, PrivacyLevel
+from modules.core.http import CursorPageOut, CursorParams, InputSchema
+from modules.media.http import schema_media_url
+from modules.social.http import ACCOUNT_KEY_TEXT, FollowFlagsOut, PersonOut, UserCardOut
 
 
 class PeoplePageOut(CursorPageOut):
@@ -64,6 +17,7 @@ class PeoplePageOut(CursorPageOut):
 
 
 class UserOut(Schema):
+    # Reads a `UserView` (a docstring would become the schema's description in the API document).
     id: int
     handle: str
     name: str
@@ -97,7 +51,7 @@ class UserOut(Schema):
 
     @staticmethod
     def resolve_flags(obj) -> dict:
-        return {"following": bool(_value(obj, "is_following"))}
+        return {"following": obj.is_following}
 
 
 class UserFlagsOut(Schema):
@@ -106,6 +60,7 @@ class UserFlagsOut(Schema):
 
 
 class UserMeOut(AccountOut):
+    # Reads a `MeView`.
     birth_date: dt.date | None
     birth_time: dt.time | None
     birth_place: str | None = Field(description="Birth city and country as one line (from the personal map).")
@@ -114,6 +69,14 @@ class UserMeOut(AccountOut):
     posts_count: int
     is_following: bool = Field(description="Always false: you do not follow yourself.")
     flags: UserFlagsOut
+
+    @staticmethod
+    def resolve_is_following(obj) -> bool:
+        return False
+
+    @staticmethod
+    def resolve_flags(obj) -> dict:
+        return {"is_staff": obj.is_staff, "profile_complete": obj.profile_complete}
 
 
 class UserMePatch(InputSchema):

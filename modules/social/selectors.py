@@ -5,10 +5,18 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import Q, Value
 
-from modules.accounts.public import UserSummary, account_get, user_summaries
-from modules.core.public import NotFound, Page, paginate_queryset
+from modules.accounts.public import UserSummary, account_get, user_summaries, users_directory
+from modules.core.public import NotFound, Page, PermissionDenied, paginate_queryset
 from modules.profiles.public import personal_profile_get
-from modules.social.contracts import FollowRequestEntry, Person, Relationship, UserCard, UserCounts, UserView
+from modules.social.contracts import (
+    FollowRequestEntry,
+    MeView,
+    Person,
+    Relationship,
+    UserCard,
+    UserCounts,
+    UserView,
+)
 from modules.social.models import Block, Follow, FollowRequest, Mute, UserStats
 
 
@@ -91,23 +99,24 @@ def is_blocked_either_way(*, user_a: int, user_b: int) -> bool:
 
 
 _SILENCED_SQL = """
-    SELECT EXISTS (SELECT 1 FROM {mute} WHERE muter_id = %(viewer)s AND muted_id = %(other)s)
-        OR EXISTS (
-            SELECT 1 FROM {block}
-            WHERE (blocker_id = %(viewer)s AND blocked_id = %(other)s)
-               OR (blocker_id = %(other)s AND blocked_id = %(viewer)s)
-        )
+    SELECT muter_id FROM {mute} WHERE muted_id = %(actor)s AND muter_id = ANY(%(ids)s::bigint[])
+    UNION SELECT blocker_id FROM {block} WHERE blocked_id = %(actor)s AND blocker_id = ANY(%(ids)s::bigint[])
+    UNION SELECT blocked_id FROM {block} WHERE blocker_id = %(actor)s AND blocked_id = ANY(%(ids)s::bigint[])
 """
 
 
-def is_silenced(*, viewer_id: int, other_id: int) -> bool:
-    """Whether the viewer muted `other_id` or either blocked the other: nothing of theirs should reach the viewer.
-    One small statement, written out: it runs for every notification, where the ORM's compiling costs more than
-    the query."""
+def silenced_among(*, actor_id: int, recipient_ids: Iterable[int]) -> set[int]:
+    """Which of `recipient_ids` must hear nothing from `actor_id`: they muted the actor (a mute counts one way), or
+    one of them blocked the other (either way). One statement for any number of recipients, written out: it runs
+    for every notification, where the ORM's compiling costs more than the query. Registered in notifications
+    (`register_silence_check`) by SocialConfig.ready."""
+    ids = sorted(set(recipient_ids))
+    if not ids:
+        return set()
     sql = _SILENCED_SQL.format(mute=Mute._meta.db_table, block=Block._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"viewer": viewer_id, "other": other_id})
-        return cursor.fetchone()[0]
+        cursor.execute(sql, {"actor": actor_id, "ids": ids})
+        return {user_id for (user_id,) in cursor.fetchall()}
 
 
 def muted_ids(*, user_id: int) -> set[int]:
@@ -123,19 +132,41 @@ def counts_get(*, user_ids: Iterable[int]) -> dict[int, UserCounts]:
     return {user_id: rows.get(user_id, UserCounts(0, 0, 0)) for user_id in ids}
 
 
-def followers_page(*, user_id: int, viewer_id: int, cursor: str | None, limit: int) -> Page[int]:
-    """Ids of `user_id`'s followers, most recent first, without anyone blocked either way with the viewer."""
+def _cards_page(viewer_id: int, page: Page[int]) -> Page[UserCard]:
+    return Page(results=user_cards(viewer_id=viewer_id, user_ids=page.results), next=page.next)
+
+
+def _connections_check(viewer_id: int, viewer_is_staff: bool, user_id: int) -> None:
+    """404 for a user blocked either way with the viewer (they do not exist for each other), 403 for the lists of
+    a private account the viewer does not follow."""
+    user_view(viewer_id=viewer_id, viewer_is_staff=viewer_is_staff, user_id=user_id)
+    if not can_see_connections(viewer_id=viewer_id, viewer_is_staff=viewer_is_staff, user_id=user_id):
+        raise PermissionDenied(
+            "This account is private: only its followers see its connections.", code="private_account"
+        )
+
+
+def followers_page(
+    *, user_id: int, viewer_id: int, viewer_is_staff: bool, cursor: str | None, limit: int
+) -> Page[UserCard]:
+    """`user_id`'s followers, most recent first, without anyone blocked either way with the viewer (after
+    `_connections_check`)."""
+    _connections_check(viewer_id, viewer_is_staff, user_id)
     hidden = blocked_either_way_ids(user_id=viewer_id)
     queryset = Follow.objects.filter(followee_id=user_id).exclude(follower_id__in=hidden)
     page = paginate_queryset(queryset, ordering=("-id",), cursor=cursor, limit=limit)
-    return Page(results=[follow.follower_id for follow in page.results], next=page.next)
+    return _cards_page(viewer_id, Page(results=[follow.follower_id for follow in page.results], next=page.next))
 
 
-def following_page(*, user_id: int, viewer_id: int, cursor: str | None, limit: int) -> Page[int]:
+def following_page(
+    *, user_id: int, viewer_id: int, viewer_is_staff: bool, cursor: str | None, limit: int
+) -> Page[UserCard]:
+    """Whom `user_id` follows, most recent first (as `followers_page`)."""
+    _connections_check(viewer_id, viewer_is_staff, user_id)
     hidden = blocked_either_way_ids(user_id=viewer_id)
     queryset = Follow.objects.filter(follower_id=user_id).exclude(followee_id__in=hidden)
     page = paginate_queryset(queryset, ordering=("-id",), cursor=cursor, limit=limit)
-    return Page(results=[follow.followee_id for follow in page.results], next=page.next)
+    return _cards_page(viewer_id, Page(results=[follow.followee_id for follow in page.results], next=page.next))
 
 
 def _request_entries(viewer_id: int, rows: list[FollowRequest], other: str) -> list[FollowRequestEntry]:
@@ -162,14 +193,16 @@ def follow_requests_sent_page(*, user_id: int, cursor: str | None, limit: int) -
     return Page(results=_request_entries(user_id, page.results, "target_id"), next=page.next)
 
 
-def blocked_page(*, user_id: int, cursor: str | None, limit: int) -> Page[int]:
+def blocked_page(*, user_id: int, cursor: str | None, limit: int) -> Page[UserCard]:
+    """The people the user blocked, most recent first."""
     page = paginate_queryset(Block.objects.filter(blocker_id=user_id), ordering=("-id",), cursor=cursor, limit=limit)
-    return Page(results=[block.blocked_id for block in page.results], next=page.next)
+    return _cards_page(user_id, Page(results=[block.blocked_id for block in page.results], next=page.next))
 
 
-def muted_page(*, user_id: int, cursor: str | None, limit: int) -> Page[int]:
+def muted_page(*, user_id: int, cursor: str | None, limit: int) -> Page[UserCard]:
+    """The people the user muted, most recent first."""
     page = paginate_queryset(Mute.objects.filter(muter_id=user_id), ordering=("-id",), cursor=cursor, limit=limit)
-    return Page(results=[mute.muted_id for mute in page.results], next=page.next)
+    return _cards_page(user_id, Page(results=[mute.muted_id for mute in page.results], next=page.next))
 
 
 def graph_totals() -> dict[str, int]:
@@ -218,6 +251,13 @@ def people(*, viewer_id: int, summaries: list[UserSummary]) -> list[Person]:
     ]
 
 
+def people_page(*, viewer_id: int, search: str | None, cursor: str | None, limit: int) -> Page[Person]:
+    """The directory (or a search of it by handle or name), newest first, without anyone blocked either way."""
+    hidden = blocked_either_way_ids(user_id=viewer_id)
+    page = users_directory(search=search, exclude_ids=hidden, cursor=cursor, limit=limit)
+    return Page(results=people(viewer_id=viewer_id, summaries=page.results), next=page.next)
+
+
 def user_view(*, viewer_id: int, viewer_is_staff: bool, user_id: int) -> UserView:
     """A user as the viewer sees them; users blocked either way do not exist for each other (404)."""
     rel = relationship(viewer_id=viewer_id, other_id=user_id)
@@ -237,12 +277,47 @@ def user_view(*, viewer_id: int, viewer_is_staff: bool, user_id: int) -> UserVie
         privacy=account.settings.privacy,
         created_at=account.created_at,
         account_key=account.account_key,
-        counts=counts,
-        relationship=rel,
+        followers_count=counts.followers_count,
+        following_count=counts.following_count,
+        posts_count=counts.posts_count,
+        is_following=rel.is_following,
+        is_followed_by=rel.is_followed_by,
+        is_requested=rel.is_requested,
+        has_requested_you=rel.has_requested_you,
+        is_blocked=rel.is_blocked,
+        is_muted=rel.is_muted,
         email=account.email if private else None,
         birth_date=personal.birth_date if personal else None,
         birth_time=personal.birth_time if personal else None,
         birth_place=(personal.birth_place or None) if personal else None,
+    )
+
+
+def me_view(*, user_id: int) -> MeView:
+    """The signed-in person as /users/me/ shows them."""
+    account = account_get(user_id=user_id)
+    personal = personal_profile_get(user_id=user_id)
+    counts = counts_get(user_ids=[user_id])[user_id]
+    return MeView(
+        id=account.id,
+        email=account.email,
+        handle=account.handle,
+        name=account.name,
+        bio=account.bio,
+        photo_path=account.photo_path,
+        locale=account.locale,
+        intention=account.intention,
+        is_staff=account.is_staff,
+        created_at=account.created_at,
+        settings=account.settings,
+        account_key=account.account_key,
+        birth_date=personal.birth_date,
+        birth_time=personal.birth_time,
+        birth_place=personal.birth_place or None,
+        followers_count=counts.followers_count,
+        following_count=counts.following_count,
+        posts_count=counts.posts_count,
+        profile_complete=personal.is_complete,
     )
 
 

@@ -16,15 +16,13 @@ from django.db import connection, transaction
 
 from modules.accounts.public import account_get, account_update, active_user_exists
 from modules.core.public import BadRequest, NotFound, PermissionDenied, RateLimited, rate_limit_hit
-
-# notifications reads mutes and blocks from social: bind the module, read its names at call time.
-from modules.notifications import public as notifications
+from modules.notifications.public import notify, notify_many
 from modules.profiles.public import personal_birth_place_set
 from modules.realtime.public import publish, user_topic
-from modules.social.contracts import FollowRequestDecision, FollowState
+from modules.social.contracts import FollowRequestDecision, FollowState, MeView
 from modules.social.events import FollowRequestNewEvent, FollowRequestResolvedEvent
 from modules.social.models import Block, Follow, FollowRequest, Mute, UserStats
-from modules.social.selectors import counts_get, is_blocked_either_way, user_cards
+from modules.social.selectors import counts_get, is_blocked_either_way, me_view, user_cards
 
 PRIVATE = "private"
 
@@ -179,7 +177,7 @@ def follow_create(*, follower_id: int, followee_id: int) -> FollowState:
         _request_remove(follower_id, followee_id)
         if _insert_unique(Follow, follower=follower_id, followee=followee_id):
             _stats_add({followee_id: {"followers": 1}, follower_id: {"following": 1}})
-            notifications.notify(recipient_id=followee_id, type="follow", actor_id=follower_id)
+            notify(recipient_id=followee_id, type="follow", actor_id=follower_id)
     return FollowState(is_following=True, is_requested=False, followers_count=_followers_count(followee_id))
 
 
@@ -188,7 +186,7 @@ def _request_create(requester_id: int, target_id: int) -> FollowState:
     if not FollowRequest.objects.filter(requester_id=requester_id, target_id=target_id).exists():
         _request_rate_check(requester_id, target_id)
         request = FollowRequest.objects.create(requester_id=requester_id, target_id=target_id)
-        notifications.notify(recipient_id=target_id, type="follow_request", actor_id=requester_id)
+        notify(recipient_id=target_id, type="follow_request", actor_id=requester_id)
         _publish_request_new(requester_id, target_id, request.created_at)
     return FollowState(is_following=False, is_requested=True, followers_count=_followers_count(target_id))
 
@@ -236,8 +234,8 @@ def _approve(requester_ids: list[int], owner_id: int) -> list[int]:
     created = [r for r in approved if _insert_unique(Follow, follower=r, followee=owner_id)]
     if created:
         _stats_add({owner_id: {"followers": len(created)}, **{r: {"following": 1} for r in created}})
+    notify_many(recipient_ids=approved, type="follow_accept", actor_id=owner_id)
     for requester_id in approved:
-        notifications.notify(recipient_id=requester_id, type="follow_accept", actor_id=owner_id)
         _publish_request_resolved(requester_id, owner_id, "approved")
     return approved
 
@@ -306,8 +304,9 @@ def mute_delete(*, muter_id: int, muted_id: int) -> None:
     Mute.objects.filter(muter_id=muter_id, muted_id=muted_id).delete()
 
 
-def me_update(*, user_id: int, changes: dict[str, Any], settings_changes: dict[str, Any] | None) -> None:
-    """PATCH /users/me/: the account's fields and the birth place (kept in the personal map), all or nothing.
+def me_update(*, user_id: int, changes: dict[str, Any], settings_changes: dict[str, Any] | None) -> MeView:
+    """PATCH /users/me/: the account's fields and the birth place (kept in the personal map), all or nothing;
+    returns the person as /users/me/ shows them now.
 
     `None` for name, bio or intention clears them (validation refuses null for the other fields). Making a
     private account public approves its pending follow requests; making it private keeps its followers.
@@ -330,6 +329,7 @@ def me_update(*, user_id: int, changes: dict[str, Any], settings_changes: dict[s
             personal_birth_place_set(user_id=user_id, text=changes["birth_place"])
         if was_private and settings_changes["privacy"] != PRIVATE:
             _approve_all_pending(user_id)
+    return me_view(user_id=user_id)
 
 
 def _text_or_clear(changes: dict[str, Any], field: str) -> str | None:

@@ -94,7 +94,7 @@ def test_register_stores_the_tag_and_answers_in_its_language(anon, locale, store
 
 @pytest.mark.django_db
 def test_an_account_is_found_by_its_key_while_active():
-    from modules.accounts.public import user_id_by_account_key
+    from modules.accounts.selectors import user_id_by_account_key
 
     user = UserFactory()
     assert user_id_by_account_key(account_key=f" {user.account_key} ") == user.id

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from modules.media.models import MediaAsset
-from modules.media.public import media_upload
+from modules.media.services import media_upload
 from tests.factories import StaffFactory, UserFactory
 from tests.media.factories import MediaAssetFactory
 from tests.media.images import image_bytes, upload

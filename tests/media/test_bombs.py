@@ -23,7 +23,7 @@ from modules.core.public import ApiError
 from modules.media import images as media_images
 from modules.media.geometry import DamagedImage, image_geometry
 from modules.media.models import MediaAsset
-from modules.media.public import media_upload
+from modules.media.services import media_upload
 from modules.media.workers import DecodePool, MediaBusy, decode_pool
 from tests.media import bombs
 from tests.media.images import animated_bytes, image_bytes, upload

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
+from modules.media.images import ACCEPTED_FORMATS
 from modules.media.models import IMAGE_MIME_TYPES, VIDEO_MIME_TYPES, MediaAsset
-from modules.media.public import ACCEPTED_FORMATS
 from modules.media.videos import VIDEO_EXTENSIONS
 from tests.media.factories import MediaAssetFactory
 

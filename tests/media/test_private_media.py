@@ -15,7 +15,8 @@ from django.core.files.storage import default_storage
 from django.test import Client
 
 from modules.media.models import MediaAsset
-from modules.media.public import media_set_private, media_upload, media_url
+from modules.media.public import media_set_private, media_url
+from modules.media.services import media_upload
 from modules.media.signing import (
     MediaLinkError,
     MediaLinkExpired,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pytest
 
 from modules.media.models import MediaAsset
-from modules.media.public import media_upload
 from modules.media.remux import video_strip_metadata
+from modules.media.services import media_upload
 from modules.media.videos import DamagedVideo, video_inspect
 from tests.media.videos import (
     CREATED,

@@ -13,7 +13,8 @@ import pytest
 from django.core.files.storage import default_storage, storages
 from storages.backends.s3 import S3Storage
 
-from modules.media.public import media_delete_many, media_upload, media_url
+from modules.media.public import media_delete_many, media_url
+from modules.media.services import media_upload
 from tests.live import ROOT, server_env
 from tests.media.conftest import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY
 from tests.media.images import image_bytes, upload

@@ -14,7 +14,8 @@ from PIL import Image
 
 from modules.core.public import ApiError
 from modules.media.models import MediaAsset
-from modules.media.public import MediaData, media_delete_many, media_get_many, media_upload
+from modules.media.public import MediaData, media_delete_many, media_get_many
+from modules.media.services import media_upload
 from tests.factories import UserFactory
 from tests.media.factories import MediaAssetFactory
 from tests.media.images import animated_bytes, image_bytes, upload

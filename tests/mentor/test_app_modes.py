@@ -14,8 +14,8 @@ from modules.mentor import offline, tasks
 from modules.mentor.contracts import APP_MODES, MODES, UserContext, ask_for
 from modules.mentor.models import MentorMessage, MentorSession
 from modules.mentor.personas import CONTEXT_LABELS, FACTS, LINES, persona, personas
-from modules.mentor.presenters import preview
 from modules.mentor.prompts import context_text, prompt_build
+from modules.mentor.schemas import preview
 from modules.realtime.models import RealtimeEvent
 from selflink.api import api as ninja_api
 from tests.conftest import client_for

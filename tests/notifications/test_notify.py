@@ -7,8 +7,8 @@ import pytest
 from django.db import connection, transaction
 from dramatiq import Message
 
-from modules.notifications.models import Notification, NotificationActor
-from modules.notifications.public import NOTIFICATION_TYPES, extract_mentions, notify
+from modules.notifications.models import NOTIFICATION_TYPES, Notification, NotificationActor
+from modules.notifications.public import extract_mentions, notify
 from modules.realtime.models import RealtimeEvent
 from tests.factories import BlockFactory, MuteFactory, UserFactory
 from tests.notifications.factories import DeviceFactory, NotificationPreferencesFactory

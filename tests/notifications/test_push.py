@@ -230,6 +230,41 @@ def test_no_push_when_every_device_signed_out(fake_push, ana, bob):
     assert fake_push.requests == []
 
 
+@pytest.mark.parametrize("how", ["logout", "revoked_from_another_device", "password_changed"])
+def test_a_device_whose_session_ended_through_the_api_is_not_pushed_to(fake_push, anon, ana, bob, how):
+    """Sign-out, revocation and password change end sessions through accounts' `sessions_end`; the devices those
+    sessions registered are forgotten at the next push (devices are not deleted when the session ends: the rule
+    is applied when pushing, which also covers sessions that end by expiry or in SQL)."""
+    from tests.conftest import ApiClient, client_for
+    from tests.factories import DEFAULT_PASSWORD
+
+    signed_in = anon.post("/auth/login/", {"email": ana.email, "password": DEFAULT_PASSWORD}).json()
+    phone = ApiClient(signed_in["token"], user=ana)
+    assert (
+        phone.post("/devices/", {"platform": "expo", "token": "ExponentPushToken[endedAAAAAAAAAAA1234]"}).status == 201
+    )
+    laptop = client_for(ana)
+    assert (
+        laptop.post("/devices/", {"platform": "expo", "token": "ExponentPushToken[keptBBBBBBBBBBBBB5678]"}).status
+        == 201
+    )
+    ended = Device.objects.get(token="ExponentPushToken[endedAAAAAAAAAAA1234]").session_id
+    if how == "logout":
+        assert phone.post("/auth/logout/", {"refresh": signed_in["refreshToken"]}).status == 204
+    elif how == "revoked_from_another_device":
+        assert laptop.delete(f"/auth/sessions/{ended}/").status == 204
+    else:
+        change = {"current_password": DEFAULT_PASSWORD, "new_password": "another long passphrase 42"}
+        assert laptop.post("/auth/password/", change).status == 200
+
+    report = push_deliver(notification_id=like(ana, bob).id, now=NOON_UTC)
+
+    assert (report.sent, report.failed) == (1, 0)
+    [request] = fake_push.sent()
+    assert [message["to"] for message in request.json()] == ["ExponentPushToken[keptBBBBBBBBBBBBB5678]"]
+    assert list(Device.objects.filter(user=ana).values_list("session_id", flat=True)) == [laptop.session.id]
+
+
 @pytest.mark.parametrize(
     ("utc", "pushed"),
     [

@@ -62,6 +62,28 @@ def test_one_notify_per_transaction_with_only_topic_names(listener):
     assert len({txid for _, _, txid in rows}) == 1  # all written by the one transaction
 
 
+def test_many_events_are_one_insert_in_the_order_given(listener, django_assert_num_queries):
+    from modules.realtime.publishing import publish_many
+    from modules.social.events import FollowRequestResolvedEvent
+
+    def resolved(requester_id: int) -> FollowRequestResolvedEvent:
+        return FollowRequestResolvedEvent(requester_id=requester_id, target_id=1, status="approved")
+
+    with transaction.atomic():
+        with django_assert_num_queries(1):
+            publish_many([(["user:3", "user:1"], resolved(3)), ([], resolved(4)), (["user:2"], resolved(2))])
+        publish_many([])
+    assert listener.received() == ["user:1,user:2,user:3"]
+    rows = list(RealtimeEvent.objects.order_by("id").values_list("topic", "type", "payload", "txid"))
+    assert [(topic, payload["requester_id"]) for topic, _, payload, _ in rows] == [
+        ("user:1", 3),
+        ("user:3", 3),
+        ("user:2", 2),
+    ]
+    assert {type_ for _, type_, _, _ in rows} == {"follow_request:resolved"}
+    assert len({txid for *_, txid in rows}) == 1
+
+
 def test_a_rolled_back_transaction_announces_and_stores_nothing(listener):
     def publish_then_fail():
         with transaction.atomic():

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from modules.rewards.models import Contributor, GithubDelivery, IssueScore, RewardEvent
@@ -156,3 +158,57 @@ def test_a_token_posted_by_someone_else_proves_nothing(anon, webhook_secret, api
     }
     assert deliver(anon, "issue_comment", comment).status == 204
     assert not Contributor.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("event", "payload"),
+    [
+        ("pull_request", {"action": "closed", "pull_request": "not an object"}),
+        ("pull_request", {"action": "closed", "pull_request": {**pr_payload()["pull_request"], "merged_at": "soon"}}),
+        ("pull_request", {**pr_payload(action="opened"), "sender": "ana-dev"}),
+        ("issues", {**issue_payload(12, labels=("score:20",)), "repository": {"full_name": 7}}),
+        ("issue_comment", {"action": "created", "comment": {"body": "hi", "html_url": "https://github.com/x"}}),
+    ],
+)
+def test_payload_fields_missing_or_of_the_wrong_kind_are_400(anon, webhook_secret, event, payload):
+    response = deliver(anon, event, payload)
+    assert response.status == 400
+    assert response.json()["code"] == "unexpected_payload"
+    assert not GithubDelivery.objects.exists()
+
+
+def test_a_delivery_is_parsed_into_what_it_asks_of_the_ledger():
+    from modules.rewards.github import Authored, Ignored, IssueLabels, PullRequest, delivery_parse
+    from tests.rewards.conftest import SECRET, sign
+
+    def parse(event: str, payload: dict):
+        body = json.dumps(payload).encode()
+        headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": sign(body)}
+        return delivery_parse(secret=SECRET, headers=headers, body=body)
+
+    closed = parse("pull_request", pr_payload(7, labels=("size:M",)))
+    assert closed.action == "closed" and len(closed.payload_sha256) == 64
+    assert isinstance(closed.subject, PullRequest) and closed.subject.key == "pr:selflink/backend#7"
+    assert closed.subject.labels == ("size:m",)
+    edited = parse("pull_request", {**pr_payload(7, action="edited"), "changes": {"body": {"from": "old"}}})
+    assert edited.subject == Authored(
+        "edited", None, author="ana-dev", text="", previous="old", url="https://github.com/selflink/backend/pull/7"
+    )
+    labeled = parse("issues", issue_payload(12, labels=("bug",), label="Score:20"))
+    assert labeled.subject == IssueLabels(
+        "selflink/backend", 12, "https://github.com/selflink/backend/issues/12", ("score:20", "bug")
+    )
+    assert parse("star", {"action": "created"}).subject == Ignored("star/created is not a rewarded event")
+
+
+def test_an_error_while_recording_is_a_server_error_not_the_senders(anon, webhook_secret, monkeypatch):
+    """Only parsing maps to 400: a bug deep in the ledger must not be reported as the sender's fault."""
+    from modules.rewards import services
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug while recording")
+
+    monkeypatch.setattr(services, "pull_request_merged", broken)
+    response = deliver(anon, "pull_request", pr_payload())
+    assert response.status == 500
+    assert not GithubDelivery.objects.exists()

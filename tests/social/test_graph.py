@@ -130,6 +130,20 @@ def test_recount_repairs_drifted_counters(api):
     assert counts(target) == (1, 0) and counts(api.user) == (0, 1)
 
 
+def test_the_recount_command_rebuilds_the_counters(api):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    target = UserFactory()
+    api.post(f"/users/{target.id}/follow/")
+    UserStats.objects.filter(user=target).update(followers_count=42, following_count=7)
+    out = StringIO()
+    call_command("social_stats_recount", stdout=out)
+    assert counts(target) == (1, 0) and counts(api.user) == (0, 1)
+    assert "counters recounted (2 users)" in out.getvalue()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_follows_and_unfollows_keep_counters_exact():
     """Many clients follow and unfollow one user in parallel threads (each with its own DB connection)."""

@@ -1,12 +1,17 @@
-"""`is_silenced`: the one check notifications make per actor (mutes one way, blocks either way)."""
+"""`silenced_among`: the one check notifications makes per actor, for all recipients at once (mutes one way,
+blocks either way); social registers it in notifications."""
 
 import pytest
 
 from modules.social.models import Block, Mute
-from modules.social.public import is_silenced
+from modules.social.selectors import silenced_among
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def is_silenced(*, viewer_id: int, other_id: int) -> bool:
+    return silenced_among(actor_id=other_id, recipient_ids=[viewer_id]) == {viewer_id}
 
 
 def test_mutes_count_one_way_and_blocks_both_ways():
@@ -18,3 +23,17 @@ def test_mutes_count_one_way_and_blocks_both_ways():
     Block.objects.create(blocker=third, blocked=viewer)
     assert is_silenced(viewer_id=viewer.id, other_id=third.id) and is_silenced(viewer_id=third.id, other_id=viewer.id)
     assert not is_silenced(viewer_id=other.id, other_id=third.id)
+
+
+def test_one_statement_for_every_recipient(django_assert_num_queries):
+    actor = UserFactory()
+    muted_by, blocked_by, blocked, free = (UserFactory() for _ in range(4))
+    Mute.objects.create(muter=muted_by, muted=actor)
+    Block.objects.create(blocker=blocked_by, blocked=actor)
+    Block.objects.create(blocker=actor, blocked=blocked)
+    Mute.objects.create(muter=actor, muted=free)  # the actor's own mutes silence nobody for others
+    everyone = [muted_by.id, blocked_by.id, blocked.id, free.id]
+    with django_assert_num_queries(1):
+        assert silenced_among(actor_id=actor.id, recipient_ids=everyone) == {muted_by.id, blocked_by.id, blocked.id}
+    with django_assert_num_queries(0):
+        assert silenced_among(actor_id=actor.id, recipient_ids=[]) == set()

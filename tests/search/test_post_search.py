@@ -1,3 +1,5 @@
+"""GET /search/posts/: full-text search over the posts the viewer may see."""
+
 import pytest
 
 from tests.posts.factories import PostFactory
