@@ -98,6 +98,7 @@ ENDPOINTS = {
 RELAXED_LIMITS = ("RATE_LOGIN_PER_IP", "RATE_LOGIN_PER_ACCOUNT", "RATE_POSTS_PER_USER", "RATE_MESSAGES_PER_USER")
 PAGE_SIZE = 20
 DAYS = 7
+FOLLOW_CHUNK = 5000
 MARKER = "k6 bench"
 WORDS = FEED_WORDS["en"]  # the words of the feed benchmark's English posts
 
@@ -315,12 +316,17 @@ def seed(args: argparse.Namespace, output: Path) -> None:
             batch_size=2000,
         )
         ids = [user.id for user in users]
-        copy_rows(
-            cursor,
-            "social_follow",
-            "follower_id, followee_id, created_at",
-            ((ids[a], ids[b], timestamp(t)) for a, b, t in follows),
-        )
+    # Follows in transactions of FOLLOW_CHUNK rows: each row's trigger (no follow while a request is pending) takes
+    # a transaction-level advisory lock, and 100,000 of them in one transaction exceed PostgreSQL's lock table.
+    for start in range(0, len(follows), FOLLOW_CHUNK):
+        with transaction.atomic(), connection.cursor() as cursor:
+            copy_rows(
+                cursor,
+                "social_follow",
+                "follower_id, followee_id, created_at",
+                ((ids[a], ids[b], timestamp(t)) for a, b, t in follows[start : start + FOLLOW_CHUNK]),
+            )
+    with transaction.atomic(), connection.cursor() as cursor:
         copy_rows(
             cursor,
             "posts_post",
