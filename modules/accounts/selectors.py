@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
-from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, FloatField, Lookup, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Greatest, Lower
 
@@ -44,6 +44,7 @@ def account_from_user(user: User) -> Account:
 
 
 _SUMMARY_FIELDS = ("id", "handle", "name", "photo", "is_active", "account_key", "bio")
+_SUMMARY_COLUMNS = _SUMMARY_FIELDS  # in the order of UserSummary's fields (id, handle, name, photo_path, …)
 
 
 def summary_from_user(user: User) -> UserSummary:
@@ -69,9 +70,37 @@ def accounts_get(*, user_ids: Iterable[int]) -> dict[int, Account]:
     return {user.id: account_from_user(user) for user in User.objects.filter(id__in=set(user_ids), is_active=True)}
 
 
+class _IdAnyOf(Lookup):
+    """`column = ANY(%s::bigint[])`: the ids as one array parameter (the same as `posts.selectors.id_in`)."""
+
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, self.rhs]
+
+
 def user_summaries(*, user_ids: Iterable[int]) -> dict[int, UserSummary]:
-    users = User.objects.filter(id__in=set(user_ids), is_active=True).only(*_SUMMARY_FIELDS)
-    return {user.id: summary_from_user(user) for user in users}
+    """The active accounts among `user_ids`. Called by nearly every read of the API (authors, members, actors):
+    one array parameter instead of an IN list (whose placeholders Django prepares one by one), and rows read as
+    tuples, not model instances."""
+    wanted = list(set(user_ids))
+    if not wanted:
+        return {}
+    rows = User.objects.filter(_IdAnyOf(F("id"), wanted), is_active=True).values_list(*_SUMMARY_COLUMNS)
+    return {
+        row[0]: UserSummary(
+            id=row[0], handle=row[1], name=row[2], photo_path=row[3], is_active=row[4], account_key=row[5], bio=row[6]
+        )
+        for row in rows
+    }
+
+
+def active_handle(column: str) -> Subquery:
+    """An expression for another module's query: the handle of the active account whose id is in `column` (e.g.
+    a post's `author_id`), NULL when it is deactivated. A correlated primary-key probe per row, so a query that
+    ranks hundreds of rows names their authors without a second round trip (the ranked feed)."""
+    return Subquery(User.objects.filter(id=OuterRef(column), is_active=True).values("handle")[:1])
 
 
 def user_id_by_account_key(*, account_key: str) -> int | None:
