@@ -84,6 +84,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead of the embedded one")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument(
+        "--show-sql",
+        type=int,
+        nargs="?",
+        const=300,
+        default=0,
+        metavar="CHARS",
+        help="print the statements of each endpoint's last request (the first CHARS of each, default 300)",
+    )
+    parser.add_argument(
         "--logins-concurrent",
         type=int,
         default=0,
@@ -109,7 +118,6 @@ def configure(args: argparse.Namespace) -> object | None:
             "DATABASE_POOL_MAX": "20",
             "LOG_LEVEL": "warning",
             "SERVE_MEDIA": "false",
-            "PUSH_ENABLED": "false",
             "DRAMATIQ_BROKER": "stub",  # enqueues are counted as calls, nothing is delivered
             **dict.fromkeys(
                 (
@@ -302,11 +310,13 @@ class StatementCounter:
 
     def __init__(self) -> None:
         self.count = 0
+        self.statements: list[str] = []  # the SQL of the current request (--show-sql)
         self._lock = threading.Lock()
 
     def __call__(self, execute, sql, params, many, context):
         with self._lock:
             self.count += 1
+            self.statements.append(" ".join(sql.split()))
         return execute(sql, params, many, context)
 
     def install(self) -> None:
@@ -521,7 +531,9 @@ def context(viewer_count: int = 50) -> Context:
     return Context(viewers=viewers, threads=threads, emails=[e for _, e in users[:viewer_count]])
 
 
-def measure(handler, counter: StatementCounter, scenario: Scenario, ctx: Context, count: int) -> dict:
+def measure(
+    handler, counter: StatementCounter, scenario: Scenario, ctx: Context, count: int, show_sql: int = 0
+) -> dict:
     cpu: list[float] = []
     wall: list[float] = []
     statements: list[int] = []
@@ -530,6 +542,7 @@ def measure(handler, counter: StatementCounter, scenario: Scenario, ctx: Context
             scenario.before(ctx, i)
         request = scenario.make(ctx, i)
         before_statements = counter.count
+        counter.statements = []
         started_cpu, started_wall = time.process_time(), time.perf_counter()
         response = handler(request)
         ended_cpu, ended_wall = time.process_time(), time.perf_counter()
@@ -539,6 +552,10 @@ def measure(handler, counter: StatementCounter, scenario: Scenario, ctx: Context
             cpu.append((ended_cpu - started_cpu) * 1000)
             wall.append((ended_wall - started_wall) * 1000)
             statements.append(counter.count - before_statements)
+    if show_sql:
+        say(f"{scenario.label}: the {len(counter.statements)} statements of the last request")
+        for number, statement in enumerate(counter.statements, start=1):
+            print(f"  {number:>2}. {statement[:show_sql]}")
     return {
         "requests": count,
         "cpu_ms_mean": round(statistics.fmean(cpu), 2),
@@ -625,7 +642,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in chosen:
             scenario = SCENARIOS[name]
             count = args.login_requests if scenario.login else args.requests
-            rows[name] = {"endpoint": scenario.label, **measure(handler, counter, scenario, ctx, count)}
+            rows[name] = {"endpoint": scenario.label, **measure(handler, counter, scenario, ctx, count, args.show_sql)}
         header = f"{'endpoint':<26} {'CPU ms':>8} {'median':>8} {'wall ms':>8} {'SQL':>6} {'min-max':>8}"
         print(header)
         print("-" * len(header))

@@ -96,6 +96,13 @@ def user_summaries(*, user_ids: Iterable[int]) -> dict[int, UserSummary]:
     }
 
 
+def dm_policy_of(column: str) -> Subquery:
+    """An expression for another module's query: the direct-message policy of the active account whose id is in
+    `column`, NULL when it is deactivated (or the column is NULL). Lets a message send read its recipient with
+    the membership it reads anyway."""
+    return Subquery(User.objects.filter(id=OuterRef(column), is_active=True).values("dm_policy")[:1])
+
+
 def active_handle(column: str) -> Subquery:
     """An expression for another module's query: the handle of the active account whose id is in `column` (e.g.
     a post's `author_id`), NULL when it is deactivated. A correlated primary-key probe per row, so a query that
