@@ -167,7 +167,9 @@ PASSWORD_HASHERS = ["modules.accounts.hashers.SelfLinkArgon2PasswordHasher"]
 if IS_TEST:
     # Argon2 with production cost makes a test suite of hundreds of logins needlessly slow.
     PASSWORD_HASHERS = ["modules.accounts.hashers.FastArgon2PasswordHasher"]
-# Password hashes in flight per process (each holds 19 MiB), and how long a sign-in waits for one before a 503.
+# Password hashes in flight per process (each holds 19 MiB), computed on as many threads of their own, and how long a
+# sign-in waits for one before a 503. Hashing memory per process: this × 19 MiB in use, about as much kept by the
+# hashing threads between sign-ins (modules/accounts/hashers.py).
 PASSWORD_HASH_CONCURRENCY = env.int("PASSWORD_HASH_CONCURRENCY", 4, minimum=1, maximum=64)
 PASSWORD_HASH_WAIT_SECONDS = env.int("PASSWORD_HASH_WAIT_SECONDS", 5, minimum=0, maximum=60)
 # Staff sign in at /admin/login/ (its form has no `next` field): land on the admin, not Django's /accounts/profile/.
