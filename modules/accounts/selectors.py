@@ -13,6 +13,16 @@ from modules.accounts.models import AuthSession, Privacy, User
 from modules.core.public import NotFound, Page, paginate_queryset, paginate_ranked
 
 
+class _IdAnyOf(Lookup):
+    """`column = ANY(%s::bigint[])`: the ids as one array parameter (the same as `posts.selectors.id_in`)."""
+
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, self.rhs]
+
+
 def account_from_user(user: User) -> Account:
     quiet = (
         QuietHours(start=user.quiet_hours_start, end=user.quiet_hours_end)
@@ -59,25 +69,71 @@ def summary_from_user(user: User) -> UserSummary:
     )
 
 
+# What an Account is made of, read as a tuple (no model instance, no password hash read): `_account_from_row`.
+_ACCOUNT_COLUMNS = (
+    "id",
+    "email",
+    "handle",
+    "name",
+    "bio",
+    "photo",
+    "locale",
+    "intention",
+    "is_staff",
+    "created_at",
+    "account_key",
+    "privacy",
+    "dm_policy",
+    "language",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "push_enabled",
+    "email_enabled",
+    "digest_enabled",
+)
+
+
+def _account_from_row(row: tuple) -> Account:
+    (user_id, email, handle, name, bio, photo, locale, intention, is_staff, created_at, account_key) = row[:11]
+    privacy, dm_policy, language, quiet_start, quiet_end, push, email_on, digest = row[11:]
+    quiet = QuietHours(start=quiet_start, end=quiet_end) if quiet_start is not None and quiet_end is not None else None
+    return Account(
+        id=user_id,
+        email=email,
+        handle=handle,
+        name=name,
+        bio=bio,
+        photo_path=photo,
+        locale=locale,
+        intention=intention,
+        is_staff=is_staff,
+        created_at=created_at,
+        account_key=account_key,
+        settings=AccountSettings(
+            privacy=privacy,
+            dm_policy=dm_policy,
+            language=language,
+            quiet_hours=quiet,
+            push_enabled=push,
+            email_enabled=email_on,
+            digest_enabled=digest,
+        ),
+    )
+
+
 def account_get(*, user_id: int) -> Account:
-    user = User.objects.filter(id=user_id, is_active=True).first()
-    if user is None:
+    rows = list(User.objects.filter(id=user_id, is_active=True).values_list(*_ACCOUNT_COLUMNS)[:1])
+    if not rows:
         raise NotFound("User not found.")
-    return account_from_user(user)
+    return _account_from_row(rows[0])
 
 
 def accounts_get(*, user_ids: Iterable[int]) -> dict[int, Account]:
-    return {user.id: account_from_user(user) for user in User.objects.filter(id__in=set(user_ids), is_active=True)}
-
-
-class _IdAnyOf(Lookup):
-    """`column = ANY(%s::bigint[])`: the ids as one array parameter (the same as `posts.selectors.id_in`)."""
-
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, self.rhs]
+    wanted = list(set(user_ids))
+    if not wanted:
+        return {}
+    rows = User.objects.filter(_IdAnyOf(F("id"), wanted), is_active=True).values_list(*_ACCOUNT_COLUMNS)
+    return {row[0]: _account_from_row(row) for row in rows}
 
 
 def user_summaries(*, user_ids: Iterable[int]) -> dict[int, UserSummary]:
