@@ -316,7 +316,7 @@ class StatementCounter:
     def __call__(self, execute, sql, params, many, context):
         with self._lock:
             self.count += 1
-            self.statements.append(" ".join(sql.split()))
+            self.statements.append(sql)  # as it is: normalising it here would be measured too
         return execute(sql, params, many, context)
 
     def install(self) -> None:
@@ -555,7 +555,7 @@ def measure(
     if show_sql:
         say(f"{scenario.label}: the {len(counter.statements)} statements of the last request")
         for number, statement in enumerate(counter.statements, start=1):
-            print(f"  {number:>2}. {statement[:show_sql]}")
+            print(f"  {number:>2}. {' '.join(statement.split())[:show_sql]}")
     return {
         "requests": count,
         "cpu_ms_mean": round(statistics.fmean(cpu), 2),
