@@ -55,6 +55,17 @@ PASSWORD = "selflink-profile-2026"  # profile-only accounts in the profile datab
 EMAIL_DOMAIN = "profile.example.com"
 RELAXED = "1000000/m"
 WARMUP = 10
+SMOKE = {
+    "users": 30,
+    "follows": 5,
+    "posts": 200,
+    "likes": 300,
+    "comments": 30,
+    "threads": 2,
+    "messages": 4,
+    "requests": 3,
+    "login_requests": 2,
+}
 SEED_PARAMS = ("users", "follows", "posts", "likes", "comments", "threads", "messages", "seed")
 
 
@@ -93,13 +104,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="print the statements of each endpoint's last request (the first CHARS of each, default 300)",
     )
     parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help=f"a check that the tool works, in seconds: tiny data in its own database ({DATABASE}_smoke), "
+        f"these defaults: {', '.join(f'--{k.replace(chr(95), chr(45))} {v}' for k, v in SMOKE.items())}",
+    )
+    parser.add_argument(
         "--logins-concurrent",
         type=int,
         default=0,
         metavar="N",
         help="instead of the table: N sign-ins at once through ASGI, 3 rounds; the process's peak RSS",
     )
-    return parser.parse_args(argv)
+    known, _ = parser.parse_known_args(argv)
+    if known.smoke:
+        parser.set_defaults(**SMOKE)
+    args = parser.parse_args(argv)
+    args.database = f"{DATABASE}_smoke" if args.smoke else DATABASE
+    return args
 
 
 # --- environment and database ---------------------------------------------------------------------------------
@@ -131,11 +153,11 @@ def configure(args: argparse.Namespace) -> object | None:
             ),
         }
     )
-    embedded, url, _ = own_database(DATABASE, args.database_url, "python -m scripts.profile_requests")
+    embedded, url, _ = own_database(args.database, args.database_url, "python -m scripts.profile_requests")
     os.environ["DATABASE_URL"] = url
     args.reusing = args.reuse and _seeded_with(url) == _params(args)
     if not args.reusing:
-        _recreate(url)
+        _recreate(url, args.database)
     import django
 
     django.setup()
@@ -156,15 +178,15 @@ def _seeded_with(url: str) -> dict | None:
     return row[0] if row else None
 
 
-def _recreate(url: str) -> None:
+def _recreate(url: str, database: str) -> None:
     """The profile database, dropped and created empty (it holds nothing but earlier profile runs)."""
     import psycopg
 
     from scripts.bench.runner import with_database
 
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}"')
 
 
 # --- seeding ------------------------------------------------------------------------------------------------------
