@@ -12,14 +12,7 @@ from modules.accounts.public import UserSummary, inactive_user_ids, is_private_a
 from modules.core.public import NotFound, Page, encode_cursor, paginate_queryset
 from modules.media.public import MediaData, media_grouped
 from modules.posts.models import Comment, CommentLike, CommentMedia, Post, PostLike, PostMedia, Visibility
-from modules.social.public import (
-    UserCard,
-    blocked_either_way_ids,
-    followee_ids,
-    following_among,
-    muted_ids,
-    user_cards,
-)
+from modules.social.public import UserCard, following_among, user_cards, viewer_graph
 
 
 @dataclass(frozen=True)
@@ -33,11 +26,12 @@ class Audience:
 
     @classmethod
     def of(cls, viewer_id: int, *, with_mutes: bool = False) -> Audience:
+        graph = viewer_graph(user_id=viewer_id, with_mutes=with_mutes)  # one statement for the three sets
         return cls(
             viewer_id=viewer_id,
-            followees=frozenset(followee_ids(user_id=viewer_id)),
-            hidden=frozenset(blocked_either_way_ids(user_id=viewer_id) | inactive_user_ids()),
-            muted=frozenset(muted_ids(user_id=viewer_id)) if with_mutes else frozenset(),
+            followees=graph.followees,
+            hidden=graph.blocked | frozenset(inactive_user_ids()),
+            muted=graph.muted,
         )
 
 
