@@ -18,7 +18,7 @@ setup:
     {{python}} manage.py migrate --no-input
     @echo "[setup] done: run 'just dev' to start everything"
 
-# Run the whole stack: database, migrations, demo data, daphne (PORT, default 8000), worker, scheduler
+# Run the whole stack: database, migrations, demo data, daphne (PORT, default 8000; one process, WEB_CONCURRENCY=2 for the production model), worker, scheduler
 dev:
     {{python}} scripts/dev.py
 
@@ -77,7 +77,7 @@ shell:
 seed:
     {{python}} manage.py seed_demo
 
-# Load-test GET /users/me/, GET /users/{id}/ and POST /auth/refresh/ on a real daphne (DEBUG off)
+# Load-test issue 12's endpoints (users/me, the feeds, posts, messages, logins) at 32 connections on the image's server command (--workers auto, DEBUG off), seeded with 2,000 users / 100,000 follows / 20,000 posts / 50,000 likes
 bench *args:
     python3 scripts/bootstrap.py --bench
     {{python}} -m scripts.bench.api {{args}}
@@ -87,7 +87,7 @@ bench-feed *args:
     python3 scripts/bootstrap.py --bench
     {{python}} -m scripts.bench.feed {{args}}
 
-# Realtime delivery: 1,000 WebSocket clients on two daphne processes, messages posted over REST at 200/s for 60 s
+# Realtime delivery: 1,000 WebSocket clients on the image's server command (one daphne per CPU), messages posted over REST at 200/s for 60 s
 bench-realtime *args:
     python3 scripts/bootstrap.py --bench
     {{python}} -m scripts.bench.realtime {{args}}

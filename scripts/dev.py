@@ -6,10 +6,16 @@
 3. daphne serving HTTP, WebSocket and SSE on one port (`PORT`, default 8000), a Dramatiq worker and the
    periodic scheduler, with their output interleaved and prefixed.
 
+daphne runs as one process here (`python -m modules.ops.serve` without `--workers`), where the production image
+runs one per CPU (`--workers auto`): on a laptop that already runs PostgreSQL, a worker and the scheduler, one
+process starts faster and holds one Django's memory (~150 MB) instead of one per core, and every request is served
+by the one pid you attach py-spy or a debugger to. `WEB_CONCURRENCY=2` (or `auto`) in `.env` runs the production
+model instead, supervisor included. Neither reloads code on change: restart `just dev` after editing.
+
 Ctrl-C or SIGTERM stops everything in order (scheduler, worker, daphne), then the embedded database.
 A worker or scheduler that dies is restarted (after 1, 2, 4 … up to 30 s; a process that ran for a minute starts
-over at 1 s), so a crashing job does not take the API down with it. If daphne dies, everything stops and the
-exit code says so.
+over at 1 s), so a crashing job does not take the API down with it. If daphne dies (with several processes: their
+supervisor, which restarts a single one that dies), everything stops and the exit code says so.
 """
 
 from __future__ import annotations
@@ -152,7 +158,8 @@ def main() -> int:
         app_realtime_port = "8001" if port == "8000" else None
         extra_endpoint = ["-e", f"tcp:port={app_realtime_port}:interface={host}"] if app_realtime_port else []
         children += [
-            # daphne through modules.ops.serve: an access log without query strings (user content, tokens)
+            # daphne through modules.ops.serve: an access log without query strings (user content, tokens); one
+            # process unless WEB_CONCURRENCY says otherwise (see the docstring)
             Child(
                 "daphne",
                 [
@@ -188,7 +195,8 @@ def main() -> int:
             child.start(env=env)
 
         base = f"http://{'localhost' if host in {'127.0.0.1', '0.0.0.0'} else host}:{port}"  # noqa: S104
-        say("SelfLink is running:")
+        processes = os.environ.get("WEB_CONCURRENCY", "").strip() or "1"
+        say(f"SelfLink is running (daphne processes: {processes}, WEB_CONCURRENCY):")
         say(f"  API docs   {base}/api/docs/")
         say(f"  API        {base}/api/v1/   (health: {base}/api/v1/health/ready/)")
         say(f"  Admin      {base}/admin/")

@@ -23,6 +23,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.deprecation import MiddlewareMixin
 
+from modules.core.middleware_django import InlineHooks
+
 ADMIN_PREFIX = "/admin/"
 DOCS_PATHS = ("/api/docs/",)
 
@@ -86,8 +88,9 @@ def docs_policy() -> str:
     )
 
 
-class ContentSecurityPolicyMiddleware(MiddlewareMixin):
-    """Adds the policy of /admin/… and /api/docs/ responses (async-capable, like every middleware here)."""
+class ContentSecurityPolicyMiddleware(InlineHooks, MiddlewareMixin):
+    """Adds the policy of /admin/… and /api/docs/ responses (async-capable, like every middleware here; a header
+    only, so its hook runs without a thread hop)."""
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if "Content-Security-Policy" in response:

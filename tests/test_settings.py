@@ -13,7 +13,8 @@ from selflink.env import Env, Rate
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_SOURCE = (ROOT / "selflink" / "settings.py").read_text()
-EXTRA_VARIABLES = {"HOST", "PORT", "SELFLINK_LOCAL_DIR"}  # read by scripts/dev.py and the embedded database
+# read by scripts/dev.py, the embedded database and the server command (modules.ops.serve)
+EXTRA_VARIABLES = {"HOST", "PORT", "SELFLINK_LOCAL_DIR", "WEB_CONCURRENCY"}
 
 
 def variables_in_settings() -> set[str]:

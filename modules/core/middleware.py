@@ -5,7 +5,8 @@ handlers cover errors raised inside operations; this covers what happens around 
 404), methods an operation does not accept (405), exceptions escaping everything (500). Non-API pages (admin)
 keep Django's HTML.
 
-Each middleware here runs natively both sync (tests, WSGI) and async (daphne), so none costs a thread switch.
+Each middleware here runs natively both sync (tests, WSGI) and async (daphne), so none costs a thread switch
+(Django's own, adapted the same way, are in `middleware_django.py`).
 """
 
 from __future__ import annotations
@@ -79,12 +80,13 @@ def json_error(status: int, detail: str, code: str | None = None) -> JsonRespons
     return JsonResponse({"detail": detail, "code": code or error_code_for_status(status)}, status=status)
 
 
-def _is_api(request: HttpRequest) -> bool:
+def is_api_request(request: HttpRequest) -> bool:
+    """A request of the bearer API (/api/v…), as opposed to the admin, the API docs page and media."""
     return request.path.startswith("/api/v")
 
 
 def _reshape(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    if not _is_api(request) or response.status_code < 400 or response.streaming:
+    if not is_api_request(request) or response.status_code < 400 or response.streaming:
         return response
     if response.get("Content-Type", "").startswith("application/json"):
         return response
@@ -109,14 +111,14 @@ class ApiErrorShapeMiddleware(HybridMiddleware):
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, OperationalError | InterfaceError):
             return unavailable_response(request, database_failed())
-        if not _is_api(request):
+        if not is_api_request(request):
             return None
         logger.exception("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
         return json_error(500, "Internal server error.", "server_error")
 
 
 def unavailable_response(request: HttpRequest, error: DatabaseUnavailable) -> HttpResponse:
-    if _is_api(request):
+    if is_api_request(request):
         response: HttpResponse = json_error(503, error.detail, error.code)
     else:
         response = HttpResponse(error.detail, status=503, content_type="text/plain; charset=utf-8")

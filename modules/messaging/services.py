@@ -62,6 +62,7 @@ from modules.messaging.selectors import (
     message_views,
     reactions_of,
     reactions_seen_by,
+    send_context,
     sent_message_view,
     thread_view,
     thread_views_for_members,
@@ -69,7 +70,7 @@ from modules.messaging.selectors import (
 )
 from modules.notifications.public import content_removed as notifications_content_removed
 from modules.notifications.public import notify_many
-from modules.realtime.public import RealtimeEvent, publish, publish_ephemeral, user_topic
+from modules.realtime.public import RealtimeEvent, publish, publish_ephemeral, publish_many, user_topic
 from modules.social.public import (
     blocked_either_way_ids,
     followers_among,
@@ -176,14 +177,26 @@ def _publish_thread_updated_to(thread_id: int, user_id: int) -> None:
 def _dm_check(*, sender_id: int, recipient_id: int, opened_by: int | None) -> None:
     """May `sender_id` write to `recipient_id` in a direct thread? Blocks either way: 403 `blocked`;
     the recipient's dm_policy: 403 `dm_not_allowed`, except towards the person who opened the thread."""
+    account = None
+
+    def policy() -> str | None:
+        nonlocal account
+        account = accounts_get(user_ids=[recipient_id]).get(recipient_id)
+        return account.settings.dm_policy if account else None
+
+    _dm_rules(sender_id=sender_id, recipient_id=recipient_id, opened_by=opened_by, policy=policy)
+
+
+def _dm_rules(*, sender_id: int, recipient_id: int, opened_by: int | None, policy) -> None:
+    """The rules of `_dm_check`, in their order; `policy()` gives the recipient's dm_policy (None: inactive)."""
     if is_blocked_either_way(user_a=sender_id, user_b=recipient_id):
         raise PermissionDenied("You cannot message this person.", code="blocked")
-    account = accounts_get(user_ids=[recipient_id]).get(recipient_id)
-    if account is None:
+    dm_policy = policy()
+    if dm_policy is None:
         raise PermissionDenied("This account is no longer active.", code="recipient_inactive")
     if opened_by == recipient_id:
         return  # they started the conversation: replies are always welcome
-    _policy_check(account.settings.dm_policy, sender_follows=None, sender_id=sender_id, recipient_id=recipient_id)
+    _policy_check(dm_policy, sender_follows=None, sender_id=sender_id, recipient_id=recipient_id)
 
 
 def _policy_check(policy: str, *, sender_follows: bool | None, sender_id: int, recipient_id: int) -> None:
@@ -214,9 +227,21 @@ def _direct_other(thread: Thread, user_id: int) -> int:
     return thread.direct_user_high if thread.direct_user_low == user_id else thread.direct_user_low
 
 
-def _check_can_write(thread: Thread, sender_id: int) -> None:
-    if not thread.is_group:
-        _dm_check(sender_id=sender_id, recipient_id=_direct_other(thread, sender_id), opened_by=thread.created_by_id)
+_UNREAD = object()
+
+
+def _check_can_write(thread: Thread, sender_id: int, *, recipient_policy: str | object | None = _UNREAD) -> None:
+    """`_dm_check` in a direct thread; `recipient_policy` when the recipient's dm_policy was already read with the
+    membership (`send_context`; None: the account is inactive)."""
+    if thread.is_group:
+        return
+    recipient_id = _direct_other(thread, sender_id)
+    if recipient_policy is _UNREAD:
+        _dm_check(sender_id=sender_id, recipient_id=recipient_id, opened_by=thread.created_by_id)
+        return
+    _dm_rules(
+        sender_id=sender_id, recipient_id=recipient_id, opened_by=thread.created_by_id, policy=lambda: recipient_policy
+    )
 
 
 # --- status ----------------------------------------------------------------------------------------
@@ -461,11 +486,19 @@ def _replay(existing: Message, *, thread_id: int, body: str) -> Message:
     return existing
 
 
+# The thread's lock and the insert in one statement: the insert reads the thread row through the locking CTE, so the
+# message id is drawn after the lock is held (ids in commit order within a thread). Returns whether the thread
+# exists and the new id (NULL when the sender's client_uuid was taken).
 _INSERT_MESSAGE_SQL = """
-    INSERT INTO {message} (thread_id, sender_id, body, type, client_uuid, reply_to_id, media_count, created_at)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-    ON CONFLICT (sender_id, client_uuid) DO NOTHING
-    RETURNING id
+    WITH locked AS (SELECT id FROM {thread} WHERE id = %(thread)s FOR NO KEY UPDATE),
+    inserted AS (
+        INSERT INTO {message} (thread_id, sender_id, body, type, client_uuid, reply_to_id, media_count, created_at)
+        SELECT locked.id, %(sender)s, %(body)s, %(type)s, %(client_uuid)s, %(reply_to)s, %(media)s, %(at)s
+        FROM locked
+        ON CONFLICT (sender_id, client_uuid) DO NOTHING
+        RETURNING id
+    )
+    SELECT EXISTS (SELECT FROM locked), (SELECT id FROM inserted)
 """
 # After the insert, in one round trip: the thread's last message, the end of the sender's "typing", the return of
 # the conversation for members who had hidden it, and who the active members are now (a statement after the
@@ -491,8 +524,8 @@ def _insert_message(
     reply_to_id: int | None,
     media: list[MediaData] = (),
 ) -> _Inserted:
-    """Store a message in a locked thread the sender is an active member of (404 otherwise) and announce it;
-    `created` False (nothing written) when the sender's client_uuid was taken."""
+    """Lock the thread and store a message from an active member of it (404 otherwise), and announce it;
+    `created` False (nothing written) when the sender's client_uuid was taken. Inside the caller's transaction."""
     kinds = {m.kind for m in media}
     kind = MessageType.VIDEO if "video" in kinds else MessageType.IMAGE if kinds else MessageType.TEXT
     now = timezone.now()
@@ -506,10 +539,21 @@ def _insert_message(
         # ON CONFLICT instead of a savepoint: a concurrent retry waits for the first attempt, then finds its row.
         cursor.execute(
             _INSERT_MESSAGE_SQL.format(**tables),
-            [thread.id, sender_id, body, kind, client_uuid, reply_to_id, len(media), now],
+            {
+                "thread": thread.id,
+                "sender": sender_id,
+                "body": body,
+                "type": kind,
+                "client_uuid": client_uuid,
+                "reply_to": reply_to_id,
+                "media": len(media),
+                "at": now,
+            },
         )
-        row = cursor.fetchone()
-        if row is None:
+        thread_found, message_id = cursor.fetchone()
+        if not thread_found:
+            raise NotFound("Thread not found.")
+        if message_id is None:
             if not ThreadMember.objects.filter(thread_id=thread.id, user_id=sender_id, left_at__isnull=True).exists():
                 raise NotFound("Thread not found.")
             existing = _existing(sender_id, client_uuid)
@@ -517,7 +561,7 @@ def _insert_message(
                 raise IntegrityError("client_uuid taken by a message that cannot be read")
             return _Inserted(message=existing, created=False, view=None)
         message = Message(
-            id=row[0],
+            id=message_id,
             thread=thread,
             sender_id=sender_id,
             body=body,
@@ -528,6 +572,7 @@ def _insert_message(
             created_at=now,
         )
         message._state.adding, message._state.db = False, connection.alias
+        # A statement after the lock (a fresh snapshot): a member who left meanwhile is not among `members`.
         cursor.execute(
             _AFTER_INSERT_SQL.format(**tables),
             {"message": message.id, "at": now, "thread": thread.id, "sender": sender_id},
@@ -538,10 +583,13 @@ def _insert_message(
     MessageAttachment.objects.bulk_create(
         [MessageAttachment(message=message, asset_id=m.id, position=index) for index, m in enumerate(media)]
     )
-    view = sent_message_view(message, attachments=list(media))
-    if view is not None:
-        _publish_new_message(view, members)
-    notify_many(
+    # The members' accounts, read once: the sender's card for the answer and the events, and who of the
+    # recipients is active for the notification.
+    accounts = user_summaries(user_ids=members)
+    view = sent_message_view(message, attachments=list(media), sender=accounts.get(sender_id))
+    events = _new_message_events(view, members) if view is not None else []
+    # The notification's events are published with the message's own, in one statement (message:new first).
+    events += notify_many(
         recipient_ids=[member_id for member_id in members if member_id != sender_id],
         type="message",
         actor_id=sender_id,
@@ -549,7 +597,10 @@ def _insert_message(
         target_id=thread.id,
         text=body or _MEDIA_ONLY_TEXT[kind],
         data={"message_id": message.id},
+        accounts=accounts,
+        publish=False,
     )
+    publish_many(events)
     return _Inserted(message=message, created=True, view=view)
 
 
@@ -565,11 +616,15 @@ def _as_each_member_sees_it(view: MessageView, members: list[int]) -> dict[int, 
     }
 
 
-def _publish_new_message(view: MessageView, members: list[int]) -> None:
-    """`message:new` to every member, as each of them sees it."""
-    _publish_grouped(
-        {member_id: MessageNewEvent(message=seen) for member_id, seen in _as_each_member_sees_it(view, members).items()}
-    )
+def _new_message_events(view: MessageView, members: list[int]) -> list[tuple[list[str], RealtimeEvent]]:
+    """`message:new` to every member, as each of them sees it (once per distinct payload, as `_publish_grouped`)."""
+    events = {
+        member_id: MessageNewEvent(message=seen) for member_id, seen in _as_each_member_sees_it(view, members).items()
+    }
+    groups: dict[str, tuple[RealtimeEvent, list[int]]] = {}
+    for user_id, event in events.items():
+        groups.setdefault(event.model_dump_json(), (event, []))[1].append(user_id)
+    return [(_topics(user_ids), event) for event, user_ids in groups.values()]
 
 
 def message_send(
@@ -588,14 +643,16 @@ def message_send(
     first attempt. Direct threads check blocks and the recipient's dm_policy on every message."""
     body = body.strip()
     uploads = [Upload(file=file, field="attachments") for file in attachments]
-    member = membership_get(user_id=sender_id, thread_id=thread_id)
     client_uuid = client_uuid or str(uuid.uuid4())
-    existing = _existing(sender_id, client_uuid)
-    if existing is not None:
-        return _stored(_replay(existing, thread_id=thread_id, body=body))
+    context = send_context(sender_id=sender_id, thread_id=thread_id, client_uuid=client_uuid)
+    member = context.member
+    if context.existing_id is not None:
+        existing = _existing(sender_id, client_uuid)
+        if existing is not None:
+            return _stored(_replay(existing, thread_id=thread_id, body=body))
     if not body and not uploads:
         raise ValidationFailed.for_field("body", "Write something or attach a file.", code="empty_message")
-    _check_can_write(member.thread, sender_id)
+    _check_can_write(member.thread, sender_id, recipient_policy=context.recipient_policy)
     if reply_to_message_id is not None:
         replied_sender = (
             Message.objects.filter(id=reply_to_message_id, thread_id=thread_id)
@@ -611,7 +668,6 @@ def message_send(
     ) as media:
         try:
             with transaction.atomic():
-                _lock_thread(thread_id)
                 inserted = _insert_message(
                     member.thread,
                     sender_id=sender_id,

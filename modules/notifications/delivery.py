@@ -61,7 +61,7 @@ def _skip_reason(notification: Notification, now: dt.datetime) -> str | None:
         return "recipient_inactive"
     if not account.settings.push_enabled:
         return "account_push_off"
-    time_zone, _, push_off = preference_row(user_id=notification.recipient_id)
+    time_zone, _, push_off, _ = preference_row(user_id=notification.recipient_id)
     if notification.type in push_off:
         return "type_push_off"
     actor_id = notification.actor_id

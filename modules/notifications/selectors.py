@@ -6,6 +6,8 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Collection, Mapping, Sequence
 
+from django.db import connection
+
 from modules.accounts.public import UserSummary, account_get, user_summaries
 from modules.core.public import Page, paginate_queryset
 from modules.notifications.contracts import (
@@ -22,26 +24,46 @@ from modules.notifications.text import summary
 
 DEFAULT_TIME_ZONE = "UTC"
 
-PreferenceRow = tuple[str, set[str], set[str]]  # (time zone, types off in the app, types off as push)
+# (time zone, types off in the app, types off as push, has a push device: None when not asked)
+PreferenceRow = tuple[str, set[str], set[str], bool | None]
+
+# Every user asked for, with their preferences row if they have one, and whether they have a device: the LEFT
+# JOIN gives the defaults to users without a row, and devices come in the same statement (a notification reads
+# both for its recipients).
+_PREFERENCES_SQL = """
+    SELECT u.id, p.time_zone, p.in_app_off, p.push_off, {devices}
+    FROM unnest(%s::bigint[]) AS u(id) LEFT JOIN {preferences} p ON p.user_id = u.id
+"""
 
 
-def preference_rows(*, user_ids: Collection[int]) -> dict[int, PreferenceRow]:
-    """Each user's preference row, in one query (the defaults for users without one)."""
-    rows = NotificationPreferences.objects.filter(user_id__in=set(user_ids)).values_list(
-        "user_id", "time_zone", "in_app_off", "push_off"
+def preference_rows(*, user_ids: Collection[int], with_devices: bool = False) -> dict[int, PreferenceRow]:
+    """Each user's preferences (the defaults for users without a row) and, `with_devices`, whether they have a
+    push device; one statement."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    devices = (
+        f"EXISTS (SELECT FROM {Device._meta.db_table} d WHERE d.user_id = u.id)" if with_devices else "NULL::boolean"
     )
-    found = {user_id: (time_zone, set(in_app), set(push)) for user_id, time_zone, in_app, push in rows}
-    return {user_id: found.get(user_id) or (DEFAULT_TIME_ZONE, set(), set()) for user_id in user_ids}
+    sql = _PREFERENCES_SQL.format(devices=devices, preferences=NotificationPreferences._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [wanted])
+        rows = cursor.fetchall()
+    return {
+        user_id: (time_zone or DEFAULT_TIME_ZONE, set(in_app or ()), set(push or ()), has_device)
+        for user_id, time_zone, in_app, push, has_device in rows
+    }
 
 
 def preference_row(*, user_id: int) -> PreferenceRow:
-    """(time zone, types off in the app, types off as push) — one primary-key lookup, defaults without a row."""
+    """(time zone, types off in the app, types off as push, None) — one primary-key lookup, defaults without a
+    row."""
     return preference_rows(user_ids=[user_id])[user_id]
 
 
 def preferences_get(*, user_id: int) -> Preferences:
     account = account_get(user_id=user_id)
-    time_zone, in_app_off, push_off = preference_row(user_id=user_id)
+    time_zone, in_app_off, push_off, _ = preference_row(user_id=user_id)
     quiet = account.settings.quiet_hours
     return Preferences(
         types={t: TypePreference(in_app=t not in in_app_off, push=t not in push_off) for t in NOTIFICATION_TYPES},

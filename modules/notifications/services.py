@@ -44,7 +44,7 @@ from modules.notifications.models import (
 from modules.notifications.providers import platform_support, token_valid
 from modules.notifications.selectors import device_data, notification_views, preference_rows, preferences_get
 from modules.notifications.text import excerpt
-from modules.realtime.public import publish, publish_many, user_topic
+from modules.realtime.public import RealtimeEvent, publish, publish_many, user_topic
 
 logger = logging.getLogger(__name__)
 
@@ -127,16 +127,24 @@ def notify_many(
     target_id: int | None = None,
     text: str = "",
     data: dict | None = None,
-) -> None:
+    accounts: dict[int, UserSummary] | None = None,
+    publish: bool = True,
+) -> list[tuple[list[str], RealtimeEvent]]:
     """`notify()` of one thing to several people (a message to the members of a group), in one pass whatever
-    their number: one silence check, one read of the accounts, one of the preferences, one insert, one realtime
-    publish and one look for push devices. Each recipient gets what `notify()` would have given them (a like,
-    grouped per recipient, is written one recipient at a time)."""
+    their number: one silence check, one read of the accounts, one of the preferences and push devices, one
+    insert and one realtime publish. Each recipient gets what `notify()` would have given them (a like, grouped
+    per recipient, is written one recipient at a time).
+
+    `accounts`: `user_summaries()` of ids that include every recipient and the actor, when the caller read them in
+    the same transaction (an id missing from it is a deactivated account): not read again. `publish=False`: the
+    `notification:new` events are returned instead of published, for the caller to publish with its own in one
+    statement (messaging: `message:new` and the notification together); they are returned only when the
+    notifications were recorded."""
     _check_arguments(type, actor_id, target_type, target_id)
     content = _quoted_content(type, target_type, target_id, data, text)
-    active, recipients, push = _audience(type, actor_id, recipient_ids)
+    active, recipients, push = _audience(type, actor_id, recipient_ids, accounts)
     if not recipients:
-        return
+        return []
     fields = {
         "type": type,
         "actor_id": actor_id,
@@ -156,33 +164,40 @@ def notify_many(
             # The actor is known to be active and not silenced for any recipient: their card needs no query,
             # unless a group shows others too.
             known = {actor_id: active[actor_id]} if actor_id is not None else {}
-            publish_many(
+            events = [
                 ([user_topic(row.recipient_id)], NotificationNewEvent(notification=_view(row, known))) for row in rows
-            )
+            ]
+            if publish:
+                publish_many(events)
             _push_after_commit(rows, push)
     except DatabaseError:
         # The producer's change (a like, a message) matters more than its notifications: the savepoint is rolled
         # back and the caller's transaction goes on.
         logger.exception("could not record a %s notification for user(s) %s", type, recipients)
+        return []
+    return [] if publish else events
 
 
 def _audience(
-    type: str, actor_id: int | None, recipient_ids: Iterable[int]
+    type: str, actor_id: int | None, recipient_ids: Iterable[int], accounts: dict[int, UserSummary] | None = None
 ) -> tuple[dict[int, UserSummary], list[int], set[int]]:
     """Who gets a notification of `type` from `actor_id`: (the active accounts among the recipients and the actor,
-    the recipients in their order, those of them who take it as a push too). Nobody when the actor is inactive."""
+    the recipients in their order, those of them who take it as a push and have a device). Nobody when the actor
+    is inactive. `accounts`: see `notify_many`."""
     recipients = list(dict.fromkeys(r for r in recipient_ids if r != actor_id))
     if actor_id is not None and recipients:
         silenced = silenced_recipients(actor_id=actor_id, recipient_ids=recipients)
         recipients = [r for r in recipients if r not in silenced]
     if not recipients:
         return {}, [], set()
-    active = user_summaries(user_ids=recipients if actor_id is None else [*recipients, actor_id])
+    wanted = recipients if actor_id is None else [*recipients, actor_id]
+    active = accounts if accounts is not None else user_summaries(user_ids=wanted)
+    active = {user_id: active[user_id] for user_id in wanted if user_id in active}
     if actor_id is not None and actor_id not in active:
         return active, [], set()
-    preferences = preference_rows(user_ids=[r for r in recipients if r in active])
+    preferences = preference_rows(user_ids=[r for r in recipients if r in active], with_devices=settings.PUSH_ENABLED)
     recipients = [r for r in recipients if r in preferences and type not in preferences[r][1]]
-    return active, recipients, {r for r in recipients if type not in preferences[r][2]}
+    return active, recipients, {r for r in recipients if type not in preferences[r][2] and preferences[r][3]}
 
 
 def _view(row: Notification, known: dict[int, UserSummary]) -> NotificationView:
@@ -193,13 +208,11 @@ def _view(row: Notification, known: dict[int, UserSummary]) -> NotificationView:
 
 def _push_after_commit(rows: list[Notification], push: set[int]) -> None:
     """Enqueue a push of each notification after the commit, for recipients who take this type as a push and
-    have a device (one query for all of them; the rest of the rules are checked when the push is sent)."""
-    wanted = {row.recipient_id for row in rows} & push if settings.PUSH_ENABLED else set()
-    if not wanted:
+    have a device (read with their preferences; the rest of the rules are checked when the push is sent)."""
+    if not settings.PUSH_ENABLED:
         return
-    with_devices = set(Device.objects.filter(user_id__in=wanted).values_list("user_id", flat=True).distinct())
     for row in rows:
-        if row.recipient_id in with_devices:
+        if row.recipient_id in push:
             transaction.on_commit(partial(_enqueue_push, row.id), robust=True)
 
 

@@ -1,46 +1,57 @@
-"""`python -m modules.ops.serve [daphne options] selflink.asgi:application`: daphne, with an access log that never
-shows a query string.
+"""`python -m modules.ops.serve [--workers N|auto] [daphne options] selflink.asgi:application`: the web server.
 
-Every option of the `daphne` command works the same (this is daphne's own command line); only the access log
-differs: daphne's writes each request's full URI, query string included, and query strings carry user content
-(`/mentor/stream/?message=…`, `?q=` searches) and credentials (`/ws?token=…`). Here each entry shows the path
-alone. Run the server this way everywhere (deploy/, `just dev`, the tests' live servers, the benchmarks):
-`tests/ops/test_access_log.py` checks that nothing starts plain `daphne`.
+Run the server this way everywhere (deploy/, `just dev`, the tests' live servers, the benchmarks):
+`tests/ops/test_access_log.py` checks that nothing starts plain `daphne`. Two things on top of daphne's own command
+line (every daphne option works the same):
+
+* **An access log that never shows a query string** (`modules.ops.webserver`): query strings carry user content
+  and credentials, so each entry shows the path alone.
+* **Several processes on one port** (`modules.ops.supervisor`). One daphne process uses about one core. With
+  `--workers N` this process binds the listening sockets once and supervises N daphne processes that all accept
+  on them. `--workers auto` is `WEB_CONCURRENCY` when set, else one per CPU available to the process (the image's
+  default); without `--workers`, `WEB_CONCURRENCY` when set, else 1. One worker is daphne itself, in this process,
+  with no supervisor. Realtime works per process (each has its own LISTEN connection), so nothing else changes.
+
+Exit codes: 0 after SIGTERM/SIGINT, 2 for a bad command line, 1 when a socket cannot be bound, 3 when a worker
+cannot load the application.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import os
+import sys
 
-from daphne.cli import CommandLineInterface as DaphneCommandLine
-from daphne.server import Server as DaphneServer
-
-from modules.ops.logs import strip_query
-
-ActionLogger = Callable[[str, str, dict[str, Any]], None]
-
-
-def without_query_strings(action_logger: ActionLogger) -> ActionLogger:
-    """Wrap daphne's access logger (called for every HTTP response and WebSocket step) so it sees paths only."""
-
-    def log(protocol: str, action: str, details: dict[str, Any]) -> None:
-        path = details.get("path")
-        if isinstance(path, str) and "?" in path:
-            details = {**details, "path": strip_query(path)}
-        action_logger(protocol, action, details)
-
-    return log
+from modules.ops.supervisor import (
+    BOOT_ERROR,
+    SUPERVISED,
+    ServeError,
+    Supervisor,
+    die_with_supervisor,
+    listeners_from,
+    workers_count,
+    workers_option,
+)
 
 
-class Server(DaphneServer):
-    def __init__(self, *args, action_logger: ActionLogger | None = None, **kwargs) -> None:
-        super().__init__(*args, action_logger=without_query_strings(action_logger) if action_logger else None, **kwargs)
+def main(argv: list[str]) -> int:
+    if argv and argv[0].startswith(f"{SUPERVISED}="):  # a worker, on the sockets its supervisor bound
+        die_with_supervisor(int(argv[0].split("=", 1)[1]))
+        from modules.ops.webserver import run
 
+        return run(argv[1:], boot_error=BOOT_ERROR)
+    try:
+        option, daphne_args = workers_option(argv)
+        count, why = workers_count(option, os.environ)
+        if count == 1:
+            from modules.ops.webserver import run  # no supervisor: daphne binds the port itself
 
-class CommandLineInterface(DaphneCommandLine):
-    server_class = Server
+            return run(daphne_args)
+        listeners, rest = listeners_from(daphne_args)
+        return Supervisor(count, listeners, rest, why=why).run()
+    except ServeError as exc:
+        sys.stderr.write(f"serve: error: {exc}\n")
+        return exc.code
 
 
 if __name__ == "__main__":
-    CommandLineInterface.entrypoint()
+    sys.exit(main(sys.argv[1:]))

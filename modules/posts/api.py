@@ -85,7 +85,7 @@ def posts_create(request: HttpRequest):
         images=files.getlist("images"),
         videos=files.getlist("video"),
     )
-    return Status(201, selectors.post_view(viewer_id=_viewer(request), post_id=post_id))
+    return Status(201, selectors.own_post_view(author_id=_viewer(request), post_id=post_id))
 
 
 @posts_router.get(

@@ -6,18 +6,29 @@ versioned formula in RULES, and every item carries `why`: each input, its weight
 ranked feed is computed once into a FeedSession that the cursor pages through, so pages stay stable while new
 posts and likes arrive; a refresh (no cursor) computes a new one.
 
-A refresh is on the request path, so it is kept cheap (see docs/BENCHMARKS.md, "Feeds"): one query returns the
-candidates with their likes and comments of the last 24 h; every candidate is ranked by its score alone, and a
-session stores only each ranked post's inputs. The full explanation of an item is built from those inputs when
-its page is served, with the same function, so it is exactly the one computed at refresh time.
+A refresh is on the request path, so it is kept cheap (see docs/BENCHMARKS.md, "Feeds"): one statement selects
+the candidates with their likes and comments of the last 24 h, ranks them in PostgreSQL and stores the session
+(`INSERT … SELECT`), which holds only each ranked post's inputs; Python scores nothing. The full explanation of an
+item is built from those inputs when its page is served, with `score`, so it is exactly the one the formula gives.
+
+Ranking in SQL is exact, not an approximation of the formula. `score` sums contributions each rounded to 4
+decimals, so a score is an integer number of 0.0001 units and ranking by the integer sum ranks exactly as the
+rounded floats do. The units of the likes and comments signals (each saturates, so there are a few dozen) and of
+the constant signals are computed here by the formula itself and written into the statement. Recency is computed
+in the statement with the same IEEE operations in the same order as `_values`; where its value × 10⁴ lies within
+10⁻⁶ of a rounding boundary (so close that a different `exp` in the server's C library could round it the other
+way; about one candidate in 500,000), that refresh is ranked in Python instead (`_rank_in_python`, the reference
+implementation that `tests/posts/test_feed_ranking_sql.py` compares the statement with).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from operator import itemgetter
 
 from django.db import connection, transaction
@@ -25,7 +36,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from modules.accounts.public import user_summaries
+from modules.accounts.public import active_handle, user_summaries
 from modules.core.public import ApiError, Page, decode_cursor, encode_cursor, paginate_queryset
 from modules.posts.models import Comment, FeedSession, PostLike, Visibility
 from modules.posts.selectors import Audience, PostView, id_in, post_views, visible_posts
@@ -198,9 +209,8 @@ def _item_why(feed: str, item: list) -> dict:
     )
 
 
-def _feed_session_create(viewer_id: int, feed: str, now: dt.datetime, audience: Audience) -> tuple[FeedSession, dict]:
-    """Rank the viewer's feed and store it as a new FeedSession (a write); the session and the summaries of its
-    authors (read for the handles)."""
+def _candidates(viewer_id: int, feed: str, now: dt.datetime, audience: Audience):
+    """The candidate posts of a ranked feed (see `rules()`), newest first, with the inputs of their score."""
     since = now - dt.timedelta(hours=24)
     candidates = (
         visible_posts(audience)
@@ -213,10 +223,18 @@ def _feed_session_create(viewer_id: int, feed: str, now: dt.datetime, audience: 
     # The likes and comments of the last 24 h are counted by the same statement, for the candidates only
     # (an index-only probe of postlike_post_recent_idx per candidate), instead of two more queries that
     # would each carry the list of candidate ids.
+    return candidates.order_by("-created_at", "-id").annotate(
+        likes_24h=_count_since(PostLike, since), comments_24h=_count_since(Comment, since)
+    )
+
+
+def _rank_in_python(viewer_id: int, feed: str, now: dt.datetime, audience: Audience) -> tuple[list[list], dict]:
+    """The session items of a refresh, ranked by `score` in Python, and the summaries of their authors (read for
+    the handles): the reference that the statement of `_feed_session_create` reproduces, and its fallback."""
     posts = list(
-        candidates.order_by("-created_at", "-id")
-        .annotate(likes_24h=_count_since(PostLike, since), comments_24h=_count_since(Comment, since))
-        .values_list("id", "author_id", "created_at", "has_video", "likes_24h", "comments_24h")[:CANDIDATES]
+        _candidates(viewer_id, feed, now, audience).values_list(
+            "id", "author_id", "created_at", "has_video", "likes_24h", "comments_24h"
+        )[:CANDIDATES]
     )
     weights = WEIGHTS[feed]
     followees = audience.followees
@@ -243,10 +261,116 @@ def _feed_session_create(viewer_id: int, feed: str, now: dt.datetime, audience: 
             authors.update(user_summaries(user_ids=unknown))
             looked_up |= unknown
         items += [[*item, authors[author_id].handle] for *_, author_id, item in chunk if author_id in authors]
-    session = FeedSession.objects.create(
-        id=uuid.uuid4(), viewer_id=viewer_id, feed=feed, rules_version=RULES_VERSION, items=items, created_at=now
+    return items, authors
+
+
+# --- the same ranking as one statement -------------------------------------------------------------------------
+
+UNIT = 10_000  # a contribution is rounded to 4 decimals: an integer number of 0.0001
+LIKES_SATURATED = 51  # min(1, ln(1 + n) / ln 51) is 1 from n = 51 likes on (ln 52 > ln 51)
+COMMENTS_SATURATED = 26  # min(1, ln(1 + 2n) / ln 51) is 1 from n = 26 comments on (ln 53 > ln 51)
+AMBIGUOUS = 1e-6  # recency × 10⁴ this close to a rounding boundary: ranked in Python (see the module docstring)
+
+
+def _units(value: float, weight: float) -> int:
+    """A contribution as `score` rounds it, in units of 0.0001 (exact: the rounded float times 10⁴ is within
+    10⁻¹² of an integer)."""
+    return round(round(value * weight, 4) * UNIT)
+
+
+def _signal_units(feed: str, signal: str, **inputs) -> int:
+    base = {"age": dt.timedelta(0), "likes_24h": 0, "comments_24h": 0, "follows": False, "video": False}
+    return _units(_values(**{**base, **inputs})[signal], WEIGHTS[feed][signal])
+
+
+def _sql_float(value: float) -> str:
+    """A float as an SQL float8 literal that PostgreSQL reads back as exactly the same double."""
+    return f"{value!r}::float8"
+
+
+@cache
+def _ranking_sql(feed: str) -> str:
+    """The statement that ranks a refresh and stores it (one per feed, built once: its constants come from the
+    formula). `{candidates}` is left for the candidates' SQL, which Django compiles per request."""
+    weights = WEIGHTS[feed]
+    likes = [_signal_units(feed, "likes", likes_24h=n) for n in range(LIKES_SATURATED + 1)]
+    comments = [_signal_units(feed, "comments", comments_24h=n) for n in range(COMMENTS_SATURATED + 1)]
+    follow, video = _signal_units(feed, "follow", follows=True), _signal_units(feed, "video", video=True)
+    base = _signal_units(feed, "base")
+    # recency × weight × 10⁴, as `_values` and `_units` compute it: hours = max(age in seconds, 0) / 3600, then
+    # exp(−ln 2 × hours / 24), every operation a float8 one in the same order.
+    recency = (
+        f"exp(-ln(2::float8) * (greatest(c.age_us, 0)::float8 / 1000000::float8 / 3600::float8) / 24::float8)"
+        f" * {_sql_float(weights['recency'])} * {UNIT}::float8"
     )
-    return session, authors
+    table = "(ARRAY[{}]::int[])"
+    return f"""
+        WITH candidates (id, author_id, created_at, has_video, likes_24h, comments_24h, handle) AS ({{candidates}}),
+        inputs AS (
+            SELECT c.*, {recency} AS recency
+            FROM (
+                SELECT k.*, (extract(epoch FROM %(now)s::timestamptz - k.created_at) * 1000000)::bigint AS age_us,
+                       (k.author_id = ANY(%(followees)s::bigint[]))::int AS follows, k.has_video::int AS video
+                FROM candidates k
+            ) c
+        ),
+        scored AS (
+            SELECT i.*,
+                   floor(i.recency + 0.5)::int
+                   + {table.format(", ".join(map(str, likes)))}[least(i.likes_24h, {LIKES_SATURATED}) + 1]
+                   + {table.format(", ".join(map(str, comments)))}[least(i.comments_24h, {COMMENTS_SATURATED}) + 1]
+                   + {follow} * i.follows + {video} * i.video + {base} AS score
+            FROM inputs i
+        ),
+        ranked AS (
+            SELECT * FROM scored WHERE handle IS NOT NULL
+            ORDER BY score DESC, created_at DESC, id DESC LIMIT {SESSION_ITEMS}
+        )
+        INSERT INTO {FeedSession._meta.db_table} (id, viewer_id, feed, rules_version, items, created_at)
+        SELECT %(id)s, %(viewer)s, %(feed)s, %(version)s, coalesce(
+            (SELECT jsonb_agg(jsonb_build_array(id, age_us, likes_24h, comments_24h, follows, video, handle)
+                              ORDER BY score DESC, created_at DESC, id DESC) FROM ranked),
+            '[]'::jsonb), %(now)s
+        WHERE NOT EXISTS (SELECT FROM scored WHERE abs(recency - floor(recency) - 0.5) < {AMBIGUOUS})
+        RETURNING items
+    """  # noqa: S608 - constants of the formula and a model's table name
+
+
+def _feed_session_create(viewer_id: int, feed: str, now: dt.datetime, audience: Audience) -> tuple[FeedSession, dict]:
+    """Rank the viewer's feed and store it as a new FeedSession (a write), in one statement; the session and the
+    summaries of its authors when they were read (only when the refresh had to be ranked in Python)."""
+    candidates = _candidates(viewer_id, feed, now, audience).annotate(handle=active_handle("author_id"))
+    columns = ("id", "author_id", "created_at", "has_video", "likes_24h", "comments_24h", "handle")
+    candidate_sql, candidate_params = candidates.values_list(*columns)[:CANDIDATES].query.sql_with_params()
+    session_id = uuid.uuid4()
+    # Django's SQL has positional placeholders; ours are named: number the candidates' parameters by name.
+    names = [f"c{n}" for n in range(len(candidate_params))]
+    params = {
+        **dict(zip(names, candidate_params, strict=True)),
+        "now": now,
+        "followees": sorted(audience.followees),
+        "id": session_id,
+        "viewer": viewer_id,
+        "feed": feed,
+        "version": RULES_VERSION,
+    }
+    sql = _ranking_sql(feed).replace(
+        "{candidates}", candidate_sql.replace("%%", "%%%%") % tuple(f"%({name})s" for name in names)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:  # a recency on a rounding boundary: the reference ranking decides
+        items, authors = _rank_in_python(viewer_id, feed, now, audience)
+        session = FeedSession.objects.create(
+            id=session_id, viewer_id=viewer_id, feed=feed, rules_version=RULES_VERSION, items=items, created_at=now
+        )
+        return session, authors
+    items = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    session = FeedSession(
+        id=session_id, viewer_id=viewer_id, feed=feed, rules_version=RULES_VERSION, items=items, created_at=now
+    )
+    return session, None
 
 
 def _feed_session_reuse_or_create(

@@ -12,14 +12,7 @@ from modules.accounts.public import UserSummary, inactive_user_ids, is_private_a
 from modules.core.public import NotFound, Page, encode_cursor, paginate_queryset
 from modules.media.public import MediaData, media_grouped
 from modules.posts.models import Comment, CommentLike, CommentMedia, Post, PostLike, PostMedia, Visibility
-from modules.social.public import (
-    UserCard,
-    blocked_either_way_ids,
-    followee_ids,
-    following_among,
-    muted_ids,
-    user_cards,
-)
+from modules.social.public import UserCard, following_among, user_cards, viewer_graph
 
 
 @dataclass(frozen=True)
@@ -33,11 +26,12 @@ class Audience:
 
     @classmethod
     def of(cls, viewer_id: int, *, with_mutes: bool = False) -> Audience:
+        graph = viewer_graph(user_id=viewer_id, with_mutes=with_mutes)  # one statement for the three sets
         return cls(
             viewer_id=viewer_id,
-            followees=frozenset(followee_ids(user_id=viewer_id)),
-            hidden=frozenset(blocked_either_way_ids(user_id=viewer_id) | inactive_user_ids()),
-            muted=frozenset(muted_ids(user_id=viewer_id)) if with_mutes else frozenset(),
+            followees=graph.followees,
+            hidden=graph.blocked | frozenset(inactive_user_ids()),
+            muted=graph.muted,
         )
 
 
@@ -129,11 +123,11 @@ def post_views(
         authors = user_summaries(user_ids={post.author_id for post in posts})
     followed = _followed(viewer_id, {post.author_id for post in posts}, followees)
     media = media_grouped(
-        links=PostMedia.objects.filter(post_id__in=ids)
+        links=PostMedia.objects.filter(id_in("post_id", ids))
         .order_by("post_id", "position")
         .values_list("post_id", "asset_id")
     )
-    liked = set(PostLike.objects.filter(user_id=viewer_id, post_id__in=ids).values_list("post_id", flat=True))
+    liked = set(PostLike.objects.filter(id_in("post_id", ids), user_id=viewer_id).values_list("post_id", flat=True))
     return [
         PostView(
             id=post.id,
@@ -163,6 +157,17 @@ def post_get(*, viewer_id: int, post_id: int) -> Post:
 
 def post_view(*, viewer_id: int, post_id: int) -> PostView:
     return post_views([post_get(viewer_id=viewer_id, post_id=post_id)], viewer_id=viewer_id)[0]
+
+
+def own_post_view(*, author_id: int, post_id: int) -> PostView:
+    """`post_view` of a post by the viewer themself (the answer to publishing it): an author always sees their own
+    post, so none of the visibility rules' reads are needed, nor whom they follow (nobody follows themself).
+    404 when it is not theirs or their account is no longer active."""
+    post = Post.objects.filter(id=post_id, author_id=author_id).defer("search_vector").first()
+    views = post_views([post], viewer_id=author_id, followees=frozenset()) if post is not None else []
+    if not views:
+        raise NotFound("Post not found.")
+    return views[0]
 
 
 def posts_of_author(*, viewer_id: int, author_id: int, cursor: str | None, limit: int) -> Page[PostView]:

@@ -119,7 +119,7 @@ def post_create(
         media_upload_set(
             uploads,
             owner_id=author_id,
-            private=_media_private(author_id, visibility),
+            private=_media_private(author_id, visibility) if uploads else False,  # nothing to place: no read
             refusals=UPLOAD_REFUSALS,
             max_images=MAX_IMAGES,
         ) as media,

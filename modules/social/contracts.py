@@ -131,3 +131,12 @@ class FollowRequestEntry:
 
     user: UserCard
     created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ViewerGraph:
+    """Whom one user follows, is blocked with (either way) and muted: what their reads of posts filter by."""
+
+    followees: frozenset[int]
+    blocked: frozenset[int]
+    muted: frozenset[int]

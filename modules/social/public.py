@@ -8,15 +8,14 @@ from modules.social.contracts import UserCard
 from modules.social.selectors import (
     blocked_either_way_ids,
     counts_get,
-    followee_ids,
     followers_among,
     following_among,
     graph_totals,
     is_blocked_either_way,
     is_following,
-    muted_ids,
     people,
     user_cards,
+    viewer_graph,
 )
 from modules.social.services import follow_create, user_posts_count_add
 
@@ -25,14 +24,13 @@ __all__ = [
     "blocked_either_way_ids",
     "counts_get",
     "follow_create",
-    "followee_ids",
     "followers_among",
     "following_among",
     "graph_totals",
     "is_blocked_either_way",
     "is_following",
-    "muted_ids",
     "people",
     "user_cards",
     "user_posts_count_add",
+    "viewer_graph",
 ]

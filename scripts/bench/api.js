@@ -1,156 +1,164 @@
-// k6 load test for three SelfLink API endpoints, driven by scripts/bench/api.py (`just bench`).
+// k6 load test of one SelfLink API endpoint, driven by scripts/bench/api.py (`just bench`), which runs k6 once per
+// endpoint so that the server's CPU and memory can be measured for each.
 //
-// Everything comes from the JSON file named by the BENCH_CONFIG environment variable (written by
-// api.py): the base URL, the number of VUs, the duration of each scenario, one logged-in bench user
-// per VU (access token, refresh token) and the ids of the seeded users.
+// Everything comes from the JSON file named by the BENCH_CONFIG environment variable (written by api.py): the base
+// URL, the scenario (`endpoint`: one of the functions below, or `warmup`), the VUs and the duration, the file of the
+// seeded users (id, e-mail, an access token of an open session each), the bench password, the seeded direct threads
+// (id and members) and where to write the end-of-test summary.
 //
-// After a short unmeasured warm-up (database pool connections opened, code paths loaded), three
-// scenarios run one after the other, each with a fixed number of VUs looping without think time
-// (closed model: throughput = VUs / latency):
-//   users_me      GET  /api/v1/users/me/     with the VU's own access token
-//   users_get     GET  /api/v1/users/{id}/   a random seeded user, with the VU's own access token
-//   auth_refresh  POST /api/v1/auth/refresh/ each VU rotates its own refresh-token chain
-// Requests are tagged `endpoint:<scenario>`; handleSummary writes the end-of-test data as JSON to
-// the path in the config, where api.py reads the per-endpoint sub-metrics.
+// One constant-vus scenario, VUs looping without think time (closed model: throughput = VUs / latency) on keep-alive
+// connections. Iteration i of the scenario (counted over all VUs) acts as user i mod N, so the requests cover every
+// seeded user in turn instead of one per VU:
+//   users_me         GET  /api/v1/users/me/
+//   feed_following   GET  /api/v1/feed/following/      first page, newest first
+//   feed_home        GET  /api/v1/feed/home/           first page
+//   feed_for_you     GET  /api/v1/feed/for_you/        first page without a cursor: a new ranking every request
+//   posts_create     POST /api/v1/posts/               a JSON text post
+//   messages_create  POST /api/v1/messages/            a message to a seeded direct thread, by one of its members
+//   auth_login       POST /api/v1/auth/login/          e-mail and password (Argon2), a new session each
+// Requests are tagged `endpoint:<scenario>`; handleSummary writes k6's end-of-test data as JSON to the path in the
+// config, where api.py reads the sub-metrics.
 
 import { check, fail } from 'k6';
+import { SharedArray } from 'k6/data';
 import exec from 'k6/execution';
 import http from 'k6/http';
 
 const config = JSON.parse(open(__ENV.BENCH_CONFIG));
 const BASE = config.baseUrl;
-const DURATION = config.durationSeconds;
-const GAP = config.gapSeconds; // idle seconds between scenarios, so they never overlap
-const WARMUP = config.warmupSeconds;
-const ORDER = ['users_me', 'users_get', 'auth_refresh'];
+const ENDPOINT = config.endpoint;
+// Every VU reads the config; the users (an access token each, ~300 bytes) are shared between them, read once.
+const USERS = new SharedArray('users', () => JSON.parse(open(config.usersPath)));
+const THREADS = config.threads;
+const MEASURED = ENDPOINT !== 'warmup';
 
-function scenario(fn, startSeconds, durationSeconds) {
-  return {
-    executor: 'constant-vus',
-    exec: fn,
-    vus: config.vus,
-    duration: `${durationSeconds}s`,
-    startTime: `${startSeconds}s`,
-    gracefulStop: `${Math.max(1, GAP - 1)}s`,
-    tags: { endpoint: fn },
-  };
-}
-
-const scenarios = {};
 const thresholds = {};
-const offset = WARMUP > 0 ? WARMUP + GAP : 0;
-if (WARMUP > 0) {
-  scenarios.warmup = scenario('warmup', 0, WARMUP);
+if (MEASURED) {
+  // k6 puts a tag-filtered sub-metric into the summary only when a threshold names it. These thresholds always pass:
+  // the pass/fail rule (error rate <= 1%; none with --smoke) is applied by api.py.
+  thresholds[`http_reqs{endpoint:${ENDPOINT}}`] = ['count>=0'];
+  thresholds[`http_req_duration{endpoint:${ENDPOINT}}`] = ['max>=0'];
+  thresholds[`http_req_failed{endpoint:${ENDPOINT}}`] = ['rate>=0'];
+  thresholds[`checks{endpoint:${ENDPOINT}}`] = ['rate>=0'];
 }
-ORDER.forEach((name, index) => {
-  scenarios[name] = scenario(name, offset + index * (DURATION + GAP), DURATION);
-  // k6 puts a tag-filtered sub-metric into the summary only when a threshold names it. These
-  // thresholds always pass: the pass/fail rule (error rate <= 1%) is applied by api.py (no error at all with --smoke).
-  thresholds[`http_reqs{endpoint:${name}}`] = ['count>=0'];
-  thresholds[`http_req_duration{endpoint:${name}}`] = ['max>=0'];
-  thresholds[`http_req_failed{endpoint:${name}}`] = ['rate>=0'];
-  thresholds[`checks{endpoint:${name}}`] = ['rate>=0'];
-});
 
 export const options = {
-  scenarios,
+  scenarios: {
+    [ENDPOINT]: {
+      executor: 'constant-vus',
+      exec: ENDPOINT,
+      vus: config.vus,
+      duration: `${config.durationSeconds}s`,
+      gracefulStop: '10s',
+      tags: { endpoint: ENDPOINT },
+    },
+  },
   thresholds,
   summaryTrendStats: ['avg', 'min', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'max', 'count'],
   userAgent: 'selflink-bench/k6',
-  // Keep-alive connections, as a real client (or the reverse proxy) would use them.
-  noConnectionReuse: false,
+  noConnectionReuse: false, // keep-alive, as a real client (or the reverse proxy) would
 };
 
-function credential() {
-  // VUs are reused across the sequential scenarios, so idInTest is 1..vus: one bench user per VU.
-  const id = exec.vu.idInTest;
-  if (id > config.credentials.length) {
-    fail(`VU ${id} has no credential (only ${config.credentials.length} were prepared)`);
+// The bench user of this iteration: the scenario's iterations take the seeded users in turn.
+function user() {
+  return USERS[exec.scenario.iterationInTest % USERS.length];
+}
+
+function headers(me, extra) {
+  return Object.assign({ Authorization: `Bearer ${me.token}`, Accept: 'application/json' }, extra || {});
+}
+
+function json(r) {
+  try {
+    return r.json();
+  } catch (e) {
+    return null;
   }
-  return config.credentials[id - 1];
 }
 
-function authHeaders(token) {
-  return { Authorization: `Bearer ${token}`, Accept: 'application/json' };
-}
-
-// Each request carries the tag endpoint:<scenario> (the warm-up's are tagged endpoint:warmup).
-function getMe(endpoint) {
-  const me = credential();
-  const res = http.get(`${BASE}/api/v1/users/me/`, {
-    headers: authHeaders(me.access),
-    tags: { endpoint, name: 'GET /api/v1/users/me/' },
-  });
-  check(res, {
-    'users_me: 200 and my own id': (r) => r.status === 200 && r.json('id') === me.userId,
-  }, { endpoint });
-}
-
-function getUser(endpoint) {
-  const me = credential();
-  let target = me.userId;
-  while (target === me.userId) {
-    target = config.targetIds[Math.floor(Math.random() * config.targetIds.length)];
-  }
-  const res = http.get(`${BASE}/api/v1/users/${target}/`, {
-    headers: authHeaders(me.access),
-    tags: { endpoint, name: 'GET /api/v1/users/{id}/' },
-  });
-  check(res, {
-    'users_get: 200 and the requested id': (r) => r.status === 200 && r.json('id') === target,
-  }, { endpoint });
-}
-
-// Not measured: both GET endpoints, alternately, so the server's pool and code paths are warm.
-export function warmup() {
-  if (exec.vu.iterationInScenario % 2 === 0) {
-    getMe('warmup');
-  } else {
-    getUser('warmup');
+let reported = false;
+function verify(res, name, condition) {
+  const ok = check(res, { [name]: condition });
+  if (!ok && !reported) {
+    reported = true; // say once per VU why it is failing; every failure still counts as an error
+    console.error(`${ENDPOINT} VU ${exec.vu.idInTest}: HTTP ${res.status}: ${String(res.body).slice(0, 300)}`);
   }
 }
 
 export function users_me() {
-  getMe('users_me');
+  const me = user();
+  const res = http.get(`${BASE}/api/v1/users/me/`, { headers: headers(me) });
+  verify(res, 'users_me: 200 and my own id', (r) => r.status === 200 && json(r) !== null && r.json('id') === me.id);
 }
 
-export function users_get() {
-  getUser('users_get');
-}
-
-// Per-VU state: the newest refresh token of this VU's chain. Every successful refresh returns a new
-// one and retires the old one (presenting a retired token would revoke the whole session).
-let refreshToken = null;
-let chainBroken = false;
-
-export function auth_refresh() {
-  if (refreshToken === null) {
-    refreshToken = credential().refresh;
-  }
-  const res = http.post(`${BASE}/api/v1/auth/refresh/`, JSON.stringify({ refresh: refreshToken }), {
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    tags: { endpoint: 'auth_refresh', name: 'POST /api/v1/auth/refresh/' },
+function feed(name) {
+  const me = user();
+  const res = http.get(`${BASE}/api/v1/feed/${name}/?limit=${config.pageSize}`, { headers: headers(me) });
+  verify(res, `feed_${name}: 200 and a page of items`, (r) => {
+    const body = r.status === 200 && json(r);
+    return !!body && Array.isArray(body.items) && (config.fullPages ? body.items.length === config.pageSize : true);
   });
-  const ok = check(res, {
-    'auth_refresh: 200 with a new token pair': (r) => r.status === 200 && !!r.json('token')
-      && !!r.json('refreshToken') && r.json('refreshToken') !== refreshToken,
-  }, { endpoint: 'auth_refresh' });
-  if (ok) {
-    refreshToken = res.json('refreshToken');
-  } else if (!chainBroken) {
-    // Keep sending (each failure counts as an error), but say once why this VU is failing.
-    chainBroken = true;
-    console.error(`VU ${exec.vu.idInTest}: refresh failed with HTTP ${res.status}: ${String(res.body).slice(0, 200)}`);
+}
+
+export function feed_following() {
+  feed('following');
+}
+
+export function feed_home() {
+  feed('home');
+}
+
+export function feed_for_you() {
+  feed('for_you'); // no cursor: the first page, ranked anew for this request
+}
+
+export function posts_create() {
+  const me = user();
+  const text = `${config.marker} ${exec.scenario.iterationInTest}: load testing, one post at a time`;
+  const res = http.post(`${BASE}/api/v1/posts/`, JSON.stringify({ text, visibility: 'public', language: 'en' }), {
+    headers: headers(me, { 'Content-Type': 'application/json' }),
+  });
+  verify(res, 'posts_create: 201 with the new post', (r) => r.status === 201 && json(r) !== null && r.json('text') === text);
+}
+
+export function messages_create() {
+  const iteration = exec.scenario.iterationInTest;
+  const thread = THREADS[iteration % THREADS.length];
+  const sender = thread.members[Math.floor(iteration / THREADS.length) % thread.members.length];
+  const body = `${config.marker} ${iteration}`;
+  const res = http.post(
+    `${BASE}/api/v1/messages/`,
+    JSON.stringify({ thread: thread.id, body, client_uuid: `${config.runId}-${iteration}` }),
+    { headers: { Authorization: `Bearer ${sender.token}`, Accept: 'application/json', 'Content-Type': 'application/json' } },
+  );
+  verify(res, 'messages_create: 201 with the new message', (r) => r.status === 201 && json(r) !== null && r.json('body') === body);
+}
+
+export function auth_login() {
+  const me = user();
+  const res = http.post(`${BASE}/api/v1/auth/login/`, JSON.stringify({ email: me.email, password: config.password }), {
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+  });
+  verify(res, 'auth_login: 200 with a token pair', (r) => r.status === 200 && json(r) !== null && !!r.json('token')
+    && !!r.json('refreshToken'));
+}
+
+// Not measured: the reads, in turn, so that every worker's pool, caches and code paths are warm.
+export function warmup() {
+  const steps = [users_me, feed_following, feed_home, feed_for_you];
+  steps[exec.scenario.iterationInTest % steps.length]();
+}
+
+export function setup() {
+  if (!USERS.length) {
+    fail('no seeded users in the configuration');
   }
 }
 
 export function handleSummary(data) {
-  const lines = ORDER.map((name) => {
-    const reqs = data.metrics[`http_reqs{endpoint:${name}}`];
-    return `  ${name}: ${reqs ? reqs.values.count : 0} requests`;
-  });
+  const reqs = data.metrics[`http_reqs{endpoint:${ENDPOINT}}`];
   return {
     [config.summaryPath]: JSON.stringify(data, null, 2),
-    stdout: `\n[k6] end-of-test summary written to ${config.summaryPath}\n${lines.join('\n')}\n`,
+    stdout: MEASURED ? `[k6] ${ENDPOINT}: ${reqs ? reqs.values.count : 0} requests\n` : '',
   };
 }

@@ -10,23 +10,27 @@ Steps, each announced as it runs:
    (user k with user k + clients/2: every user is in exactly one 1:1 conversation), each with an open sign-in
    session and an access token. Messages, notifications, realtime events, sessions and rate-limit counters of
    earlier runs are truncated first, so every run starts from the same state.
-3. --servers daphne processes on free ports (SELFLINK_ENV=development, DEBUG=false, DATABASE_POOL_MAX=20), with
-   the per-user message and thread rate limits relaxed (the limiter still runs).
+3. The server as the production image runs it (deploy/Dockerfile's CMD: `python -m modules.ops.serve --workers
+   auto`, one daphne per CPU on one port, each with its own realtime listener; --workers N sets WEB_CONCURRENCY) on
+   a free port (SELFLINK_ENV=development, DEBUG=false, DATABASE_POOL_MAX=20 per process), with the per-user message
+   and thread rate limits relaxed (the limiter still runs).
 4. --generators load-generator processes (asyncio: `websockets` and a minimal keep-alive HTTP/1.1 client) open
-   one WebSocket per bench user, spread over the servers so that the two people of a thread sit on different
-   processes; each socket proves it is subscribed with a ping/pong before the run starts.
+   one WebSocket per bench user; each socket proves it is subscribed with a ping/pong before the run starts. The
+   kernel spreads the sockets over the workers as it would any client's; which worker holds each is read from
+   /proc, and reported (sockets per worker, share of threads whose two people sit on different workers).
 5. Open-loop load: POST /api/v1/threads/{id}/messages/ at --rate per second in total for --duration seconds
-   (after an unmeasured --warmup), from random senders, each request to the sender's own server and each body
-   carrying a unique id. Sockets only timestamp raw frames while the run lasts (parsed afterwards), then listen
-   for a --grace period.
+   (after an unmeasured --warmup), from random senders, each body carrying a unique id; the POSTs' keep-alive
+   connections land on the workers as the kernel spreads them, so about 1 - 1/workers of the deliveries cross
+   processes. Sockets only timestamp raw frames while the run lasts (parsed afterwards), then listen for a --grace
+   period.
 6. Report: delivery latency (receive time minus the moment the POST was sent, same machine clock) of
-   `message:new` to the recipient (on the other process), to the sender's own socket and of the recipient's
-   `notification:new`; lost events (never received within the grace period) and duplicates (the same message
-   twice on one socket); the REST latency, errors and achieved rate; CPU time and memory of every daphne,
-   every load generator and PostgreSQL. Also written to bench-results/bench-realtime-<timestamp>.json. Exit code
-   1 when an event was lost or duplicated, more than 1% of the sends failed, or the rate was not held.
+   `message:new` to the recipient, to the sender's own socket and of the recipient's `notification:new`; lost events
+   (never received within the grace period) and duplicates (the same message twice on one socket); the REST
+   latency, errors and achieved rate; CPU time and memory of every process of the server (supervisor and daphne
+   workers), every load generator and PostgreSQL. Also written to bench-results/bench-realtime-<timestamp>.json.
+   Exit code 1 when an event was lost or duplicated, more than 1% of the sends failed, or the rate was not held.
 
-The servers and load generators are stopped and the database released on exit, on Ctrl-C and on SIGTERM.
+The server and the load generators are stopped and the database released on exit, on Ctrl-C and on SIGTERM.
 
 --smoke: the same steps in seconds (20 clients, 10 messages/s for 3 s) in the database
 `selflink_bench_realtime_smoke`; exit code 1 on any error.
@@ -47,7 +51,6 @@ import time
 from pathlib import Path
 
 from scripts.bench.runner import (
-    DAPHNE_STOP_SECONDS,
     POOL_MAX,
     PYTHON,
     RELAXED_RATE,
@@ -58,12 +61,11 @@ from scripts.bench.runner import (
     bench_database,
     cpu_shares,
     cpu_snapshot,
-    daphne_start,
     distribution,
     duration_seconds,
     emit,
+    established,
     free_port,
-    log_tail,
     machine_check,
     ms,
     others_check,
@@ -76,9 +78,10 @@ from scripts.bench.runner import (
     say,
     seed_hand_over,
     seed_users,
+    server_workers,
     sessions_open,
     show,
-    shown,
+    socket_inodes,
     speak_as,
     truncate,
     window_figures,
@@ -96,6 +99,12 @@ BODY_PREFIX = "rt-bench "
 SMOKE = {"clients": 20, "rate": 10, "duration": 3, "warmup": 1, "grace": 3.0}
 
 
+def workers_value(text: str) -> str:
+    if text != "auto" and not (text.isdigit() and int(text) >= 1):
+        raise argparse.ArgumentTypeError(f"expected auto or a number of processes, got {text!r}")
+    return text
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="just bench-realtime", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -107,7 +116,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--duration", type=duration_seconds, default=60, help="measured load: 60, 60s or 1m (default 60 s)"
     )
-    parser.add_argument("--servers", type=positive_int, default=2, help="daphne processes (default 2)")
+    parser.add_argument(
+        "--workers",
+        type=workers_value,
+        default="auto",
+        help="daphne processes: auto (the image's default, one per CPU) or N, given to the image's command as "
+        "WEB_CONCURRENCY=N",
+    )
     parser.add_argument("--generators", type=positive_int, default=2, help="load-generator processes (default 2)")
     parser.add_argument(
         "--warmup",
@@ -161,7 +176,7 @@ def seed(clients: int, output: Path, database: str) -> None:
     database = connection.settings_dict["NAME"]
     limit = settings.RATE_MESSAGES_PER_USER
     say(
-        f"  seeding database {database!r} as the servers will see it: DEBUG={settings.DEBUG}, "
+        f"  seeding database {database!r} as the server will see it: DEBUG={settings.DEBUG}, "
         f"DATABASE_POOL_MAX={settings.DATABASE_POOL_MAX}, RATE_MESSAGES_PER_USER={limit.count}/{limit.seconds}s, "
         f"JWT_ACCESS_TTL_SECONDS={settings.JWT_ACCESS_TTL_SECONDS}"
     )
@@ -291,10 +306,13 @@ async def load(config: dict, output: Path) -> None:
                     break
                 if '"error"' in raw:
                     raise RuntimeError(f"user {client['user']}: {raw}")
-        sockets.append(ws)
+        sockets.append((client["user"], ws))
         readers.append(asyncio.create_task(read(client["user"], ws)))
 
     await asyncio.gather(*(open_socket(client) for client in clients))
+    # Each socket's local port, for the orchestrator to find (in /proc) the worker that holds its other end.
+    local_ports = {user: ws.transport.get_extra_info("sockname")[1] for user, ws in sockets}
+    Path(config["ports"]).write_text(json.dumps(local_ports))
     emit(f"ready {len(sockets)} {time.monotonic() - connect_started:.2f}")
 
     line = await loop.run_in_executor(None, sys.stdin.readline)
@@ -368,7 +386,7 @@ async def load(config: dict, output: Path) -> None:
     for task in readers:
         task.cancel()
     await asyncio.gather(*readers, return_exceptions=True)
-    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    await asyncio.gather(*(ws.close() for _, ws in sockets), return_exceptions=True)
 
     received = []
     other_types: dict[str, int] = {}
@@ -415,9 +433,9 @@ class RealtimeBench(BenchRun):
 
     def __init__(self, args: argparse.Namespace) -> None:
         super().__init__(args)
-        self.servers: list[subprocess.Popen] = []
-        self.server_logs: list[Path] = []
         self.addresses: list[str] = []
+        self.port = 0
+        self.placement: dict = {}  # which worker holds each socket (read from /proc once they are open)
         self.generators: list[subprocess.Popen] = []
         self.others: list[str] = []
 
@@ -440,37 +458,54 @@ class RealtimeBench(BenchRun):
         )
         return json.loads(output.read_text())["clients"]
 
-    def start_servers(self) -> None:
-        say(
-            f"starting {self.args.servers} daphne processes: SELFLINK_ENV=development DEBUG=false, "
-            f"DATABASE_POOL_MAX={POOL_MAX} each, one realtime listener each"
+    def start_server(self) -> None:
+        self.port = free_port()
+        self.start_daphne(
+            self.port,
+            f"rate limits relaxed for this server only: {', '.join(RELAXED_LIMITS)} = {RELAXED_RATE} (defaults "
+            "60/m and 20/m); the limiter still runs (one counter upsert per message), so its cost is measured",
+            ", one realtime listener per process",
+            image=True,
         )
-        say(
-            f"rate limits relaxed for these servers only: {', '.join(RELAXED_LIMITS)} = {RELAXED_RATE} (defaults "
-            "60/m and 20/m); the limiter still runs (one counter upsert per message), so its cost is measured"
-        )
-        for number in range(1, self.args.servers + 1):
-            port = free_port()
-            log = self.log_path("daphne-realtime", f"-{number}")
-            say(f"daphne {number} on 127.0.0.1:{port}, output in {shown(log)}")
-            self.server_logs.append(log)
-            self.servers.append(daphne_start(port, self.child_env(), log))
-            self.addresses.append(f"127.0.0.1:{port}")
+        self.addresses = [f"127.0.0.1:{self.port}"]
 
-    def assign(self, clients: list[dict]) -> tuple[list[list[dict]], float]:
-        """Server of each client (partners on different servers when there are several) and generator."""
-        half = len(clients) // 2
-        servers, generators = self.args.servers, self.args.generators
-        by_user = {}
-        for index, client in enumerate(clients):
-            pair = index % half
-            client["server"] = (pair + (index >= half)) % servers
-            by_user[client["user"]] = client
-        cross = sum(by_user[c["partner"]]["server"] != c["server"] for c in clients) / len(clients)
+    def assign(self, clients: list[dict]) -> list[list[dict]]:
+        """The generator of each client (every client talks to the one port; the kernel picks the worker)."""
+        generators = self.args.generators
         shares: list[list[dict]] = [[] for _ in range(generators)]
         for index, client in enumerate(clients):
+            client["server"] = 0
             shares[index % generators].append(client)
-        return shares, cross
+        return shares
+
+    def place(self, clients: list[dict]) -> None:
+        """Which worker holds each socket (its server side, found in /proc from the generators' local ports): sockets
+        per worker, and the share of threads whose two people sit on different workers."""
+        ports: dict[int, int] = {}
+        for index in range(len(self.generators)):
+            ports |= {int(user): port for user, port in json.loads(self.ports_path(index).read_text()).items()}
+        workers = server_workers(self.daphne.pid)
+        holder = {}
+        for pid in workers:
+            for inode in socket_inodes(pid):
+                holder[inode] = pid
+        by_port = {client_port: holder.get(inode) for inode, client_port in established(self.port).items()}
+        worker_of = {user: by_port.get(port) for user, port in ports.items()}
+        per_worker = [sum(1 for pid in worker_of.values() if pid == worker) for worker in workers]
+        split = [c for c in clients if worker_of.get(c["user"]) != worker_of.get(c["partner"])]
+        self.placement = {
+            "workers": len(workers),
+            "sockets_per_worker": per_worker,
+            "sockets_unplaced": sum(1 for pid in worker_of.values() if pid is None),
+            "threads_split_share": round(len(split) / len(clients), 3) if clients else 0.0,
+        }
+        say(
+            f"  sockets per worker: {' / '.join(map(str, per_worker))}; the two people of "
+            f"{self.placement['threads_split_share']:.0%} of the threads sit on different workers"
+        )
+
+    def ports_path(self, index: int) -> Path:
+        return self.workdir / f"load-{index}.ports.json"
 
     def start_generators(self, shares: list[list[dict]]) -> None:
         generators = len(shares)
@@ -487,6 +522,7 @@ class RealtimeBench(BenchRun):
                         "index": index,
                         "clients": share,
                         "servers": self.addresses,
+                        "ports": str(self.ports_path(index)),
                         "rate": self.args.rate / generators,
                         "offset": index / self.args.rate,  # interleave the generators' sends
                         "warmup": self.args.warmup,
@@ -534,7 +570,10 @@ class RealtimeBench(BenchRun):
 
     def run_load(self) -> dict:
         a = self.args
-        processes = {f"daphne {n}": server.pid for n, server in enumerate(self.servers, 1)}
+        workers = server_workers(self.daphne.pid)
+        processes = {f"daphne {n}": pid for n, pid in enumerate(workers, 1)}
+        if workers != [self.daphne.pid]:
+            processes = {"supervisor": self.daphne.pid, **processes}
         processes |= {f"load generator {n}": gen.pid for n, gen in enumerate(self.generators, 1)}
         sampler = Sampler(processes, self.postmaster)
         sampler.start()
@@ -571,12 +610,7 @@ class RealtimeBench(BenchRun):
             if code != 0:
                 raise BenchError(f"load generator {index + 1} exited with code {code}")
         sampler.stop()
-        for index, server in enumerate(self.servers):
-            if server.poll() is not None:
-                raise BenchError(
-                    f"daphne {index + 1} died during the run (exit {server.returncode}):\n"
-                    f"{log_tail(self.server_logs[index])}"
-                )
+        self.daphne_check()
         outputs = [json.loads((self.workdir / f"load-{i}.out.json").read_text()) for i in range(len(self.generators))]
         return {
             "outputs": outputs,
@@ -615,8 +649,8 @@ class RealtimeBench(BenchRun):
         duplicated_event_ids = sum(count - 1 for count in event_ids.values() if count > 1)
 
         streams = {
-            "recipient_message": ("message:new", "recipient", "message:new to the recipient (other process)"),
-            "sender_echo": ("message:new", "sender", "message:new to the sender (own process)"),
+            "recipient_message": ("message:new", "recipient", "message:new to the recipient"),
+            "sender_echo": ("message:new", "sender", "message:new to the sender's own socket"),
             "recipient_notification": ("notification:new", "recipient", "notification:new to the recipient"),
         }
         results = {}
@@ -701,11 +735,13 @@ class RealtimeBench(BenchRun):
 
     # -- report -----------------------------------------------------------------------------------
 
-    def report(self, run: dict, analysis: dict, cross: float) -> int:
+    def report(self, run: dict, analysis: dict) -> int:
         a = self.args
+        placed = self.placement
         say(
-            f"results: {a.clients} WebSocket clients on {a.servers} daphne processes ({cross:.0%} of recipients on "
-            f"another process than their sender), {a.rate} messages/s for {a.duration} s"
+            f"results: {a.clients} WebSocket clients on the image's process model, {placed['workers']} daphne workers "
+            f"on one port (sockets per worker {' / '.join(map(str, placed['sockets_per_worker']))}), {a.rate} "
+            f"messages/s for {a.duration} s"
         )
         times = " ".join(f"{column:>8}" for column in ("p50 ms", "p90 ms", "p99 ms", "max ms"))
         header = f"{'delivery (POST sent -> frame received)':<46} {'events':>7} {times} {'lost':>5} {'dup':>5}"
@@ -733,6 +769,9 @@ class RealtimeBench(BenchRun):
             print(f"  errors: {rest['error_kinds']}; e.g. {rest['error_examples'][:2]}")
         print()
         print_processes(run)
+        peaks = run["rss_kib"]["peak"]
+        server_peak = sum(kib for name, kib in peaks.items() if name.startswith(("daphne", "supervisor")))
+        print(f"server (supervisor and every daphne): {server_peak / 1024:.0f} MiB RSS, the sum of each process's peak")
         print_machine(run)
         print()
         main = analysis["delivery"]["recipient_message"]
@@ -760,10 +799,14 @@ class RealtimeBench(BenchRun):
                 "duration_seconds": a.duration,
                 "warmup_seconds": a.warmup,
                 "grace_seconds": a.grace,
-                "servers": a.servers,
+                "server": "deploy/Dockerfile CMD (modules.ops.serve --workers auto)",
+                "workers": a.workers,
+                "daphne_workers": placed["workers"],
+                "sockets_per_worker": placed["sockets_per_worker"],
+                "sockets_unplaced": placed["sockets_unplaced"],
                 "generators": a.generators,
                 "threads": "direct, one per pair of users",
-                "cross_process_share": round(cross, 3),
+                "threads_split_across_workers": placed["threads_split_share"],
                 "database_pool_max": POOL_MAX,
                 "database": "embedded" if self.embedded else "--database-url",
                 "relaxed_rate_limits": dict.fromkeys(RELAXED_LIMITS, RELAXED_RATE),
@@ -791,22 +834,22 @@ class RealtimeBench(BenchRun):
         self.busy_before = machine_check("the load generators, daphne and PostgreSQL")
         self.others = others_check(self.workdir)
         clients = self.migrate_and_seed()
-        self.start_servers()
-        shares, cross = self.assign(clients)
+        self.start_server()
+        shares = self.assign(clients)
         self.start_generators(shares)
         self.wait_ready()
+        self.place(clients)
         run = self.run_load()
         say("analysing: matching every received frame to its send")
         analysis = self.analyse(run)
-        return self.report(run, analysis, cross)
+        return self.report(run, analysis)
 
     # -- cleanup ----------------------------------------------------------------------------------
 
     def cleanup(self) -> None:
         for index, generator in enumerate(self.generators, 1):
             process_stop(generator, f"load generator {index}", timeout=5)
-        for index, server in enumerate(self.servers, 1):
-            process_stop(server, f"daphne {index}", timeout=DAPHNE_STOP_SECONDS)
+        self.stop_daphne()
         self.release()
 
 

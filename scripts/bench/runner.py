@@ -46,7 +46,7 @@ RELAXED_RATE = "1000000/m"
 POOL_MAX = 20
 MAX_ERROR_RATE = 0.01
 SCENARIO_GAP_SECONDS = 3
-DAPHNE_STOP_SECONDS = 5
+DAPHNE_STOP_SECONDS = 15  # the supervisor's own grace for its workers is 10 s
 
 _speaker = "bench"  # the prefix of this process's lines: the benchmark it belongs to (see speak_as)
 
@@ -264,29 +264,160 @@ def log_tail(path: Path | None, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def daphne_start(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    """daphne serving selflink.asgi on 127.0.0.1:`port` (output in `log_path`), once /api/v1/health/ answers."""
-    command = [PYTHON, "-m", "modules.ops.serve", "-b", "127.0.0.1", "-p", str(port), "selflink.asgi:application"]
-    say(f"  $ {show(command)}  (access log included, as under `just dev`)")
+APPLICATION = "selflink.asgi:application"
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+
+
+def image_command(port: int) -> list[str]:
+    """The production image's server command (deploy/Dockerfile's CMD, read from it) with this interpreter, on
+    127.0.0.1:`port`: `python -m modules.ops.serve --workers auto …`, one daphne per CPU (WEB_CONCURRENCY in the
+    environment chooses the number, as in production)."""
+    match = re.search(r"^CMD (\[.*\])$", DOCKERFILE.read_text(), flags=re.MULTILINE)
+    command = json.loads(match[1]) if match else []
+    if command[:3] != ["python", "-m", "modules.ops.serve"] or "-b" not in command or "-p" not in command:
+        raise BenchError(f'{shown(DOCKERFILE)}: expected CMD ["python", "-m", "modules.ops.serve", … -b … -p …]')
+    args = command[3:]
+    args[args.index("-b") + 1], args[args.index("-p") + 1] = "127.0.0.1", str(port)
+    return [PYTHON, "-m", "modules.ops.serve", *args]
+
+
+def single_command(port: int) -> list[str]:
+    """One daphne process on 127.0.0.1:`port`, whatever WEB_CONCURRENCY says (the benchmarks that measure one)."""
+    return [PYTHON, "-m", "modules.ops.serve", "--workers", "1", "-b", "127.0.0.1", "-p", str(port), APPLICATION]
+
+
+def server_pids(pid: int) -> list[int]:
+    """A server's processes: the one daphne, or the supervisor and its daphne workers."""
+    return [pid, *sorted(children_of(pid))]
+
+
+def server_workers(pid: int) -> list[int]:
+    """The daphne processes of a server: the supervisor's children, or the one process itself."""
+    return sorted(children_of(pid)) or [pid]
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU-seconds used so far by a server's processes (a worker restarted meanwhile loses its earlier share)."""
+    return sum(process_cpu_seconds(each) or 0.0 for each in server_pids(pid))
+
+
+def server_memory_kib(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of a server's processes summed, in KiB. RSS counts the pages they share once per process (what
+    `ps` shows, and what the issue's targets are about); PSS splits shared pages between them."""
+    pids = server_pids(pid)
+    return sum(memory_kib(each) or 0 for each in pids), sum(memory_kib(each, "Pss") or 0 for each in pids)
+
+
+def established(port: int) -> dict[str, int]:
+    """Established TCP connections to 127.0.0.1:`port`, server side: {"socket:[inode]": the client's port}."""
+    found = {}
+    try:
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "01" and int(fields[1].split(":")[1], 16) == port:  # 01: ESTABLISHED
+                found[f"socket:[{fields[9]}]"] = int(fields[2].split(":")[1], 16)
+    except OSError:
+        return {}
+    return found
+
+
+def socket_inodes(pid: int) -> set[str]:
+    try:
+        return {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+    except OSError:
+        return set()
+
+
+def connections_per_process(port: int, pids: list[int]) -> dict[int, int]:
+    """Established TCP connections to 127.0.0.1:`port` held by each of `pids` (from /proc/net/tcp and the processes'
+    file descriptors): how the kernel spread the clients over the workers."""
+    inodes = set(established(port))
+    return {pid: len(socket_inodes(pid) & inodes) for pid in pids}
+
+
+def answered_by(port: int, pids: list[int]) -> int | None:
+    """GET /api/v1/health/ on a new connection to 127.0.0.1:`port`: which of `pids` answered (the connection is still
+    open when the kernel is asked), None when it did not answer."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", "/api/v1/health/")
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            return None
+        client_port = connection.sock.getsockname()[1]
+        inodes = {inode for inode, peer in established(port).items() if peer == client_port}
+        return next((pid for pid in pids if socket_inodes(pid) & inodes), None)
+    except OSError:
+        return None
+    finally:
+        connection.close()
+
+
+class ServerSampler(threading.Thread):
+    """Every `interval` seconds while it runs: the memory of a server's processes summed (supervisor and workers)."""
+
+    def __init__(self, pid: int, interval: float = 0.5) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.rss: list[int] = []
+        self.pss: list[int] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            rss, pss = server_memory_kib(self.pid)
+            self.rss.append(rss)
+            self.pss.append(pss)
+            self.stopping.wait(self.interval)
+
+    def stop(self) -> dict:
+        """Stop sampling: the peak and mean RSS and PSS in KiB."""
+        self.stopping.set()
+        self.join(timeout=5)
+        return {
+            "rss_peak_kib": max(self.rss, default=0),
+            "rss_mean_kib": round(sum(self.rss) / len(self.rss)) if self.rss else 0,
+            "pss_peak_kib": max(self.pss, default=0),
+            "samples": len(self.rss),
+        }
+
+
+def daphne_start(port: int, env: dict[str, str], log_path: Path, *, image: bool = False) -> subprocess.Popen:
+    """The server on 127.0.0.1:`port` (output in `log_path`), once /api/v1/health/ answers and every daphne worker
+    is listening: the image's command (`image`: the production process model, one daphne per CPU) or one daphne."""
+    command = image_command(port) if image else single_command(port)
+    model = "the image's command (deploy/Dockerfile CMD)" if image else "one daphne process"
+    say(f"  $ {show(command)}  ({model}; access log included, as under `just dev`)")
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
-    deadline = time.monotonic() + 60
-    health = f"http://127.0.0.1:{port}/api/v1/health/"
+    deadline = time.monotonic() + 90
+    answered: set[int] = set()
     try:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise BenchError(
-                    f"daphne exited with code {process.returncode} before answering:\n{log_tail(log_path)}"
+                    f"the server exited with code {process.returncode} before answering:\n{log_tail(log_path)}"
                 )
-            with contextlib.suppress(OSError):
-                status, body = http_json("GET", health, timeout=2)
-                if status == 200:
-                    say(f"daphne is up (pid {process.pid}): GET /api/v1/health/ -> {body}")
-                    return process
-            time.sleep(0.2)
-        raise BenchError(f"daphne did not answer {health} within 60 s:\n{log_tail(log_path)}")
+            # Every daphne process accepts on the port: new connections until each has answered one (the kernel
+            # hands a connection to whichever accepts first, so a worker still loading Django answers none).
+            workers = server_workers(process.pid)
+            answered.add(answered_by(port, workers))
+            if set(workers) <= answered and (workers != [process.pid] or not children_of(process.pid)):
+                processes = (
+                    f"supervisor pid {process.pid}, {len(workers)} daphne workers (pids {', '.join(map(str, workers))})"
+                    if workers != [process.pid]
+                    else f"one daphne process, pid {process.pid}"
+                )
+                say(f"server is up ({processes}): each answered GET /api/v1/health/")
+                return process
+            time.sleep(0.1)
+        raise BenchError(f"the server's processes did not all answer within 90 s:\n{log_tail(log_path)}")
     except BaseException:  # not up (or Ctrl-C meanwhile): the caller never gets it, so it must not outlive us
         process.kill()
         process.wait()
@@ -577,8 +708,13 @@ class BenchRun(abc.ABC):
         return {}
 
     def child_env(self) -> dict[str, str]:
+        # WEB_CONCURRENCY from a developer's .env (`just dev`) must not change what a benchmark measures: unset, as in
+        # production by default, unless the benchmark's --workers chooses (an operator's WEB_CONCURRENCY).
+        inherited = {key: value for key, value in os.environ.items() if key != "WEB_CONCURRENCY"}
+        workers = getattr(self.args, "workers", "auto")
         return {
-            **os.environ,
+            **inherited,
+            **({} if workers == "auto" else {"WEB_CONCURRENCY": str(workers)}),
             "SELFLINK_ENV": "development",
             "DEBUG": "false",
             "DATABASE_URL": self.database_url,
@@ -602,24 +738,34 @@ class BenchRun(abc.ABC):
         if result.returncode != 0:
             raise BenchError(f"{description}: exit code {result.returncode}")
 
-    def start_daphne(self, port: int, relaxed: str, settings: str = "") -> None:
-        """The one daphne of this run (`settings`: more of its settings worth naming; `relaxed`: which limits are
-        relaxed, and why), logging to bench-results/daphne[-<benchmark>]-<timestamp>.log."""
+    def start_daphne(self, port: int, relaxed: str, settings: str = "", *, image: bool = False) -> None:
+        """The server of this run (`settings`: more of its settings worth naming; `relaxed`: which limits are
+        relaxed, and why), logging to bench-results/daphne[-<benchmark>]-<timestamp>.log: the image's command
+        (`image`: a supervisor and one daphne per CPU, or WEB_CONCURRENCY=--workers) or one daphne process."""
         self.daphne_log = self.log_path(self.name.replace("bench", "daphne", 1))
+        workers = getattr(self.args, "workers", "auto")
+        model = (
+            f"as the production image runs it ({'--workers auto: one daphne per CPU' if workers == 'auto' else ''}"
+            f"{'' if workers == 'auto' else f'WEB_CONCURRENCY={workers}'})"
+            if image
+            else "one process"
+        )
         say(
-            f"starting daphne on 127.0.0.1:{port}: one process, SELFLINK_ENV=development DEBUG=false, "
-            f"DATABASE_POOL_MAX={POOL_MAX}{settings}, output in {shown(self.daphne_log)}"
+            f"starting the server on 127.0.0.1:{port}: {model}, SELFLINK_ENV=development DEBUG=false, "
+            f"DATABASE_POOL_MAX={POOL_MAX} per process{settings}, output in {shown(self.daphne_log)}"
         )
         say(relaxed)
-        self.daphne = daphne_start(port, self.child_env(), self.daphne_log)
+        self.daphne = daphne_start(port, self.child_env(), self.daphne_log, image=image)
 
     def daphne_tail(self, lines: int = 30) -> str:
         return log_tail(self.daphne_log, lines)
 
     def daphne_check(self) -> None:
-        """Fail the run when daphne died while it was being measured."""
+        """Fail the run when the server, or one of its daphne workers, died while it was being measured."""
         if self.daphne and self.daphne.poll() is not None:
-            raise BenchError(f"daphne died during the run (exit {self.daphne.returncode}):\n{self.daphne_tail()}")
+            raise BenchError(f"the server died during the run (exit {self.daphne.returncode}):\n{self.daphne_tail()}")
+        if self.daphne_log and "restarting it in" in self.daphne_log.read_text(errors="replace"):
+            raise BenchError(f"a daphne worker died during the run (then restarted):\n{self.daphne_tail()}")
 
     def log_path(self, prefix: str, suffix: str = "") -> Path:
         """A server log of this run: <results dir>/<prefix>-<timestamp><suffix>.log."""
@@ -653,7 +799,7 @@ class BenchRun(abc.ABC):
         }
 
     def stop_daphne(self) -> None:
-        process_stop(self.daphne, "daphne", timeout=DAPHNE_STOP_SECONDS)
+        process_stop(self.daphne, "the server", timeout=DAPHNE_STOP_SECONDS)
 
     def release(self) -> None:
         """The last step of every cleanup: the database handed back, the work directory removed."""
@@ -680,18 +826,25 @@ class K6Bench(BenchRun):
         self.k6: subprocess.Popen | None = None
         self.base_url = ""
         self.cpu_split: dict[str, float] = {}
+        self.port = 0
+        self.server_run: dict = {}
         # Idle seconds between two scenarios, so that one's last requests never fall into the next one's window: what
         # a measurement needs, and a smoke run (which measures nothing) does not.
         self.gap_seconds = 1 if self.smoke else SCENARIO_GAP_SECONDS
 
-    def start_daphne(self, port: int, relaxed: str, settings: str = "") -> None:
+    def start_daphne(self, port: int, relaxed: str, settings: str = "", *, image: bool = False) -> None:
         self.base_url = f"http://127.0.0.1:{port}"
-        super().start_daphne(port, relaxed, settings)
+        self.port = port
+        super().start_daphne(port, relaxed, settings, image=image)
 
-    def run_k6(self, script: Path, config: dict, plan: str, *, quiet: bool = False) -> dict:
-        """k6 running `script` with `config` (in the file named by BENCH_CONFIG; `plan` says what it does), and the
-        split of the CPU time during the run. k6's end-of-test summary, which the script writes."""
-        summary_path = self.results_path(".k6-summary.json")
+    def run_k6(
+        self, script: Path, config: dict, plan: str, *, quiet: bool = False, summary_path: Path | None = None
+    ) -> dict:
+        """k6 running `script` with `config` (in the file named by BENCH_CONFIG; `plan` says what it does). k6's
+        end-of-test summary, which the script writes. Meanwhile measured (in `self.cpu_split` and `self.server_run`):
+        the split of the CPU time, the server's memory (all its processes, sampled twice a second) and how the
+        connections were spread over its workers (sampled in the middle of the run)."""
+        summary_path = summary_path or self.results_path(".k6-summary.json")
         config_path = self.workdir / "k6-config.json"
         config_path.write_text(json.dumps({**config, "summaryPath": str(summary_path)}))
         config_path.chmod(0o600)  # holds live tokens of the bench users
@@ -700,39 +853,55 @@ class K6Bench(BenchRun):
         say(f"  $ BENCH_CONFIG={config_path} {show(command)}")
         env = {**os.environ, "BENCH_CONFIG": str(config_path), "K6_NO_USAGE_REPORT": "true"}
         machine_before = machine_cpu_seconds()
-        daphne_before = process_cpu_seconds(self.daphne.pid) if self.daphne else None
+        server_before = server_cpu_seconds(self.daphne.pid) if self.daphne else None
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        sampler = ServerSampler(self.daphne.pid) if self.daphne else None
+        if sampler:
+            sampler.start()
+        started = time.monotonic()
         self.k6 = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-        code = self.k6.wait()
+        connections: dict[int, int] = {}
+        midpoint = started + config.get("durationSeconds", 0) / 2 + 1  # k6 takes about a second to start
+        while self.k6.poll() is None:
+            if not connections and self.daphne and time.monotonic() >= midpoint:
+                connections = connections_per_process(self.port, server_workers(self.daphne.pid))
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.k6.wait(timeout=0.2)
+        code = self.k6.returncode
         self.k6 = None
-        self.report_cpu(machine_before, daphne_before, children_before)
+        self.server_run = {
+            "seconds": round(time.monotonic() - started, 2),
+            "memory": sampler.stop() if sampler else {},
+            "connections_per_worker": list(connections.values()),
+        }
+        self.report_cpu(machine_before, server_before, children_before)
         if code != 0:
             raise BenchError(f"k6 exited with code {code}")
         self.daphne_check()
         return json.loads(summary_path.read_text())
 
-    def report_cpu(self, machine_before, daphne_before, children_before) -> None:
+    def report_cpu(self, machine_before, server_before, children_before, *, quiet: bool = False) -> None:
         """Who used the CPUs during the k6 run: k6 itself competes with the server for them."""
         children = resource.getrusage(resource.RUSAGE_CHILDREN)  # k6 is the only child reaped meanwhile
         k6 = (children.ru_utime + children.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
         machine_after = machine_cpu_seconds()
-        daphne_after = process_cpu_seconds(self.daphne.pid) if self.daphne else None
-        if machine_before is None or machine_after is None or daphne_before is None or daphne_after is None:
+        server_after = server_cpu_seconds(self.daphne.pid) if self.daphne else None
+        if machine_before is None or machine_after is None or server_before is None or server_after is None:
             return
         busy = machine_after[0] - machine_before[0]
         capacity = machine_after[1] - machine_before[1]
-        daphne = daphne_after - daphne_before
-        rest = max(busy - k6 - daphne, 0.0)
+        server = server_after - server_before
+        rest = max(busy - k6 - server, 0.0)
         self.cpu_split = {
             "available": round(capacity, 1),
             "k6": round(k6, 1),
-            "daphne": round(daphne, 1),
+            "server": round(server, 2),
             "postgres_and_other": round(rest, 1),
             "idle": round(capacity - busy, 1),
         }
         say(
             f"CPU time during the k6 run ({capacity:.0f} CPU-s available): k6 {k6:.0f} s ({k6 / capacity:.0%}), "
-            f"daphne {daphne:.0f} s ({daphne / capacity:.0%}), PostgreSQL and the rest {rest:.0f} s "
+            f"server (every daphne) {server:.0f} s ({server / capacity:.0%}), PostgreSQL and the rest {rest:.0f} s "
             f"({rest / capacity:.0%}), idle {capacity - busy:.0f} s"
         )
 

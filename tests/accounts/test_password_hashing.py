@@ -3,6 +3,7 @@ older hashes still verify and are upgraded at the next sign-in. Counts, never ti
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from django.contrib.auth.hashers import Argon2PasswordHasher, check_password, id
 from django.test import override_settings
 
 from modules.accounts import hashers
-from modules.accounts.hashers import SelfLinkArgon2PasswordHasher, hashing_slots
+from modules.accounts.hashers import SelfLinkArgon2PasswordHasher, hashing_pool, hashing_slots
 from modules.accounts.models import User
 from modules.core.public import ServiceUnavailable
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -164,3 +165,83 @@ def test_a_sign_in_over_the_limit_is_a_503_with_retry_after(anon, blocking):
     blocking.release.set()
     holder.join(60)
     assert anon.post("/auth/login/", {"email": "ana@example.com", "password": DEFAULT_PASSWORD}).status == 200
+
+
+# --- the memory of hashing: only the hashing threads hold it (issue 12) ----------------------------------------------
+
+
+@override_settings(PASSWORD_HASH_CONCURRENCY=3, PASSWORD_HASH_WAIT_SECONDS=60)
+def test_every_hash_runs_on_the_few_hashing_threads():
+    """Whoever asks, the hashing happens on PASSWORD_HASH_CONCURRENCY threads of the pool: only they ever hold
+    Argon2 memory (glibc keeps a freed block in the arena of the thread that used it)."""
+    hasher = SelfLinkArgon2PasswordHasher()
+    encoded = hasher.encode("pw", "saltsaltsalt")
+    hashing_pool.threads.clear()
+    callers: set[int] = set()
+    results: list[bool] = []
+
+    def sign_in() -> None:
+        callers.add(threading.get_ident())
+        results.extend(hasher.verify("pw", encoded) for _ in range(2))
+
+    threads = [threading.Thread(target=sign_in) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert results == [True] * 24
+    assert 1 <= len(hashing_pool.threads) <= 3
+    assert not hashing_pool.threads & callers
+
+
+MEMORY_PROBE = """
+import json, threading
+import django
+from django.conf import settings
+
+settings.configure(
+    PASSWORD_HASH_CONCURRENCY=4, PASSWORD_HASH_WAIT_SECONDS=60, USE_TZ=True, DATABASES={},
+    INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "modules.core"],
+)
+django.setup()
+from modules.accounts.hashers import SelfLinkArgon2PasswordHasher
+
+
+def kib(field):
+    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(field + ":"))
+
+
+hasher = SelfLinkArgon2PasswordHasher()
+encoded = hasher.encode("correct horse battery", "0123456789abcdef")  # production cost: 19 MiB
+before = kib("VmRSS")
+threads = [
+    threading.Thread(target=lambda: [hasher.verify("correct horse battery", encoded) for _ in range(2)])
+    for _ in range(16)
+]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(json.dumps({"before": before, "peak": kib("VmHWM"), "after": kib("VmRSS")}))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the process's memory from /proc")
+def test_concurrent_sign_ins_hold_at_most_the_hashing_threads_memory():
+    """16 concurrent callers × 2 verifies with production parameters: the process grows by about the memory of
+    PASSWORD_HASH_CONCURRENCY hashes (4 × 19 MiB = 76 MiB; 76-133 MiB measured, more when a hashing thread's
+    malloc arena is shared with other threads and fragments), not by one block per caller's arena (304 MiB, every
+    time, when the callers hashed in their own threads). Memory, not time; the bound is twice the slots' memory."""
+    result = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    memory = json.loads(result.stdout)
+    grown_mib = (memory["peak"] - memory["before"]) / 1024
+    assert grown_mib <= 2 * 4 * 19, memory

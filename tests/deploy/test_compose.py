@@ -40,6 +40,8 @@ COMPOSE_ONLY = {
     "NGINX_TRUSTED_PROXIES",
     "COMPOSE_SUBNET",
 }
+# Read by the app's command (modules.ops.serve: how many daphne processes), not by the settings.
+SERVER_ONLY = {"WEB_CONCURRENCY"}
 
 
 def compose(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -145,6 +147,7 @@ def test_processes(services):
     # daphne's --proxy-headers believes X-Forwarded-For from anyone; the app does it for TRUSTED_PROXIES only.
     assert "--proxy-headers" not in command
     assert command[command.index("-b") + 1] == "0.0.0.0"
+    assert command[command.index("--workers") + 1] == "auto"  # one daphne per CPU; WEB_CONCURRENCY chooses
     assert command[-1] == "selflink.asgi:application"
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--no-input"]
     assert services["worker"]["command"][:3] == ["python", "manage.py", "rundramatiq"]
@@ -225,7 +228,7 @@ def test_env_example_lists_real_settings(services):
         assert result.returncode == 0, result.stderr
         read |= set(json.loads(result.stdout))
     documented = env_example_names()
-    assert documented - COMPOSE_ONLY - read == set()
+    assert documented - COMPOSE_ONLY - SERVER_ONLY - read == set()
     assert set(services["app"]["environment"]) - COMPOSE_ONLY - read == set()
     interpolated = set(re.findall(r"(?<!\$)\$\{([A-Z][A-Z0-9_]*)", (DEPLOY / "compose.yaml").read_text()))
     assert interpolated - documented == set()
