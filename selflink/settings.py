@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -171,10 +172,24 @@ PASSWORD_HASHERS = ["modules.accounts.hashers.SelfLinkArgon2PasswordHasher"]
 if IS_TEST:
     # Argon2 with production cost makes a test suite of hundreds of logins needlessly slow.
     PASSWORD_HASHERS = ["modules.accounts.hashers.FastArgon2PasswordHasher"]
+
+
+def _cpus_per_web_process() -> int:
+    """This process's share of the CPUs it may run on: the web processes of one supervisor split them
+    (`modules.ops.serve` tells its workers how many they are in WEB_CONCURRENCY)."""
+    try:
+        processes = max(1, int(os.environ.get("WEB_CONCURRENCY") or 1))
+    except ValueError:
+        processes = 1
+    return max(1, len(os.sched_getaffinity(0)) // processes)
+
+
 # Password hashes in flight per process (each holds 19 MiB), computed on as many threads of their own, and how long a
 # sign-in waits for one before a 503. Hashing memory per process: this × 19 MiB in use, about as much kept by the
-# hashing threads between sign-ins (modules/accounts/hashers.py).
-PASSWORD_HASH_CONCURRENCY = env.int("PASSWORD_HASH_CONCURRENCY", 4, minimum=1, maximum=64)
+# hashing threads between sign-ins (modules/accounts/hashers.py). Argon2 is CPU-bound, so by default one hashing
+# thread per CPU the process has: more would hold memory without signing anyone in sooner (issue 12: 32 concurrent
+# sign-ins on 2 workers × 4 threads peaked at 510 MiB, at 381 MiB with 1 thread each, at the same 56 req/s).
+PASSWORD_HASH_CONCURRENCY = env.int("PASSWORD_HASH_CONCURRENCY", _cpus_per_web_process(), minimum=1, maximum=64)
 PASSWORD_HASH_WAIT_SECONDS = env.int("PASSWORD_HASH_WAIT_SECONDS", 5, minimum=0, maximum=60)
 # Staff sign in at /admin/login/ (its form has no `next` field): land on the admin, not Django's /accounts/profile/.
 LOGIN_URL = "admin:login"

@@ -338,6 +338,8 @@ class Supervisor:
     def _start(self, worker: Worker) -> None:
         worker.process = subprocess.Popen(  # noqa: S603 - this interpreter, our module
             self._command(),
+            # How many they are, so that per-process defaults (PASSWORD_HASH_CONCURRENCY) take their share of the CPUs.
+            env={**os.environ, WORKERS_ENV: str(len(self.workers))},
             pass_fds=tuple(listener.sock.fileno() for listener in self.listeners),
             start_new_session=True,  # a terminal's Ctrl-C reaches the supervisor only; it stops the workers in order
         )

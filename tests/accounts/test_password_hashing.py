@@ -35,9 +35,16 @@ def test_parameters_are_owasp_argon2id():
     assert not SelfLinkArgon2PasswordHasher().verify("wrong", encoded)
 
 
-def test_production_settings_use_it():
+@pytest.mark.parametrize(
+    ("web_processes", "hashing_threads"),
+    [("1", len(os.sched_getaffinity(0))), ("64", 1), ("", len(os.sched_getaffinity(0)))],
+)
+def test_production_settings_use_it(web_processes, hashing_threads):
+    """The production hasher, and by default one hashing thread per CPU of the process's share (the supervisor
+    says in WEB_CONCURRENCY how many web processes share the CPUs)."""
     code = "import json, selflink.settings as s; print(json.dumps([s.PASSWORD_HASHERS, s.PASSWORD_HASH_CONCURRENCY]))"
     env = {
+        "WEB_CONCURRENCY": web_processes,
         "PATH": os.environ.get("PATH", ""),
         "SELFLINK_ENV": "production",
         "SECRET_KEY": "k" * 50,
@@ -48,7 +55,7 @@ def test_production_settings_use_it():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f'[["{PRODUCTION_HASHER}"], 4]'
+    assert result.stdout.strip() == f'[["{PRODUCTION_HASHER}"], {hashing_threads}]'
 
 
 @pytest.mark.django_db

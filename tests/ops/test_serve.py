@@ -388,3 +388,13 @@ def test_a_message_sent_through_one_worker_reaches_a_socket_on_the_other(tmp_pat
             frames = frames_until(ws, {"message:new", "notification:new"})
             assert frames["message:new"]["payload"]["message"]["id"] == sent.json()["id"]
             assert frames["notification:new"]["payload"]["notification"]["type"] == "message"
+
+
+@pytest.mark.integration
+def test_workers_are_told_how_many_they_are(tmp_path):
+    """Per-process defaults (PASSWORD_HASH_CONCURRENCY) take their share of the CPUs from WEB_CONCURRENCY."""
+    with supervised(tmp_path) as server:
+        wait_for_http(server, f"{server.url}/api/v1/health/", timeout=DEADLINE)
+        for pid in workers_of(server, 2):
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            assert b"WEB_CONCURRENCY=2" in environ
