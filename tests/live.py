@@ -38,7 +38,13 @@ def current_database_url() -> str:
 
 def server_env(**overrides: str) -> dict[str, str]:
     """Environment for child processes: development profile with DEBUG off, the test database, the real broker."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST", "DJANGO_"))}
+    # WEB_CONCURRENCY from a developer's shell would turn the test server into several workers; tests that want
+    # them ask with an override.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTEST", "DJANGO_")) and key != "WEB_CONCURRENCY"
+    }
     env.update(
         {
             "SELFLINK_ENV": "development",
